@@ -1,0 +1,36 @@
+# Two commands matter: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# A native llama.cpp build segfaults on some CPUs at the first decode; this
+# portable build works everywhere we have tried. pip caches the wheel.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_OPENMP=OFF
+
+.PHONY: run test install bundled bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test,local]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/tokenscope
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bundled: $(STAMP)
+	$(PY) scripts/build_bundled_results.py
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache
