@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Convert the LRM Token Economy study's raw files into tokenscope's bundled Parquet.
+
+    python scripts/build_bundled_results.py [--source DIR] [--out DIR]
+
+Re-running it on the same input gives identical files. What it keeps, drops and
+overrides is written down in bundled_results/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tokenscope.data import metrics  # noqa: E402
+from tokenscope.data.schema import (  # noqa: E402
+    MODEL_SCHEMA,
+    PRICE_SCHEMA,
+    PROMPT_SCHEMA,
+    RUN_SCHEMA,
+    conform,
+    normalise_domain,
+)
+
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "lrm-token-economy"
+DEFAULT_OUT = ROOT / "bundled_results"
+
+# Files are read in this order; the first definition of a model wins. The
+# study's own aggregation script defaults to query_config_full.json.
+CONFIG_FILES = (
+    "query_config_full.json",
+    "query_config_recent.json",
+    "query_config_trends.json",
+    "query_config.json",
+)
+
+# Models that appear in the evaluations but in no query_config*.json. Each entry
+# says why its values are what they are.
+MODEL_OVERRIDES: dict[str, dict] = {
+    "deepseek-r1-0528-ds": {
+        "api_model": "deepseek/deepseek-reasoner",
+        "lab": "deepseek",
+        "open_weights": True,
+        "full_cot": True,
+        "why": "DeepSeek-R1-0528 queried on DeepSeek's own API (the '-ds' suffix); "
+        "R1-0528 weights are MIT-licensed and the API returns reasoning_content.",
+    },
+    "grok-3-mini-beta": {
+        "api_model": "x-ai/grok-3-mini-beta",
+        "lab": "x-ai",
+        "open_weights": False,
+        "full_cot": True,
+        "why": "xAI's hosted-only model; its API streams reasoning_content, "
+        "as grok-3-mini-think (same family) does in the configs.",
+    },
+    "tng-deepseek-r1t": {
+        "api_model": "tngtech/deepseek-r1t-chimera",
+        "lab": "tngtech",
+        "open_weights": True,
+        "full_cot": True,
+        "why": "TNG Technology's DeepSeek-R1T-Chimera merge, published with open "
+        "weights (MIT) and served with its reasoning visible.",
+    },
+}
+
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 19, "statistics": False}
+
+
+def read_json(path: Path):
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def build_prompts(source: Path) -> pl.DataFrame:
+    evalset = read_json(source / "evalset" / "TokenEconomyDataset_V1.json")["prompts"]
+    rows = [
+        {
+            "prompt_id": p["prompt_id"],
+            "domain": normalise_domain(p["type"]),
+            "category": p.get("category"),
+            "title": p.get("title"),
+            "prompt_text": p["prompt"],
+            "criteria": list(p.get("criteria", [])),
+            "weights": [float(w) for w in p.get("weight", [])],
+        }
+        for p in evalset
+    ]
+    return pl.DataFrame(rows, schema=PROMPT_SCHEMA).sort("prompt_id")
+
+
+def build_models(source: Path, names: set[str]) -> pl.DataFrame:
+    found: dict[str, dict] = {}
+    for file_name in CONFIG_FILES:
+        for llm in read_json(source / file_name)["llms"]:
+            if llm["name"] in found:
+                continue
+            api_model = llm.get("model", "")
+            found[llm["name"]] = {
+                "model": llm["name"],
+                "api_model": api_model,
+                "lab": api_model.split("/")[0] if "/" in api_model else None,
+                "open_weights": bool(llm.get("open_weights", False)),
+                "full_cot": bool(llm.get("full_cot", False)),
+                "max_tokens": llm.get("max_tokens"),
+                "effort": (llm.get("reasoning") or {}).get("effort"),
+                "metadata_source": file_name,
+            }
+    rows = []
+    for name in sorted(names):
+        if name in found:
+            rows.append(found[name])
+        elif name in MODEL_OVERRIDES:
+            o = MODEL_OVERRIDES[name]
+            rows.append(
+                {
+                    "model": name,
+                    "api_model": o["api_model"],
+                    "lab": o["lab"],
+                    "open_weights": o["open_weights"],
+                    "full_cot": o["full_cot"],
+                    "max_tokens": None,
+                    "effort": None,
+                    "metadata_source": "override",
+                }
+            )
+        else:
+            raise SystemExit(f"model {name!r} has no config and no override")
+    return pl.DataFrame(rows, schema=MODEL_SCHEMA)
+
+
+def build_prices(source: Path) -> pl.DataFrame:
+    def num(value: str):
+        return float(value) if value not in ("", None) else None
+
+    with (source / "model_prices.csv").open(encoding="utf-8") as fh:
+        rows = [
+            {
+                "model": r["model_name"],
+                "provider_count": int(r["provider_count"]) if r["provider_count"] else None,
+                "prompt_price_min": num(r["prompt_min"]),
+                "prompt_price_max": num(r["prompt_max"]),
+                "prompt_price_avg": num(r["prompt_avg"]),
+                "completion_price_min": num(r["completion_min"]),
+                "completion_price_max": num(r["completion_max"]),
+                "completion_price_avg": num(r["completion_avg"]),
+            }
+            for r in csv.DictReader(fh)
+        ]
+    return pl.DataFrame(rows, schema=PRICE_SCHEMA).sort("model")
+
+
+def load_detailed(source: Path) -> dict[tuple[str, str], list[dict]]:
+    """All evaluated runs per (prompt, model); a pair split over files is concatenated."""
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for path in sorted((source / "data").glob("detailed_evaluations_*.json")):
+        for prompt_id, by_model in read_json(path).items():
+            for model, evaluations in by_model.items():
+                runs.setdefault((prompt_id, model), []).extend(evaluations)
+    return runs
+
+
+def load_outputs(source: Path) -> dict[tuple[str, str], list[dict]]:
+    """The raw query outputs flattened to one dict per sample."""
+    outputs: dict[tuple[str, str], list[dict]] = {}
+    for path in sorted((source / "data").glob("output_queries_*.json")):
+        for result in read_json(path).get("results", []):
+            key = (result["prompt_id"], result["llm"])
+            n = len(result.get("output") or [])
+
+            def at(field: str, i: int):
+                values = result.get(field)
+                return values[i] if isinstance(values, list) and i < len(values) else None
+
+            for i in range(n):
+                details = at("completion_tokens_details", i) or {}
+                outputs.setdefault(key, []).append(
+                    {
+                        "output": at("output", i),
+                        "thinking": at("thinking", i),
+                        "tokens_completion": at("tokens_completion", i),
+                        "reasoning_tokens": details.get("reasoning_tokens")
+                        if isinstance(details, dict)
+                        else None,
+                        "provider": at("provider", i),
+                        "finish_reason": at("finish_reason", i),
+                    }
+                )
+    return outputs
+
+
+def match_output(run: dict, candidates: list[dict], used: set[int]) -> dict | None:
+    """Find the raw output behind an evaluated run.
+
+    Evaluations were written in completion order, not query order, and some
+    samples were never evaluated, so position is unreliable. Match on the
+    answer text and completion count, then the answer text alone.
+    """
+    answer = run.get("original_response")
+    tokens = run.get("statistics", {}).get("tokens_completions")
+    for strict in (True, False):
+        for i, cand in enumerate(candidates):
+            if i in used or cand["output"] != answer:
+                continue
+            if strict and cand["tokens_completion"] != tokens:
+                continue
+            used.add(i)
+            return cand
+    return None
+
+
+def weighted_score(criteria_met: list[bool], weights: list[float]) -> float | None:
+    if not criteria_met:
+        return None
+    if len(weights) != len(criteria_met):
+        weights = [1.0] * len(criteria_met)
+    total = sum(weights)
+    return sum(w for w, met in zip(weights, criteria_met) if met) / total if total else None
+
+
+def build_runs(
+    source: Path, prompts: pl.DataFrame, models: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    prompt_info = {r["prompt_id"]: r for r in prompts.iter_rows(named=True)}
+    model_info = {r["model"]: r for r in models.iter_rows(named=True)}
+    detailed = load_detailed(source)
+    outputs = load_outputs(source)
+    counts = {"skipped_unknown_prompt": 0, "matched_output": 0, "unmatched_output": 0}
+    rows = []
+    for (prompt_id, model), evaluations in sorted(detailed.items()):
+        prompt = prompt_info.get(prompt_id)
+        if prompt is None:
+            counts["skipped_unknown_prompt"] += len(evaluations)
+            continue
+        candidates = outputs.get((prompt_id, model), [])
+        used: set[int] = set()
+        for index, ev in enumerate(evaluations):
+            stats = ev.get("statistics", {})
+            criteria = [bool(c.get("met")) for c in ev.get("criteria_results", [])]
+            raw = match_output(ev, candidates, used)
+            counts["matched_output" if raw else "unmatched_output"] += 1
+            thinking = (raw or {}).get("thinking") or None
+            info = model_info[model]
+            rows.append(
+                {
+                    "run_id": f"study:{model}:{prompt_id}:{index}",
+                    "source": "bundled",
+                    "model": model,
+                    "lab": info["lab"],
+                    "open_weights": info["open_weights"],
+                    "provider": (raw or {}).get("provider"),
+                    "prompt_id": prompt_id,
+                    "prompt_text": prompt["prompt_text"],
+                    "domain": prompt["domain"],
+                    "sample_index": index,
+                    "tokens_completion": stats.get("tokens_completions"),
+                    "tokens_reasoning_reported": stats.get("tokens_reasoning"),
+                    "tokens_answer_reported": stats.get("tokens_output"),
+                    "tokens_source": "reported",
+                    "chars_answer": stats.get("character_count_output"),
+                    "chars_reasoning": stats.get("character_count_reasoning"),
+                    "chars_completion": stats.get("character_count_completion"),
+                    "criteria_met": criteria,
+                    "criteria_met_count": sum(criteria),
+                    "criteria_total": len(criteria),
+                    "score": weighted_score(criteria, prompt["weights"]),
+                    "grader": "study",
+                    "grading_notes": ev.get("feedback"),
+                    "answer": ev.get("original_response"),
+                    "reasoning": thinking,
+                    "finish_reason": (raw or {}).get("finish_reason"),
+                    "status": "ok",
+                    "effort": info["effort"],
+                    "suite": "study",
+                }
+            )
+    frame = pl.DataFrame(rows, schema_overrides={k: RUN_SCHEMA[k] for k in rows[0]})
+    frame = metrics.with_reasoning_tokens(conform(frame.lazy())).collect()
+    return frame.sort("model", "prompt_id", "sample_index"), counts
+
+
+def build(source: Path, out: Path) -> dict[str, int]:
+    prompts = build_prompts(source)
+    detailed_models = {m for (_, m) in load_detailed(source)}
+    models = build_models(source, detailed_models)
+    prices = build_prices(source)
+    runs, counts = build_runs(source, prompts, models)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("runs", runs), ("prompts", prompts), ("models", models), ("prices", prices)):
+        tmp = out / f".{name}.parquet.tmp"
+        frame.write_parquet(tmp, **PARQUET_OPTIONS)
+        tmp.replace(out / f"{name}.parquet")
+    counts.update(
+        runs=runs.height, prompts=prompts.height, models=models.height, prices=prices.height
+    )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if not (args.source / "evalset").is_dir():
+        print(f"error: {args.source} does not hold the study's raw files", file=sys.stderr)
+        return 2
+    counts = build(args.source, args.out)
+    print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

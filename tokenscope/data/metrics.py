@@ -1,0 +1,243 @@
+"""The study's metrics as Polars expressions (../shared/DATA.md is the specification).
+
+Every function takes and returns a ``LazyFrame`` in the canonical run schema or a
+documented aggregate of it; nothing iterates over rows in Python. A "model" is
+the pair (model, source): a user's own run of ``gpt-oss-120b`` sits beside the
+study's, never folded into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+DEFAULT_REFERENCE_MODELS: tuple[str, ...] = (
+    "claude-4-sonnet-0522-thinking",
+    "o4-mini-high-long",
+    "gemini-2.5-flash-high",
+)
+
+# The study's fallback when no chain of thought is visible: an answer costs one
+# token per 3.1 characters.
+ANSWER_CHARS_PER_TOKEN = 3.1
+
+# Default upper bound of the thinking budget for the overthinking-adjusted AUC.
+DEFAULT_OAA_CAP = 10_000
+
+MODEL_KEY = ("model", "source")
+
+
+def with_reasoning_tokens(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Fill ``tokens_reasoning``, ``tokens_answer`` and ``reasoning_method``.
+
+    A model's reported reasoning counts are trusted only when some are > 0 and
+    none exceeds its completion count (the study's consistency check), judged
+    per prompt: that is the granularity that reproduces the study's published
+    3,104 reasoning tokens for DeepSeek-R1-0528 on AIME2023II_P1 (a per-model
+    check would reject all its counts for a few bad knowledge runs). Otherwise
+    each run falls back to characters: with chain-of-thought text, completion ×
+    CoT chars / completion chars; without, completion − answer chars / 3.1.
+    """
+    completion = pl.col("tokens_completion").cast(pl.Float64)
+    reported = pl.col("tokens_reasoning_reported")
+    trusted = ((reported > 0).any() & ~(reported > pl.col("tokens_completion")).any()).over(
+        [*MODEL_KEY, "prompt_id"]
+    )
+    has_cot = (pl.col("chars_reasoning") > 0) & (pl.col("chars_completion") > 0)
+    has_answer_chars = pl.col("chars_answer").is_not_null()
+    use_reported = trusted & reported.is_not_null()
+    usable = pl.col("tokens_completion").is_not_null()
+
+    method = (
+        pl.when(~usable)
+        .then(pl.lit(None, pl.String))
+        .when(use_reported)
+        .then(pl.lit("reported"))
+        .when(has_cot)
+        .then(pl.lit("cot_chars"))
+        .when(has_answer_chars)
+        .then(pl.lit("answer_chars"))
+        .otherwise(pl.lit(None, pl.String))
+    )
+    reasoning = (
+        pl.when(pl.col("reasoning_method") == "reported")
+        .then(reported.cast(pl.Float64))
+        .when(pl.col("reasoning_method") == "cot_chars")
+        .then(completion * pl.col("chars_reasoning") / pl.col("chars_completion"))
+        .when(pl.col("reasoning_method") == "answer_chars")
+        # A negative count means the answer alone exceeds the completion; no
+        # reasoning is the only meaningful reading.
+        .then((completion - pl.col("chars_answer") / ANSWER_CHARS_PER_TOKEN).clip(lower_bound=0.0))
+        .otherwise(pl.lit(None, pl.Float64))
+    )
+    return (
+        runs.with_columns(method.alias("reasoning_method"))
+        .with_columns(reasoning.alias("tokens_reasoning"))
+        .with_columns((completion - pl.col("tokens_reasoning")).alias("tokens_answer"))
+    )
+
+
+def prompt_means(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Mean completion tokens per (model, source, prompt).
+
+    A prompt where any of the model's runs lacks a positive completion count is
+    left out for that model, as in the study.
+    """
+    return (
+        runs.filter(pl.col("prompt_id").is_not_null())
+        .group_by([*MODEL_KEY, "prompt_id", "domain"])
+        .agg(
+            pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
+            pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
+            pl.len().alias("n_runs"),
+            (pl.col("tokens_completion").is_null() | (pl.col("tokens_completion") <= 0))
+            .any()
+            .alias("_has_bad_run"),
+        )
+        .filter(~pl.col("_has_bad_run"))
+        .drop("_has_bad_run")
+    )
+
+
+def prompt_normalisers(
+    means: pl.LazyFrame, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS
+) -> pl.LazyFrame:
+    """Per prompt: the mean of the reference models' means, else of all models'.
+
+    Columns: prompt_id, normaliser, normaliser_from ('reference' or 'all models').
+    """
+    ref = list(reference)
+    is_ref = pl.col("model").is_in(ref)
+    return means.group_by("prompt_id").agg(
+        pl.col("mean_completion_tokens").filter(is_ref).mean().alias("_ref"),
+        pl.col("mean_completion_tokens").mean().alias("_all"),
+    ).select(
+        "prompt_id",
+        pl.coalesce("_ref", "_all").alias("normaliser"),
+        pl.when(pl.col("_ref").is_not_null())
+        .then(pl.lit("reference"))
+        .otherwise(pl.lit("all models"))
+        .alias("normaliser_from"),
+    )
+
+
+def relative_by_prompt(
+    runs: pl.LazyFrame, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS
+) -> pl.LazyFrame:
+    """Relative completion tokens per (model, source, prompt): mean / normaliser."""
+    means = prompt_means(runs)
+    return means.join(prompt_normalisers(means, reference), on="prompt_id", how="left").with_columns(
+        (pl.col("mean_completion_tokens") / pl.col("normaliser")).alias(
+            "relative_completion_tokens"
+        )
+    )
+
+
+def relative_by_domain(
+    runs: pl.LazyFrame, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS
+) -> pl.LazyFrame:
+    """A model's score per domain: the mean of its per-prompt ratios there.
+
+    Also a row with domain 'all' over every prompt the model has.
+    """
+    per_prompt = relative_by_prompt(runs, reference)
+    by_domain = per_prompt.group_by([*MODEL_KEY, "domain"]).agg(
+        pl.col("relative_completion_tokens").mean(), pl.len().alias("n_prompts")
+    )
+    overall = per_prompt.group_by(list(MODEL_KEY)).agg(
+        pl.lit("all").alias("domain"),
+        pl.col("relative_completion_tokens").mean(),
+        pl.len().alias("n_prompts"),
+    )
+    return pl.concat([by_domain, overall.select(by_domain.collect_schema().names())])
+
+
+def chars_per_token(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Least-squares slope of completion characters on completion tokens, per model.
+
+    About 3-3.4 means the raw chain of thought is visible; about 1 a condensed
+    transcription; about 0.3 only a summary (the study's Figure 2).
+    """
+    x = pl.col("tokens_completion").cast(pl.Float64)
+    y = pl.col("chars_completion").cast(pl.Float64)
+    valid = runs.filter(x.is_not_null() & y.is_not_null() & (x > 0))
+    return valid.group_by(list(MODEL_KEY)).agg(
+        pl.when(x.var() > 0).then(pl.cov(x, y) / x.var()).otherwise(None).alias("chars_per_token")
+    )
+
+
+def success_rate(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Mean per-run weighted share of criteria met, per model; ungraded runs are skipped."""
+    return runs.group_by(list(MODEL_KEY)).agg(
+        pl.col("score").mean().alias("success_rate"),
+        pl.col("score").is_not_null().sum().alias("n_graded"),
+    )
+
+
+def cost_per_query(runs: pl.LazyFrame, prices: pl.LazyFrame) -> pl.LazyFrame:
+    """Mean completion tokens × completion price ($/M) / 1e6, as a min-max band."""
+    mean_tokens = runs.group_by(list(MODEL_KEY)).agg(
+        pl.col("tokens_completion").mean().alias("_mean_completion")
+    )
+    return mean_tokens.join(
+        prices.select("model", "completion_price_min", "completion_price_max", "completion_price_avg"),
+        on="model",
+        how="left",
+    ).select(
+        *MODEL_KEY,
+        (pl.col("_mean_completion") * pl.col("completion_price_min") / 1e6).alias(
+            "cost_per_query_usd_min"
+        ),
+        (pl.col("_mean_completion") * pl.col("completion_price_max") / 1e6).alias(
+            "cost_per_query_usd_max"
+        ),
+        (pl.col("_mean_completion") * pl.col("completion_price_avg") / 1e6).alias(
+            "cost_per_query_usd_avg"
+        ),
+    )
+
+
+def _correct(threshold: float) -> pl.Expr:
+    return pl.col("score") >= threshold
+
+
+def overthinking_auc(
+    runs: pl.LazyFrame, cap: float = DEFAULT_OAA_CAP, correct_at: float = 1.0
+) -> pl.LazyFrame:
+    """Overthinking-adjusted accuracy AUC per model, normalised to 0-1.
+
+    acc(t) counts a run only if it is correct and used at most t thinking
+    tokens. The normalised area over t in [0, cap] has a closed form: each
+    correct run contributes max(0, 1 - reasoning / cap). Ungraded runs are left
+    out, never counted as wrong.
+    """
+    graded = runs.filter(pl.col("score").is_not_null() & pl.col("tokens_reasoning").is_not_null())
+    credit = (
+        pl.when(_correct(correct_at))
+        .then((1.0 - pl.col("tokens_reasoning") / cap).clip(lower_bound=0.0))
+        .otherwise(0.0)
+    )
+    return graded.group_by(list(MODEL_KEY)).agg(credit.mean().alias("overthinking_auc"))
+
+
+def overthinking_curve(
+    runs: pl.LazyFrame, cap: float = DEFAULT_OAA_CAP, points: int = 50, correct_at: float = 1.0
+) -> pl.LazyFrame:
+    """acc(t) per model at ``points`` budgets from 0 to cap (for charts)."""
+    graded = runs.filter(pl.col("score").is_not_null() & pl.col("tokens_reasoning").is_not_null())
+    grid = pl.LazyFrame({"budget": [cap * i / (points - 1) for i in range(points)]})
+    within = _correct(correct_at) & (pl.col("tokens_reasoning") <= pl.col("budget"))
+    return (
+        graded.select(*MODEL_KEY, "score", "tokens_reasoning")
+        .join(grid, how="cross")
+        .group_by([*MODEL_KEY, "budget"])
+        .agg(within.mean().alias("accuracy"))
+        .sort([*MODEL_KEY, "budget"])
+    )
+
+
+def filter_domain(runs: pl.LazyFrame, domain: str | None) -> pl.LazyFrame:
+    if domain in (None, "all"):
+        return runs
+    return runs.filter(pl.col("domain") == domain)
