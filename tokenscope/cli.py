@@ -1,0 +1,230 @@
+"""The ``tokenscope`` command: the app with no arguments, scriptable subcommands otherwise.
+
+Every subcommand calls the same headless core as the app. Errors a user can
+cause print one line and exit non-zero; tracebacks are only shown with
+``TOKENSCOPE_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from tokenscope import __version__
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line."""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"tokenscope {__version__}")
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    from tokenscope.data.export import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        choices=("bundled", "user", "all"),
+        default="all",
+        help="the bundled study, your own results, or both (default: all)",
+    )
+
+
+def _reference(value: str | None) -> tuple[str, ...]:
+    from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS
+
+    if not value:
+        return DEFAULT_REFERENCE_MODELS
+    return tuple(m.strip() for m in value.split(",") if m.strip())
+
+
+def _load():
+    from tokenscope.data.loader import load_dataset
+
+    ds = load_dataset("all")
+    for warning in ds.warnings:
+        print(f"tokenscope: {warning}", file=sys.stderr)
+    return ds
+
+
+def _user_prices():
+    try:
+        from tokenscope.config import user_price_frame
+    except ImportError:
+        return None
+    return user_price_frame()
+
+
+def _emit(frame, fmt: str) -> int:
+    from tokenscope.data.export import render
+
+    sys.stdout.write(render(frame, fmt) + "\n")
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from tokenscope.data.leaderboard import check_domain, check_reference, leaderboard
+
+    check_domain(args.domain)
+    ds = _load()
+    reference = check_reference(ds, _reference(args.reference))
+    table = leaderboard(
+        ds, domain=args.domain, reference=reference, source=args.source,
+        user_prices=_user_prices(),
+    )
+    return _emit(table, args.format)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from tokenscope.data.leaderboard import filter_runs
+
+    ds = _load()
+    runs = filter_runs(ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source)
+    if args.format == "table":
+        runs = runs.select(
+            "source", "model", "prompt_id", "sample_index", "tokens_completion",
+            "tokens_reasoning", "tokens_answer", "reasoning_method", "score", "status", "answer",
+        )
+    return _emit(runs, args.format)
+
+
+def cmd_prompts(args: argparse.Namespace) -> int:
+    from tokenscope.data.leaderboard import prompts_table
+
+    ds = _load()
+    table = prompts_table(ds, _reference(args.reference))
+    if args.format == "table":
+        table = table.drop("prompt_text", "criteria")
+    return _emit(table, args.format)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tokenscope.data.leaderboard import models_table
+
+    ds = _load()
+    table = models_table(ds, _user_prices())
+    if args.source != "all":
+        table = table.filter(table["source"] == args.source)
+    return _emit(table, args.format)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from tokenscope.tui.app import run_app
+
+    return run_app()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tokenscope.data.leaderboard import DOMAIN_CHOICES
+
+    parser = argparse.ArgumentParser(
+        prog="tokenscope",
+        description="How many tokens does a reasoning model really spend to answer, "
+        "and what does that cost? With no command, opens the app.",
+    )
+    _add_common(parser)
+    parser.set_defaults(func=cmd_app)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("app", help="open the terminal app (the default)")
+    _add_common(p)
+    p.set_defaults(func=cmd_app)
+
+    p = sub.add_parser("leaderboard", help="one row per model: tokens, relative tokens, cost")
+    _add_common(p)
+    p.add_argument("--domain", default="all", help=f"one of {', '.join(DOMAIN_CHOICES)}")
+    p.add_argument(
+        "--reference",
+        help="comma-separated reference models for the normaliser "
+        "(default: the study's three)",
+    )
+    _add_source(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("runs", help="one row per run, with its texts")
+    _add_common(p)
+    p.add_argument("--model")
+    p.add_argument("--prompt", help="prompt id")
+    p.add_argument("--domain", help=f"one of {', '.join(DOMAIN_CHOICES)}")
+    _add_source(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("prompts", help="the prompts and their reference normalisers")
+    _add_common(p)
+    p.add_argument("--reference", help="comma-separated reference models")
+    _add_format(p)
+    p.set_defaults(func=cmd_prompts)
+
+    p = sub.add_parser("models", help="the models, their metadata and prices")
+    _add_common(p)
+    _add_source(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_models)
+
+    for register in _plugin_commands():
+        register(sub)
+    return parser
+
+
+def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Subcommands that live beside their engines (ask, run)."""
+    registrars = []
+    try:
+        from tokenscope.probe import cli_ask
+
+        registrars.append(cli_ask.add_parser)
+    except ImportError:
+        pass
+    try:
+        from tokenscope.suite import cli_run
+
+        registrars.append(cli_run.add_parser)
+    except ImportError:
+        pass
+    return registrars
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tokenscope.data.loader import LoadError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (LoadError, CliError) as exc:
+        print(f"tokenscope: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tokenscope: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `tokenscope runs | head`: the reader left; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # noqa: BLE001 - never show a user a traceback
+        if os.environ.get("TOKENSCOPE_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"tokenscope: unexpected error: {type(exc).__name__}: {first} "
+            "(set TOKENSCOPE_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""The tables every front end shows: leaderboard, prompt matrix, prompts, models.
+
+Relative tokens are always normalised over every loaded run (bundled and
+user), then filtered, so a user's model is measured on the study's footing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from tokenscope.data import metrics
+from tokenscope.data.loader import Dataset, LoadError
+from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS, MODEL_KEY
+from tokenscope.data.schema import DOMAINS
+
+DOMAIN_CHOICES = ("all", *DOMAINS)
+
+LEADERBOARD_COLUMNS = (
+    "model",
+    "lab",
+    "open_weights",
+    "source",
+    "n_runs",
+    "n_prompts",
+    "mean_completion_tokens",
+    "mean_reasoning_tokens",
+    "relative_completion_tokens",
+    "success_rate",
+    "cost_per_query_usd_min",
+    "cost_per_query_usd_max",
+    "chars_per_token",
+    "overthinking_auc",
+)
+
+
+def check_domain(domain: str) -> str:
+    if domain not in DOMAIN_CHOICES:
+        raise LoadError(f"unknown domain '{domain}' (choose {', '.join(DOMAIN_CHOICES)})")
+    return domain
+
+
+def check_reference(ds: Dataset, reference: Sequence[str]) -> tuple[str, ...]:
+    known = set(ds.runs["model"].unique().to_list())
+    for name in reference:
+        if name not in known:
+            raise LoadError(f"unknown reference model '{name}' (see `tokenscope models`)")
+    if not reference:
+        raise LoadError("the reference list is empty")
+    return tuple(reference)
+
+
+def check_model(ds: Dataset, model: str) -> str:
+    if model not in set(ds.runs["model"].unique().to_list()):
+        raise LoadError(f"unknown model '{model}' (see `tokenscope models`)")
+    return model
+
+
+def price_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """Bundled prices, overridden per model by prices the user configured."""
+    prices = ds.prices.lazy()
+    if user_prices is None or user_prices.is_empty():
+        return prices
+    user = user_prices.lazy().select(
+        "model",
+        pl.col("completion_price_min").cast(pl.Float64),
+        pl.col("completion_price_max").cast(pl.Float64),
+    )
+    bundled = prices.join(user.select("model"), on="model", how="anti")
+    return pl.concat(
+        [bundled, user.with_columns(
+            ((pl.col("completion_price_min") + pl.col("completion_price_max")) / 2).alias(
+                "completion_price_avg"
+            )
+        )],
+        how="diagonal_relaxed",
+    )
+
+
+def leaderboard(
+    ds: Dataset,
+    domain: str = "all",
+    reference: Sequence[str] = DEFAULT_REFERENCE_MODELS,
+    source: str = "all",
+    user_prices: pl.DataFrame | None = None,
+    oaa_cap: float = metrics.DEFAULT_OAA_CAP,
+) -> pl.DataFrame:
+    """One row per model (and source), sorted by relative completion tokens."""
+    check_domain(domain)
+    runs = ds.lazy_runs()
+    relative = (
+        metrics.relative_by_domain(runs, reference)
+        .filter(pl.col("domain") == domain)
+        .drop("domain")
+    )
+    in_domain = metrics.filter_domain(runs, domain)
+    basics = in_domain.group_by(list(MODEL_KEY)).agg(
+        pl.col("lab").drop_nulls().first(),
+        pl.col("open_weights").drop_nulls().first(),
+        pl.len().alias("n_runs"),
+        pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
+        pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
+    )
+    table = (
+        basics.join(relative, on=list(MODEL_KEY), how="left")
+        .join(metrics.success_rate(in_domain), on=list(MODEL_KEY), how="left")
+        .join(
+            metrics.cost_per_query(in_domain, price_table(ds, user_prices)),
+            on=list(MODEL_KEY),
+            how="left",
+        )
+        .join(metrics.chars_per_token(in_domain), on=list(MODEL_KEY), how="left")
+        .join(metrics.overthinking_auc(in_domain, oaa_cap), on=list(MODEL_KEY), how="left")
+        .with_columns(pl.col("n_prompts").fill_null(0))
+    )
+    if source != "all":
+        table = table.filter(pl.col("source") == source)
+    return (
+        table.select(LEADERBOARD_COLUMNS)
+        .sort("relative_completion_tokens", "model", nulls_last=True)
+        .collect()
+    )
+
+
+def prompt_matrix(
+    ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS, domain: str = "all"
+) -> pl.DataFrame:
+    """Long form (model, source, prompt_id, domain, relative_completion_tokens, ...)."""
+    check_domain(domain)
+    rel = metrics.relative_by_prompt(ds.lazy_runs(), reference)
+    if domain != "all":
+        rel = rel.filter(pl.col("domain") == domain)
+    return rel.sort("prompt_id", "model").collect()
+
+
+def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS) -> pl.DataFrame:
+    runs = ds.lazy_runs()
+    means = metrics.prompt_means(runs)
+    norm = metrics.prompt_normalisers(means, reference)
+    counts = means.group_by("prompt_id").agg(
+        pl.len().alias("n_models"),
+        pl.col("mean_completion_tokens").min().alias("min_model_mean_tokens"),
+        pl.col("mean_completion_tokens").max().alias("max_model_mean_tokens"),
+    )
+    return (
+        ds.prompts.lazy()
+        .join(norm, on="prompt_id", how="left")
+        .join(counts, on="prompt_id", how="left")
+        .select(
+            "prompt_id",
+            "domain",
+            "category",
+            "title",
+            "prompt_text",
+            "criteria",
+            pl.col("normaliser").alias("reference_mean_tokens"),
+            "normaliser_from",
+            "n_models",
+            "min_model_mean_tokens",
+            "max_model_mean_tokens",
+        )
+        .sort("domain", "prompt_id")
+        .collect()
+    )
+
+
+def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.DataFrame:
+    counts = ds.lazy_runs().group_by(list(MODEL_KEY)).agg(
+        pl.col("lab").drop_nulls().first().alias("_lab"),
+        pl.col("open_weights").drop_nulls().first().alias("_ow"),
+        pl.len().alias("n_runs"),
+        pl.col("prompt_id").n_unique().alias("n_prompts"),
+    )
+    prices = price_table(ds, user_prices).select(
+        "model", "completion_price_min", "completion_price_max", "prompt_price_min",
+        "prompt_price_max",
+    )
+    return (
+        counts.join(ds.models.lazy(), on="model", how="left")
+        .join(prices, on="model", how="left")
+        .select(
+            "model",
+            pl.coalesce("lab", "_lab").alias("lab"),
+            pl.coalesce("open_weights", "_ow").alias("open_weights"),
+            "full_cot",
+            "api_model",
+            "effort",
+            "source",
+            "n_runs",
+            "n_prompts",
+            "completion_price_min",
+            "completion_price_max",
+            "prompt_price_min",
+            "prompt_price_max",
+            "metadata_source",
+        )
+        .sort("source", "model")
+        .collect()
+    )
+
+
+def filter_runs(
+    ds: Dataset,
+    model: str | None = None,
+    prompt: str | None = None,
+    domain: str | None = None,
+    source: str = "all",
+) -> pl.DataFrame:
+    runs = ds.lazy_runs()
+    if model:
+        runs = runs.filter(pl.col("model") == check_model(ds, model))
+    if prompt:
+        if prompt not in set(ds.runs["prompt_id"].drop_nulls().unique().to_list()):
+            raise LoadError(f"unknown prompt '{prompt}' (see `tokenscope prompts`)")
+        runs = runs.filter(pl.col("prompt_id") == prompt)
+    if domain and domain != "all":
+        runs = runs.filter(pl.col("domain") == check_domain(domain))
+    if source != "all":
+        runs = runs.filter(pl.col("source") == source)
+    return runs.collect()

@@ -1,0 +1,31 @@
+"""Model output is data: make any text safe to put on a terminal as-is."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, and C1 controls (which include the
+# 8-bit CSI and OSC introducers some terminals still honour).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def literal(text: str, *, keep_newlines: bool = True) -> str:
+    """Replace control characters with visible ``\\xNN`` escapes.
+
+    ESC, BEL and friends then appear as characters instead of moving the
+    cursor, setting a title (OSC) or colouring the screen.
+    """
+    out = _CONTROL.sub(_visible, text)
+    if not keep_newlines:
+        out = out.replace("\n", "⏎ ").replace("\t", " ")
+    return out
+
+
+def one_line(text: str, width: int) -> str:
+    """A single display line of at most ``width`` characters, with an ellipsis."""
+    flat = literal(text, keep_newlines=False)
+    return flat if len(flat) <= width else flat[: max(width - 1, 0)] + "…"
