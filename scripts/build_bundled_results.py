@@ -71,6 +71,15 @@ MODEL_OVERRIDES: dict[str, dict] = {
     },
 }
 
+# Configs whose API model id carries no "lab/" prefix.
+LAB_OVERRIDES: dict[str, tuple[str, str]] = {
+    "DeepHermes-3-Mistral-24B-Pre": (
+        "nousresearch",
+        "queried by its bare id 'DeepHermes-3-Mistral-24B-Preview' on Nous Research's own API; "
+        "the study's aggregation also maps Hermes models to Nous.",
+    ),
+}
+
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 19, "statistics": False}
 
 
@@ -106,7 +115,9 @@ def build_models(source: Path, names: set[str]) -> pl.DataFrame:
             found[llm["name"]] = {
                 "model": llm["name"],
                 "api_model": api_model,
-                "lab": api_model.split("/")[0] if "/" in api_model else None,
+                "lab": api_model.split("/")[0]
+                if "/" in api_model
+                else LAB_OVERRIDES.get(llm["name"], (None, ""))[0],
                 "open_weights": bool(llm.get("open_weights", False)),
                 "full_cot": bool(llm.get("full_cot", False)),
                 "max_tokens": llm.get("max_tokens"),

@@ -228,8 +228,8 @@ def _enrich_user_runs(
     return (
         runs.lazy()
         .with_columns(pl.lit("user").alias("source"))
-        .join(meta, on="model", how="left")
-        .join(pmeta, on="prompt_id", how="left")
+        .join(meta, on="model", how="left", maintain_order="left")
+        .join(pmeta, on="prompt_id", how="left", maintain_order="left")
         .with_columns(
             pl.coalesce("lab", "_lab").alias("lab"),
             pl.coalesce("open_weights", "_ow").alias("open_weights"),

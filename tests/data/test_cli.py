@@ -1,0 +1,110 @@
+"""The scriptable CLI, as a user drives it from a shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tokenscope.data.store import append_run
+
+LEADERBOARD_KEYS = {
+    "model", "lab", "open_weights", "n_runs", "n_prompts", "mean_completion_tokens",
+    "mean_reasoning_tokens", "relative_completion_tokens", "success_rate",
+    "cost_per_query_usd_min", "cost_per_query_usd_max", "chars_per_token", "source",
+}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tokenscope.cli", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+
+
+def test_leaderboard_json_lists_all_29_models(data_dir):
+    proc = cli("leaderboard", "--domain", "knowledge", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 29
+    assert LEADERBOARD_KEYS <= set(rows[0])
+    by_model = {r["model"]: r for r in rows}
+    assert by_model["gpt-oss-120b"]["open_weights"] is True
+    assert by_model["o4-mini-high-long"]["n_prompts"] == 5
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
+def test_every_format_renders(data_dir, fmt):
+    proc = cli("leaderboard", "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert "magistral-small-2506" in proc.stdout
+
+
+def test_reference_selection_changes_the_normaliser(data_dir):
+    default = {r["model"]: r for r in json.loads(cli("leaderboard", "--format", "json").stdout)}
+    proc = cli("leaderboard", "--reference", "gpt-oss-120b", "--format", "json")
+    alt = {r["model"]: r for r in json.loads(proc.stdout)}
+    assert alt["gpt-oss-120b"]["relative_completion_tokens"] == pytest.approx(1.0)
+    assert default["gpt-oss-120b"]["relative_completion_tokens"] != pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("leaderboard", "--domain", "poetry"), "unknown domain 'poetry'"),
+        (("leaderboard", "--reference", "nope"), "unknown reference model 'nope'"),
+        (("runs", "--model", "nope"), "unknown model 'nope'"),
+        (("runs", "--prompt", "nope"), "unknown prompt 'nope'"),
+    ],
+)
+def test_user_errors_are_one_line(data_dir, args, needle):
+    proc = cli(*args)
+    assert proc.returncode != 0
+    assert needle in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+    assert "Traceback" not in proc.stderr
+
+
+def test_runs_json_has_untruncated_texts_and_numeric_tokens(data_dir):
+    proc = cli("runs", "--model", "deepseek-r1-0528", "--prompt", "AIME2023II_P1", "--format", "json")
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 5
+    longest = max(rows, key=lambda r: len(r["reasoning"] or ""))
+    assert len(longest["reasoning"]) > 5000
+    for key in ("tokens_completion", "tokens_reasoning", "tokens_answer"):
+        assert isinstance(rows[0][key], (int, float))
+
+
+def test_user_runs_join_the_leaderboard(data_dir):
+    for i, tokens in enumerate((300, 500)):
+        append_run({"model": "my-model", "prompt_id": "capital_of_australia",
+                    "tokens_completion": tokens, "sample_index": i, "score": 1.0})
+    (data_dir / "results" / "junk.parquet").write_bytes(b"junk")
+    proc = cli("leaderboard", "--source", "user", "--format", "json")
+    assert proc.returncode == 0
+    rows = json.loads(proc.stdout)
+    assert [r["model"] for r in rows] == ["my-model"]
+    # Normalised against the study's references on that prompt (mean 74.6 tokens).
+    assert rows[0]["relative_completion_tokens"] == pytest.approx(400 / 74.6, rel=1e-3)
+    assert "skipped junk.parquet" in proc.stderr
+
+
+def test_terminal_table_shows_model_text_literally(data_dir):
+    append_run({"model": "evil", "tokens_completion": 3, "answer": "\x1b]0;pwned\x07\x1b[31mred"})
+    proc = cli("runs", "--source", "user")
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "\\x1b]0;pwned\\x07\\x1b[31mred" in proc.stdout
+
+
+def test_version_and_help_everywhere(data_dir):
+    for args in ((), ("leaderboard",), ("runs",), ("prompts",), ("models",)):
+        v = cli(*args, "--version")
+        assert v.returncode == 0 and v.stdout.startswith("tokenscope ")
+        h = cli(*args, "--help")
+        assert h.returncode == 0 and "usage:" in h.stdout

@@ -1,0 +1,46 @@
+"""scripts/build_bundled_results.py is deterministic and the committed files are current."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RAW = ROOT.parent / "shared" / "data" / "lrm-token-economy"
+SCRIPT = ROOT / "scripts" / "build_bundled_results.py"
+FILES = ("runs", "prompts", "models", "prices")
+
+pytestmark = pytest.mark.skipif(not RAW.is_dir(), reason="the study's raw files are not here")
+
+
+def _build(out: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--source", str(RAW), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_rebuilding_gives_identical_files(tmp_path):
+    _build(tmp_path / "one")
+    _build(tmp_path / "two")
+    for name in FILES:
+        one = (tmp_path / "one" / f"{name}.parquet").read_bytes()
+        two = (tmp_path / "two" / f"{name}.parquet").read_bytes()
+        assert one == two, name
+        committed = pl.read_parquet(ROOT / "bundled_results" / f"{name}.parquet")
+        assert pl.read_parquet(tmp_path / "one" / f"{name}.parquet").equals(committed), name
+
+
+def test_bad_source_is_one_line(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--source", str(tmp_path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
