@@ -35,6 +35,13 @@ LEADERBOARD_COLUMNS = (
 )
 
 
+# The columns the leaderboard's metrics read (never the long texts).
+METRIC_COLUMNS = (
+    "model", "source", "lab", "open_weights", "prompt_id", "domain", "tokens_completion",
+    "tokens_reasoning", "chars_completion", "score",
+)
+
+
 def check_domain(domain: str) -> str:
     if domain not in DOMAIN_CHOICES:
         raise LoadError(f"unknown domain '{domain}' (choose {', '.join(DOMAIN_CHOICES)})")
@@ -42,7 +49,7 @@ def check_domain(domain: str) -> str:
 
 
 def check_reference(ds: Dataset, reference: Sequence[str]) -> tuple[str, ...]:
-    known = set(ds.runs["model"].unique().to_list())
+    known = ds.model_names
     for name in reference:
         if name not in known:
             raise LoadError(f"unknown reference model '{name}' (see `tokenscope models`)")
@@ -52,7 +59,7 @@ def check_reference(ds: Dataset, reference: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_model(ds: Dataset, model: str) -> str:
-    if model not in set(ds.runs["model"].unique().to_list()):
+    if model not in ds.model_names:
         raise LoadError(f"unknown model '{model}' (see `tokenscope models`)")
     return model
 
@@ -88,31 +95,29 @@ def leaderboard(
 ) -> pl.DataFrame:
     """One row per model (and source), sorted by relative completion tokens."""
     check_domain(domain)
-    runs = ds.lazy_runs()
+    # One pass over the files for just the numeric columns; every aggregate
+    # below then runs on that in-memory slice instead of re-scanning.
+    runs = ds.lazy_runs().select(METRIC_COLUMNS).collect().lazy()
     relative = (
         metrics.relative_by_domain(runs, reference)
         .filter(pl.col("domain") == domain)
         .drop("domain")
     )
     in_domain = metrics.filter_domain(runs, domain)
-    basics = in_domain.group_by(list(MODEL_KEY)).agg(
+    per_model = in_domain.group_by(list(MODEL_KEY)).agg(
         pl.col("lab").drop_nulls().first(),
         pl.col("open_weights").drop_nulls().first(),
         pl.len().alias("n_runs"),
         pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
         pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
+        *metrics.success_rate_exprs(),
+        metrics.chars_per_token_expr(),
+        metrics.overthinking_auc_expr(oaa_cap),
     )
     table = (
-        basics.join(relative, on=list(MODEL_KEY), how="left")
-        .join(metrics.success_rate(in_domain), on=list(MODEL_KEY), how="left")
-        .join(
-            metrics.cost_per_query(in_domain, price_table(ds, user_prices)),
-            on=list(MODEL_KEY),
-            how="left",
-        )
-        .join(metrics.chars_per_token(in_domain), on=list(MODEL_KEY), how="left")
-        .join(metrics.overthinking_auc(in_domain, oaa_cap), on=list(MODEL_KEY), how="left")
-        .with_columns(pl.col("n_prompts").fill_null(0))
+        per_model.join(relative, on=list(MODEL_KEY), how="left")
+        .join(price_table(ds, user_prices), on="model", how="left")
+        .with_columns(*metrics.cost_columns(), pl.col("n_prompts").fill_null(0))
     )
     if source != "all":
         table = table.filter(pl.col("source") == source)
@@ -211,7 +216,7 @@ def filter_runs(
     if model:
         runs = runs.filter(pl.col("model") == check_model(ds, model))
     if prompt:
-        if prompt not in set(ds.runs["prompt_id"].drop_nulls().unique().to_list()):
+        if prompt not in ds.prompt_ids:
             raise LoadError(f"unknown prompt '{prompt}' (see `tokenscope prompts`)")
         runs = runs.filter(pl.col("prompt_id") == prompt)
     if domain and domain != "all":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -35,20 +36,41 @@ class LoadError(Exception):
 
 @dataclass
 class Dataset:
-    """Everything the views, the CLI and the probe need, already conformed."""
+    """Everything the views, the CLI and the probe need, already conformed.
 
-    runs: pl.DataFrame
+    Runs stay a lazy scan until someone asks for ``runs``: a leaderboard then
+    reads only the columns it aggregates, never the long texts.
+    """
+
+    runs_lazy: pl.LazyFrame
     prompts: pl.DataFrame
     models: pl.DataFrame
     prices: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
 
     def lazy_runs(self) -> pl.LazyFrame:
-        return self.runs.lazy()
+        return self.runs_lazy
+
+    @cached_property
+    def runs(self) -> pl.DataFrame:
+        return self.runs_lazy.collect()
+
+    @cached_property
+    def model_names(self) -> frozenset[str]:
+        return frozenset(self.runs_lazy.select(pl.col("model").unique()).collect()["model"])
+
+    @cached_property
+    def prompt_ids(self) -> frozenset[str]:
+        ids = self.runs_lazy.select(pl.col("prompt_id").drop_nulls().unique()).collect()
+        return frozenset(ids["prompt_id"])
+
+
+def _bundled_path(name: str) -> Path:
+    return paths.bundled_dir() / f"{name}.parquet"
 
 
 def _read_bundled(name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    path = paths.bundled_dir() / f"{name}.parquet"
+    path = _bundled_path(name)
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any read failure is reported the same way
@@ -56,10 +78,19 @@ def _read_bundled(name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return conform(frame, schema)
 
 
+def scan_bundled_runs() -> pl.LazyFrame:
+    path = _bundled_path("runs")
+    try:
+        pl.read_parquet_schema(path)
+    except Exception as exc:  # noqa: BLE001
+        raise LoadError(f"bundled data is missing or unreadable: {path} ({_reason(exc)})") from exc
+    return conform(pl.scan_parquet(path))
+
+
 def load_bundled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Runs, prompts, models and prices of the study shipped with tokenscope."""
     return (
-        _read_bundled("runs", RUN_SCHEMA),
+        scan_bundled_runs().collect(),
         _read_bundled("prompts", PROMPT_SCHEMA),
         _read_bundled("models", MODEL_SCHEMA),
         _read_bundled("prices", PRICE_SCHEMA),
@@ -84,6 +115,32 @@ def _conform_file(frame: pl.DataFrame) -> pl.DataFrame:
         return conform(frame)
     except Exception as exc:  # noqa: BLE001
         raise LoadError(f"a column has the wrong type ({_reason(exc)})") from exc
+
+
+def _castable(source: pl.DataType, target: pl.DataType) -> bool:
+    if source == pl.Null() or source == target:
+        return True
+    if target.is_numeric():
+        return source.is_numeric() or source == pl.Boolean()
+    if target == pl.String():
+        return source in (pl.String(), pl.Categorical()) or isinstance(source, pl.Enum)
+    if isinstance(target, pl.List):
+        return isinstance(source, pl.List)
+    return False
+
+
+def scan_parquet_results(path: Path) -> pl.LazyFrame:
+    """A user Parquet file as a lazy scan, checked up front so it cannot fail later.
+
+    Only the footer is read here (columns and their types); data pages are read
+    when a query needs them, which keeps a million-run file cheap to open.
+    """
+    schema = pl.read_parquet_schema(path)
+    _check_columns(pl.LazyFrame(schema=schema))
+    for name, dtype in schema.items():
+        if name in RUN_SCHEMA and not _castable(dtype, RUN_SCHEMA[name]):
+            raise LoadError(f"column '{name}' is {dtype}, expected {RUN_SCHEMA[name]}")
+    return conform(pl.scan_parquet(path))
 
 
 def read_jsonl(path: Path) -> tuple[pl.DataFrame, str | None]:
@@ -138,18 +195,19 @@ def read_csv(path: Path) -> pl.DataFrame:
     return _conform_file(frame.drop(list_cols))
 
 
-def read_results_file(path: Path) -> tuple[pl.DataFrame, str | None]:
-    """One user file as a conformed frame plus an optional note about skipped lines."""
+def read_results_file(path: Path) -> tuple[pl.LazyFrame, str | None]:
+    """One user file as a conformed lazy frame plus an optional note about skipped lines."""
     suffix = path.suffix.lower()
     try:
         if path.stat().st_size == 0:
             raise LoadError("empty file")
         if suffix in (".jsonl", ".ndjson"):
-            return read_jsonl(path)
+            frame, note = read_jsonl(path)
+            return frame.lazy(), note
         if suffix == ".csv":
-            return read_csv(path), None
+            return read_csv(path).lazy(), None
         if suffix == ".parquet":
-            return _conform_file(pl.read_parquet(path)), None
+            return scan_parquet_results(path), None
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - corrupt files must never stop loading
@@ -162,7 +220,7 @@ class UserResults:
 
     def __init__(self, results_dir: Path | None = None) -> None:
         self.results_dir = results_dir
-        self._cache: dict[Path, tuple[tuple[int, int], pl.DataFrame, str | None]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int], pl.LazyFrame, str | None]] = {}
 
     @property
     def directory(self) -> Path:
@@ -187,7 +245,8 @@ class UserResults:
             sig.append((p.name, st.st_mtime_ns, st.st_size))
         return tuple(sig)
 
-    def load(self) -> tuple[pl.DataFrame, list[str]]:
+    def load(self) -> tuple[pl.LazyFrame | None, list[str]]:
+        """All readable user runs (None when there are none) and one warning per bad file."""
         frames, warnings = [], []
         seen = set()
         for path in self.files():
@@ -211,33 +270,32 @@ class UserResults:
         for gone in set(self._cache) - seen:
             del self._cache[gone]
         if not frames:
-            return empty_runs(), warnings
+            return None, warnings
         return pl.concat(frames, how="vertical"), warnings
 
 
 def _enrich_user_runs(
-    runs: pl.DataFrame, prompts: pl.DataFrame, models: pl.DataFrame
+    runs: pl.LazyFrame, prompts: pl.DataFrame, models: pl.DataFrame
 ) -> pl.LazyFrame:
     """Fill lab, weights, domain and prompt text from the study where the user left them out."""
-    meta = models.lazy().select(
-        "model", pl.col("lab").alias("_lab"), pl.col("open_weights").alias("_ow")
-    )
-    pmeta = prompts.lazy().select(
-        "prompt_id", pl.col("domain").alias("_domain"), pl.col("prompt_text").alias("_ptext")
-    )
-    return (
-        runs.lazy()
-        .with_columns(pl.lit("user").alias("source"))
-        .join(meta, on="model", how="left", maintain_order="left")
-        .join(pmeta, on="prompt_id", how="left", maintain_order="left")
-        .with_columns(
-            pl.coalesce("lab", "_lab").alias("lab"),
-            pl.coalesce("open_weights", "_ow").alias("open_weights"),
-            pl.coalesce("domain", "_domain").alias("domain"),
-            pl.coalesce("prompt_text", "_ptext").alias("prompt_text"),
-            pl.coalesce("status", pl.lit("ok")).alias("status"),
+
+    def lookup(key: str, table: pl.DataFrame, value: str, dtype: pl.DataType) -> pl.Expr:
+        # A dictionary replace keeps row order and beats a join on large frames.
+        return pl.col(key).replace_strict(
+            table[key], table[value], default=None, return_dtype=dtype
         )
-        .select(list(RUN_SCHEMA))
+
+    return runs.with_columns(
+        pl.lit("user").alias("source"),
+        pl.coalesce("lab", lookup("model", models, "lab", pl.String)).alias("lab"),
+        pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean)).alias(
+            "open_weights"
+        ),
+        pl.coalesce("domain", lookup("prompt_id", prompts, "domain", pl.String)).alias("domain"),
+        pl.coalesce("prompt_text", lookup("prompt_id", prompts, "prompt_text", pl.String)).alias(
+            "prompt_text"
+        ),
+        pl.coalesce("status", pl.lit("ok")).alias("status"),
     )
 
 
@@ -253,15 +311,17 @@ def load_dataset(
     """
     if source not in SOURCES:
         raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
-    runs, prompts, models, prices = load_bundled()
+    prompts = _read_bundled("prompts", PROMPT_SCHEMA)
+    models = _read_bundled("models", MODEL_SCHEMA)
+    prices = _read_bundled("prices", PRICE_SCHEMA)
     warnings: list[str] = []
     parts = []
     if source in ("bundled", "all"):
-        parts.append(runs.lazy())
+        parts.append(scan_bundled_runs())
     if source in ("user", "all"):
-        user_frame, warnings = (user_results or UserResults(results_dir)).load()
-        if user_frame.height:
-            enriched = _enrich_user_runs(user_frame, prompts, models)
+        user_runs, warnings = (user_results or UserResults(results_dir)).load()
+        if user_runs is not None:
+            enriched = _enrich_user_runs(user_runs, prompts, models)
             parts.append(metrics.with_reasoning_tokens(enriched))
-    combined = pl.concat(parts, how="vertical").collect() if parts else empty_runs()
+    combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
     return Dataset(combined, prompts, models, prices, warnings)

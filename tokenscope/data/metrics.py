@@ -61,21 +61,23 @@ def with_reasoning_tokens(runs: pl.LazyFrame) -> pl.LazyFrame:
         .otherwise(pl.lit(None, pl.String))
     )
     reasoning = (
-        pl.when(pl.col("reasoning_method") == "reported")
+        pl.when(~usable)
+        .then(pl.lit(None, pl.Float64))
+        .when(use_reported)
         .then(reported.cast(pl.Float64))
-        .when(pl.col("reasoning_method") == "cot_chars")
+        .when(has_cot)
         .then(completion * pl.col("chars_reasoning") / pl.col("chars_completion"))
-        .when(pl.col("reasoning_method") == "answer_chars")
+        .when(has_answer_chars)
         # A negative count means the answer alone exceeds the completion; no
         # reasoning is the only meaningful reading.
         .then((completion - pl.col("chars_answer") / ANSWER_CHARS_PER_TOKEN).clip(lower_bound=0.0))
         .otherwise(pl.lit(None, pl.Float64))
     )
-    return (
-        runs.with_columns(method.alias("reasoning_method"))
-        .with_columns(reasoning.alias("tokens_reasoning"))
-        .with_columns((completion - pl.col("tokens_reasoning")).alias("tokens_answer"))
-    )
+    # Both columns come from the same conditions, so a query that never reads
+    # the method (a leaderboard) does not pay for building its strings.
+    return runs.with_columns(
+        method.alias("reasoning_method"), reasoning.alias("tokens_reasoning")
+    ).with_columns((completion - pl.col("tokens_reasoning")).alias("tokens_answer"))
 
 
 def prompt_means(runs: pl.LazyFrame) -> pl.LazyFrame:
@@ -153,72 +155,85 @@ def relative_by_domain(
     return pl.concat([by_domain, overall.select(by_domain.collect_schema().names())])
 
 
-def chars_per_token(runs: pl.LazyFrame) -> pl.LazyFrame:
-    """Least-squares slope of completion characters on completion tokens, per model.
+def chars_per_token_expr() -> pl.Expr:
+    """Least-squares slope of completion characters on completion tokens.
 
     About 3-3.4 means the raw chain of thought is visible; about 1 a condensed
     transcription; about 0.3 only a summary (the study's Figure 2).
     """
     x = pl.col("tokens_completion").cast(pl.Float64)
-    y = pl.col("chars_completion").cast(pl.Float64)
-    valid = runs.filter(x.is_not_null() & y.is_not_null() & (x > 0))
-    return valid.group_by(list(MODEL_KEY)).agg(
+    valid = x.is_not_null() & pl.col("chars_completion").is_not_null() & (x > 0)
+    x = x.filter(valid)
+    y = pl.col("chars_completion").cast(pl.Float64).filter(valid)
+    return (
         pl.when(x.var() > 0).then(pl.cov(x, y) / x.var()).otherwise(None).alias("chars_per_token")
     )
 
 
-def success_rate(runs: pl.LazyFrame) -> pl.LazyFrame:
-    """Mean per-run weighted share of criteria met, per model; ungraded runs are skipped."""
-    return runs.group_by(list(MODEL_KEY)).agg(
+def chars_per_token(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Characters per completion token, per model (see ``chars_per_token_expr``)."""
+    return runs.group_by(list(MODEL_KEY)).agg(chars_per_token_expr())
+
+
+def success_rate_exprs() -> list[pl.Expr]:
+    """Mean per-run weighted share of criteria met; ungraded runs are skipped."""
+    return [
         pl.col("score").mean().alias("success_rate"),
         pl.col("score").is_not_null().sum().alias("n_graded"),
-    )
+    ]
+
+
+def success_rate(runs: pl.LazyFrame) -> pl.LazyFrame:
+    return runs.group_by(list(MODEL_KEY)).agg(success_rate_exprs())
+
+
+def cost_columns(mean_completion: str = "mean_completion_tokens") -> list[pl.Expr]:
+    """Cost per query from mean completion tokens and joined completion prices ($/M)."""
+    return [
+        (pl.col(mean_completion) * pl.col(f"completion_price_{bound}") / 1e6).alias(
+            f"cost_per_query_usd_{bound}"
+        )
+        for bound in ("min", "max", "avg")
+    ]
 
 
 def cost_per_query(runs: pl.LazyFrame, prices: pl.LazyFrame) -> pl.LazyFrame:
     """Mean completion tokens × completion price ($/M) / 1e6, as a min-max band."""
     mean_tokens = runs.group_by(list(MODEL_KEY)).agg(
-        pl.col("tokens_completion").mean().alias("_mean_completion")
+        pl.col("tokens_completion").mean().alias("mean_completion_tokens")
     )
     return mean_tokens.join(
         prices.select("model", "completion_price_min", "completion_price_max", "completion_price_avg"),
         on="model",
         how="left",
-    ).select(
-        *MODEL_KEY,
-        (pl.col("_mean_completion") * pl.col("completion_price_min") / 1e6).alias(
-            "cost_per_query_usd_min"
-        ),
-        (pl.col("_mean_completion") * pl.col("completion_price_max") / 1e6).alias(
-            "cost_per_query_usd_max"
-        ),
-        (pl.col("_mean_completion") * pl.col("completion_price_avg") / 1e6).alias(
-            "cost_per_query_usd_avg"
-        ),
-    )
+    ).select(*MODEL_KEY, *cost_columns())
 
 
 def _correct(threshold: float) -> pl.Expr:
     return pl.col("score") >= threshold
 
 
-def overthinking_auc(
-    runs: pl.LazyFrame, cap: float = DEFAULT_OAA_CAP, correct_at: float = 1.0
-) -> pl.LazyFrame:
-    """Overthinking-adjusted accuracy AUC per model, normalised to 0-1.
+def overthinking_auc_expr(cap: float = DEFAULT_OAA_CAP, correct_at: float = 1.0) -> pl.Expr:
+    """Overthinking-adjusted accuracy AUC, normalised to 0-1.
 
     acc(t) counts a run only if it is correct and used at most t thinking
     tokens. The normalised area over t in [0, cap] has a closed form: each
     correct run contributes max(0, 1 - reasoning / cap). Ungraded runs are left
     out, never counted as wrong.
     """
-    graded = runs.filter(pl.col("score").is_not_null() & pl.col("tokens_reasoning").is_not_null())
+    graded = pl.col("score").is_not_null() & pl.col("tokens_reasoning").is_not_null()
     credit = (
         pl.when(_correct(correct_at))
         .then((1.0 - pl.col("tokens_reasoning") / cap).clip(lower_bound=0.0))
         .otherwise(0.0)
     )
-    return graded.group_by(list(MODEL_KEY)).agg(credit.mean().alias("overthinking_auc"))
+    return credit.filter(graded).mean().alias("overthinking_auc")
+
+
+def overthinking_auc(
+    runs: pl.LazyFrame, cap: float = DEFAULT_OAA_CAP, correct_at: float = 1.0
+) -> pl.LazyFrame:
+    return runs.group_by(list(MODEL_KEY)).agg(overthinking_auc_expr(cap, correct_at))
 
 
 def overthinking_curve(
