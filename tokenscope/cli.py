@@ -118,6 +118,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     return _emit(table, args.format)
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from tokenscope.data.schema import schema_markdown
+
+    print(schema_markdown())
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from tokenscope.tui.app import run_app
 
@@ -172,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(p)
     _add_format(p)
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser(
+        "schema", help="the columns a results file may hold (JSONL, CSV or Parquet)"
+    )
+    _add_common(p)
+    p.set_defaults(func=cmd_schema)
 
     for register in _plugin_commands():
         register(sub)
