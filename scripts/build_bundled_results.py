@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,20 @@ from tokenscope.data.schema import (  # noqa: E402
     normalise_domain,
 )
 
-DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "lrm-token-economy"
+def find_raw_study() -> Path | None:
+    """The study's raw files: $TOKENSCOPE_STUDY_RAW, a sibling shared/ folder, or /work/shared."""
+    candidates = [
+        os.environ.get("TOKENSCOPE_STUDY_RAW"),
+        ROOT.parent / "shared" / "data" / "lrm-token-economy",
+        "/work/shared/data/lrm-token-economy",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "evalset").is_dir():
+            return Path(candidate)
+    return None
+
+
+DEFAULT_SOURCE = find_raw_study() or ROOT.parent / "shared" / "data" / "lrm-token-economy"
 DEFAULT_OUT = ROOT / "bundled_results"
 
 # Files are read in this order; the first definition of a model wins. The

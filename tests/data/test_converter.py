@@ -10,24 +10,21 @@ import polars as pl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = ROOT.parent / "shared" / "data" / "lrm-token-economy"
 SCRIPT = ROOT / "scripts" / "build_bundled_results.py"
 FILES = ("runs", "prompts", "models", "prices")
 
-pytestmark = pytest.mark.skipif(not RAW.is_dir(), reason="the study's raw files are not here")
 
-
-def _build(out: Path) -> None:
+def _build(raw: Path, out: Path) -> None:
     subprocess.run(
-        [sys.executable, str(SCRIPT), "--source", str(RAW), "--out", str(out)],
+        [sys.executable, str(SCRIPT), "--source", str(raw), "--out", str(out)],
         check=True,
         capture_output=True,
     )
 
 
-def test_rebuilding_gives_identical_files(tmp_path):
-    _build(tmp_path / "one")
-    _build(tmp_path / "two")
+def test_rebuilding_gives_identical_files(tmp_path, raw_study):
+    _build(raw_study, tmp_path / "one")
+    _build(raw_study, tmp_path / "two")
     for name in FILES:
         one = (tmp_path / "one" / f"{name}.parquet").read_bytes()
         two = (tmp_path / "two" / f"{name}.parquet").read_bytes()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from tokenscope.data.leaderboard import leaderboard
 from tokenscope.data.loader import load_dataset
 
-RAW = Path(__file__).resolve().parents[3] / "shared" / "data" / "lrm-token-economy"
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +80,10 @@ def test_logic_default_puzzles_cheapest_impossible_bridge_dearest(ds):
     assert order.index("bridge_torch_default") < order.index("bridge_torch_impossible")
 
 
-def test_runs_match_the_studys_own_flat_table(ds):
+def test_runs_match_the_studys_own_flat_table(ds, raw_study):
     """evaluation_stats.csv covers 23 models; every run's counts must agree with it."""
     expected: dict[tuple[str, str], list[tuple]] = {}
-    with (RAW / "evaluation_stats.csv").open(encoding="utf-8") as fh:
+    with (raw_study / "evaluation_stats.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             key = (row["model_name"], row["prompt_id"])
             expected.setdefault(key, []).append(
