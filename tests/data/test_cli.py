@@ -108,3 +108,14 @@ def test_version_and_help_everywhere(data_dir):
         assert v.returncode == 0 and v.stdout.startswith("tokenscope ")
         h = cli(*args, "--help")
         assert h.returncode == 0 and "usage:" in h.stdout
+
+
+def test_failed_and_cancelled_runs_are_kept_but_not_counted(data_dir):
+    append_run({"model": "m", "prompt_id": "one_plus_one", "tokens_completion": 100})
+    append_run({"model": "m", "prompt_id": "one_plus_one", "tokens_completion": 9000,
+                "status": "cancelled"})
+    append_run({"model": "m", "prompt_id": "one_plus_one", "status": "failed", "error": "boom"})
+    board = json.loads(cli("leaderboard", "--source", "user", "--format", "json").stdout)
+    assert board[0]["n_runs"] == 1 and board[0]["mean_completion_tokens"] == 100
+    runs = json.loads(cli("runs", "--source", "user", "--format", "json").stdout)
+    assert sorted(r["status"] for r in runs) == ["cancelled", "failed", "ok"]

@@ -42,6 +42,11 @@ METRIC_COLUMNS = (
 )
 
 
+def completed_runs(ds: Dataset) -> pl.LazyFrame:
+    """Runs that finished: failed and cancelled ones stay in the store but not in the figures."""
+    return ds.lazy_runs().filter(pl.col("status").is_null() | (pl.col("status") == "ok"))
+
+
 def check_domain(domain: str) -> str:
     if domain not in DOMAIN_CHOICES:
         raise LoadError(f"unknown domain '{domain}' (choose {', '.join(DOMAIN_CHOICES)})")
@@ -97,7 +102,7 @@ def leaderboard(
     check_domain(domain)
     # One pass over the files for just the numeric columns; every aggregate
     # below then runs on that in-memory slice instead of re-scanning.
-    runs = ds.lazy_runs().select(METRIC_COLUMNS).collect().lazy()
+    runs = completed_runs(ds).select(METRIC_COLUMNS).collect().lazy()
     relative = (
         metrics.relative_by_domain(runs, reference)
         .filter(pl.col("domain") == domain)
@@ -133,14 +138,14 @@ def prompt_matrix(
 ) -> pl.DataFrame:
     """Long form (model, source, prompt_id, domain, relative_completion_tokens, ...)."""
     check_domain(domain)
-    rel = metrics.relative_by_prompt(ds.lazy_runs(), reference)
+    rel = metrics.relative_by_prompt(completed_runs(ds), reference)
     if domain != "all":
         rel = rel.filter(pl.col("domain") == domain)
     return rel.sort("prompt_id", "model").collect()
 
 
 def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS) -> pl.DataFrame:
-    runs = ds.lazy_runs()
+    runs = completed_runs(ds)
     means = metrics.prompt_means(runs)
     norm = metrics.prompt_normalisers(means, reference)
     counts = means.group_by("prompt_id").agg(
