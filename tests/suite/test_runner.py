@@ -1,0 +1,58 @@
+"""The runner resumes, never repeats a completed sample, and grades as it stores."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tokenscope.data.loader import load_dataset
+from tokenscope.suite.runner import completed_samples, run_suite
+from tokenscope.suite.suites import load_suite
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENSCOPE_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def fake_asker(calls: list, fail_on: set | None = None, answer: str = "Canberra"):
+    async def ask(prompt, index):
+        calls.append((prompt.prompt_id, index))
+        await asyncio.sleep(0)
+        if fail_on and (prompt.prompt_id, index) in fail_on:
+            return {"model": "m", "endpoint": "127.0.0.1", "status": "failed", "error": "boom"}
+        return {"model": "m", "endpoint": "127.0.0.1", "status": "ok", "answer": answer,
+                "tokens_completion": 10 + index, "tokens_source": "counted"}
+    return ask
+
+
+async def test_resume_skips_done_and_retries_failed(data_dir):
+    suite = load_suite("study").only(["capital_of_australia", "one_plus_one"])
+    calls: list = []
+    first = await run_suite(suite, samples=2, model="m", endpoint="127.0.0.1",
+                            ask=fake_asker(calls, fail_on={("one_plus_one", 1)}))
+    assert (first.done, first.failed) == (3, 1)
+    assert len(calls) == 4
+    calls.clear()
+    second = await run_suite(suite, samples=2, model="m", endpoint="127.0.0.1", ask=fake_asker(calls))
+    assert calls == [("one_plus_one", 1)] and second.skipped == 3
+    assert completed_samples(suite, "m", "127.0.0.1") == {
+        ("capital_of_australia", 0), ("capital_of_australia", 1),
+        ("one_plus_one", 0), ("one_plus_one", 1),
+    }
+    # A different endpoint is a different measurement.
+    assert completed_samples(suite, "m", "10.0.0.1") == set()
+
+
+async def test_runs_are_graded_and_land_on_the_leaderboard(data_dir):
+    suite = load_suite("study").only(["capital_of_australia", "bridge_torch_easy"])
+    await run_suite(suite, samples=1, model="m", endpoint="h", ask=fake_asker([]))
+    runs = load_dataset("user").runs.sort("prompt_id")
+    by_prompt = {r["prompt_id"]: r for r in runs.iter_rows(named=True)}
+    assert by_prompt["capital_of_australia"]["score"] == 1.0
+    assert by_prompt["capital_of_australia"]["grader"] == "rule"
+    # Not rule-gradable and no judge: ungraded, never wrong.
+    assert by_prompt["bridge_torch_easy"]["score"] is None
+    assert set(runs["suite"]) == {"study"}
