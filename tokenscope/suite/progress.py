@@ -1,0 +1,54 @@
+"""Progress of a suite run: a redrawn bar on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from tokenscope.suite.runner import Progress
+
+BAR_WIDTH = 24
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def summary(p: Progress) -> str:
+    cost = f"${p.cost_usd:.4f}" if p.cost_known else "cost n/a"
+    failed = f", {p.failed} failed" if p.failed else ""
+    skipped = f", {p.skipped} already done" if p.skipped else ""
+    return f"{p.done + p.failed}/{p.total} samples{failed}{skipped} · {p.tokens:,} tokens · {cost}"
+
+
+class ProgressReporter:
+    """Call with each Progress update; draws in place on a TTY, prints a line otherwise."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self._last_printed = -1
+
+    def __call__(self, p: Progress) -> None:
+        finished = p.done + p.failed
+        if self.tty:
+            frac = finished / p.total if p.total else 1.0
+            filled = int(frac * BAR_WIDTH)
+            bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+            line = f"\r{bar} {frac:4.0%} {summary(p)} · ETA {_duration(p.eta_s)}"
+            self.stream.write(line + "\x1b[K")
+            self.stream.flush()
+        elif finished != self._last_printed:
+            self._last_printed = finished
+            self.stream.write(f"progress: {summary(p)} · elapsed {_duration(p.elapsed)}\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
