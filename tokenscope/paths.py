@@ -63,3 +63,11 @@ def config_dir() -> Path:
 
 def user_themes_dir() -> Path:
     return config_dir() / "themes"
+
+
+def cache_dir() -> Path:
+    """Rebuildable files such as the local model (``TOKENSCOPE_CACHE_DIR`` overrides)."""
+    override = os.environ.get("TOKENSCOPE_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))

