@@ -1,0 +1,188 @@
+"""Where a model is served: built-in presets, the user's own endpoints, ad hoc URLs.
+
+An endpoint names the environment variable that holds its key, never the key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from tokenscope.config import Settings
+
+APIS = ("openai", "anthropic", "ollama")
+# How an endpoint is asked for more or less thinking.
+EFFORT_STYLES = ("reasoning_effort", "openrouter", "anthropic", "ollama", "none")
+EFFORTS = ("low", "medium", "high")
+
+
+class EndpointError(Exception):
+    """The user named an endpoint or model that cannot be used; one line."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    base_url: str
+    api: str = "openai"
+    api_key_env: str | None = None
+    key_required: bool = False
+    effort_style: str = "reasoning_effort"
+    max_tokens_field: str = "max_tokens"
+    # None: detect a template-prefilled <think> from a later </think>.
+    implied_think: bool | None = None
+    models: tuple[str, ...] = field(default=())
+    local: bool = False
+
+    @property
+    def host(self) -> str:
+        """host[:port] only: user info in a URL may hold credentials."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or self.base_url
+        return f"{host}:{parts.port}" if parts.port else host
+
+    def api_key(self) -> str | None:
+        if not self.api_key_env:
+            return None
+        value = os.environ.get(self.api_key_env, "").strip()
+        return value or None
+
+
+PRESETS: dict[str, Endpoint] = {
+    e.name: e
+    for e in (
+        Endpoint(
+            "openai",
+            "https://api.openai.com/v1",
+            api_key_env="OPENAI_API_KEY",
+            key_required=True,
+            max_tokens_field="max_completion_tokens",
+        ),
+        Endpoint(
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            api_key_env="OPENROUTER_API_KEY",
+            key_required=True,
+            effort_style="openrouter",
+        ),
+        Endpoint(
+            "deepseek", "https://api.deepseek.com/v1", api_key_env="DEEPSEEK_API_KEY", key_required=True
+        ),
+        Endpoint(
+            "groq", "https://api.groq.com/openai/v1", api_key_env="GROQ_API_KEY", key_required=True
+        ),
+        Endpoint(
+            "together", "https://api.together.xyz/v1", api_key_env="TOGETHER_API_KEY", key_required=True
+        ),
+        Endpoint(
+            "fireworks",
+            "https://api.fireworks.ai/inference/v1",
+            api_key_env="FIREWORKS_API_KEY",
+            key_required=True,
+        ),
+        Endpoint("xai", "https://api.x.ai/v1", api_key_env="XAI_API_KEY", key_required=True),
+        Endpoint(
+            "anthropic",
+            "https://api.anthropic.com/v1",
+            api="anthropic",
+            api_key_env="ANTHROPIC_API_KEY",
+            key_required=True,
+            effort_style="anthropic",
+        ),
+        Endpoint("ollama", "http://127.0.0.1:11434", api="ollama", effort_style="ollama", local=True),
+        Endpoint("ollama-v1", "http://127.0.0.1:11434/v1", local=True),
+        Endpoint("llama.cpp", "http://127.0.0.1:8080/v1", local=True),
+        Endpoint("vllm", "http://127.0.0.1:8000/v1", local=True),
+        Endpoint("lmstudio", "http://127.0.0.1:1234/v1", local=True),
+    )
+}
+
+
+def _preset_for_host(base_url: str) -> Endpoint | None:
+    parts = urlsplit(base_url)
+    for preset in PRESETS.values():
+        if preset.local:
+            continue
+        if urlsplit(preset.base_url).hostname == parts.hostname:
+            return preset
+    return None
+
+
+def ad_hoc(base_url: str, api_key_env: str | None = None, api: str | None = None) -> Endpoint:
+    """An endpoint from ``--base-url``: a known cloud host keeps its preset's habits."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointError(f"not an http(s) URL: {base_url!r}")
+    preset = _preset_for_host(base_url)
+    if preset is not None:
+        endpoint = replace(preset, name=parts.hostname, base_url=base_url.rstrip("/"))
+    else:
+        guess = "ollama" if parts.port == 11434 and not parts.path.rstrip("/").endswith("/v1") else "openai"
+        endpoint = Endpoint(
+            parts.hostname,
+            base_url.rstrip("/"),
+            api=guess,
+            effort_style="ollama" if guess == "ollama" else "reasoning_effort",
+        )
+    if api_key_env:
+        endpoint = replace(endpoint, api_key_env=api_key_env, key_required=True)
+    if api:
+        endpoint = with_api(endpoint, api)
+    return endpoint
+
+
+def with_api(endpoint: Endpoint, api: str) -> Endpoint:
+    if api not in APIS:
+        raise EndpointError(f"unknown API '{api}' (choose {', '.join(APIS)})")
+    style = {"anthropic": "anthropic", "ollama": "ollama"}.get(api, endpoint.effort_style)
+    if api == "openai" and style in ("anthropic", "ollama"):
+        style = "reasoning_effort"
+    return replace(endpoint, api=api, effort_style=style)
+
+
+def all_endpoints(settings: Settings | None = None) -> dict[str, Endpoint]:
+    """Presets overlaid with the user's endpoints (a user entry wins on a name clash)."""
+    merged = dict(PRESETS)
+    if settings is not None:
+        merged.update(settings.endpoints)
+    return merged
+
+
+def resolve(
+    settings: Settings | None = None,
+    name: str | None = None,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+    api: str | None = None,
+) -> Endpoint:
+    """The endpoint for ``--endpoint NAME`` or ``--base-url URL``, else the configured default."""
+    if name and base_url:
+        raise EndpointError("give --endpoint or --base-url, not both")
+    if base_url:
+        return ad_hoc(base_url, api_key_env, api)
+    if not name and settings is not None:
+        name = settings.default_endpoint
+    if not name:
+        raise EndpointError(
+            "no endpoint: pass --endpoint NAME or --base-url URL "
+            "(or set default_endpoint in the config file)"
+        )
+    known = all_endpoints(settings)
+    if name not in known:
+        raise EndpointError(f"unknown endpoint '{name}' (known: {', '.join(sorted(known))})")
+    endpoint = known[name]
+    if api_key_env:
+        endpoint = replace(endpoint, api_key_env=api_key_env, key_required=True)
+    if api:
+        endpoint = with_api(endpoint, api)
+    return endpoint
+
+
+def missing_key_message(endpoint: Endpoint) -> str | None:
+    """One line when a required key variable is unset; None when all is well."""
+    if endpoint.key_required and endpoint.api_key() is None:
+        return f"{endpoint.api_key_env} is not set (endpoint '{endpoint.name}' needs an API key)"
+    return None

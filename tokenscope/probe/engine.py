@@ -1,0 +1,454 @@
+"""Run one model (``Probe``) or several side by side (``ProbeGroup``) and report events.
+
+    probe = Probe(ProbeRequest(endpoint, "gpt-oss-20b", question))
+    async for event in probe.stream():       # ReasoningDelta, AnswerDelta, ...
+        ...
+    probe.result()                           # a ProbeResult, also after cancellation
+
+Cancelling the task that iterates ``stream()`` closes the connection (so the
+provider stops generating) and leaves ``probe.result()`` marked 'cancelled'
+with whatever arrived. ``ProbeGroup.events()`` merges several probes and, on
+``cancel()``, ends each cancelled probe with a ``Cancelled`` event.
+
+Network, HTTP and framing failures never raise out of ``stream()``: they end
+the probe with ``Failed`` and a one-line error (see ``faults``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+
+import httpx
+
+from tokenscope.config import Settings
+from tokenscope.probe.counting import LiveCounter
+from tokenscope.probe.dialects import Chunk, ParseError, dialect_for
+from tokenscope.probe.endpoints import missing_key_message
+from tokenscope.probe.events import (
+    AnswerDelta,
+    Cancelled,
+    Failed,
+    Finished,
+    Notice,
+    ProbeEvent,
+    ProbeResult,
+    ReasoningDelta,
+    Reclassified,
+    Retrying,
+    Started,
+    UsageReported,
+)
+from tokenscope.probe.faults import describe_exception, describe_status, retry_after, scrub
+from tokenscope.probe.request import ProbeRequest
+from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, SSEEvent, StreamFormatError
+from tokenscope.probe.think_splitter import Split, ThinkSplitter
+from tokenscope.probe.usage import Usage, normalise
+
+# Transient statuses worth waiting for; other errors fail at once.
+RETRY_STATUSES = (429, 503)
+ERROR_BODY_LIMIT = 64 * 1024
+
+
+def make_client(settings: Settings) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.connect_timeout,
+    )
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+async def _read_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> str:
+    """An error body, bounded: a misbehaving server may send megabytes."""
+    data = bytearray()
+    async for part in response.aiter_bytes():
+        data += part
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit]).decode("utf-8", errors="replace")
+
+
+class Probe:
+    """One model answering one question, streamed."""
+
+    def __init__(
+        self,
+        request: ProbeRequest,
+        settings: Settings | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.request = request
+        self.settings = settings or Settings()
+        self._client = client
+        self._clock = clock
+        self._dialect = dialect_for(request.endpoint)
+        self._counter = LiveCounter()
+        self._splitter = ThinkSplitter(request.think_prefilled)
+        self._reasoning_parts: list[str] = []
+        self._answer_parts: list[str] = []
+        self._usage: Usage | None = None
+        self._finish_reason: str | None = None
+        self._provider: str | None = None
+        self._hidden = False
+        self._reasoning_field = False
+        self._malformed = 0
+        self._invalid_utf8 = 0
+        self._t_start: float | None = None
+        self._t_first: float | None = None
+        self._result: ProbeResult | None = None
+        self._started = False
+
+    @property
+    def key(self) -> str:
+        return self.request.key
+
+    @property
+    def done(self) -> bool:
+        return self._result is not None
+
+    def result(self) -> ProbeResult:
+        """The outcome; before the stream ended, a 'cancelled' result with what arrived."""
+        if self._result is None:
+            self._end("cancelled", "cancelled before the model finished")
+        assert self._result is not None
+        return self._result
+
+    async def stream(self) -> AsyncIterator[ProbeEvent]:
+        if self._started:
+            raise RuntimeError("a Probe streams once; make a new one to ask again")
+        self._started = True
+        client = self._client
+        owns_client = client is None
+        if client is None:
+            client = make_client(self.settings)
+        try:
+            async for event in self._run(client):
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            if self._result is None:
+                self._end("cancelled", "cancelled before the model finished")
+            raise
+        finally:
+            if owns_client:
+                await client.aclose()
+
+    # -- the request, with its retries ---------------------------------------------
+
+    async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[ProbeEvent]:
+        request, settings = self.request, self.settings
+        endpoint = request.endpoint
+        key = request.key
+        missing = missing_key_message(endpoint)
+        if missing:
+            yield self._fail(missing)
+            return
+        api_key = endpoint.api_key()
+        dropped: set[str] = set()
+        retries = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            call = self._dialect.build(request, api_key, frozenset(dropped))
+            self._t_start = self._clock()
+            yield Started(key, request.model, endpoint.host, attempt)
+            streaming = False
+            try:
+                async with client.stream(
+                    "POST", call.url, json=call.body, headers=call.headers
+                ) as response:
+                    status = response.status_code
+                    if status >= 300:
+                        body = await _read_some(response)
+                        name = self._dialect.droppable(status, body)
+                        if name and name not in dropped:
+                            dropped.add(name)
+                            yield Notice(key, f"{endpoint.host} refused '{name}'; asking again without it")
+                            continue
+                        message = describe_status(status, body, endpoint, request.model)
+                        if status in RETRY_STATUSES:
+                            wait = retry_after(response.headers)
+                            if wait is None:
+                                wait = min(2.0**retries, settings.max_retry_wait)
+                            if retries >= settings.max_retries:
+                                suffix = f"; gave up after {retries} retries" if retries else ""
+                                yield self._fail(message + suffix)
+                                return
+                            if wait > settings.max_retry_wait:
+                                yield self._fail(
+                                    f"{message}; asked to wait {wait:g} s, "
+                                    f"more than max_retry_wait {settings.max_retry_wait:g} s"
+                                )
+                                return
+                            retries += 1
+                            yield Retrying(key, message, wait)
+                            await asyncio.sleep(wait)
+                            continue
+                        yield self._fail(message)
+                        return
+                    streaming = True
+                    async for event in self._consume(response, call.framing):
+                        yield event
+                    return
+            except (httpx.HTTPError, StreamFormatError, OSError) as exc:
+                yield self._fail(
+                    describe_exception(
+                        exc,
+                        endpoint,
+                        connect_timeout=settings.connect_timeout,
+                        read_timeout=settings.read_timeout,
+                        streaming=streaming,
+                    )
+                )
+                return
+
+    # -- the stream -------------------------------------------------------------
+
+    async def _consume(self, response: httpx.Response, framing: str) -> AsyncIterator[ProbeEvent]:
+        decoder = SSEDecoder() if framing == "sse" else NDJSONDecoder()
+        clock = self._clock
+        idle = self.settings.idle_timeout
+        deadline = (self._t_start or clock()) + self.settings.max_duration
+        host = self.request.endpoint.host
+        self._progress = clock()
+        self._stop = False
+        self._parser = self._dialect.parser()  # one per response: Anthropic's keeps usage state
+        async for raw in response.aiter_bytes():
+            for event in self._handle(decoder.feed(raw)):
+                yield event
+            if decoder.invalid_utf8 != self._invalid_utf8:
+                if not self._invalid_utf8:
+                    yield Notice(self.key, f"{host} sent bytes that are not UTF-8; shown as \ufffd")
+                self._invalid_utf8 = decoder.invalid_utf8
+            if self._result is not None:
+                return
+            if self._stop:
+                break
+            now = clock()
+            if now - self._progress > idle:
+                yield self._fail(
+                    f"no tokens from {host} for {idle:g} s, only keep-alives (idle timeout)"
+                )
+                return
+            if now > deadline:
+                yield self._fail(
+                    f"{host} still streaming after {self.settings.max_duration:g} s (max_duration)"
+                )
+                return
+        else:
+            for event in self._handle(decoder.flush()):
+                yield event
+            self._invalid_utf8 = decoder.invalid_utf8
+            if self._result is not None:
+                return
+        if not self._stop and self._finish_reason is None:
+            yield self._fail(f"the stream from {host} ended before the model finished")
+            return
+        yield self._succeed()
+
+    def _handle(self, events: list[SSEEvent]) -> Iterator[ProbeEvent]:
+        parse = self._parser.parse
+        for sse in events:
+            try:
+                chunk = parse(sse)
+            except ParseError as exc:
+                self._malformed += 1
+                if self._malformed == 1:
+                    yield Notice(
+                        self.key,
+                        f"skipped a malformed chunk from {self.request.endpoint.host}: "
+                        f"{scrub(str(exc))}",
+                    )
+                continue
+            if chunk is None:
+                continue
+            self._progress = self._clock()
+            yield from self._apply(chunk)
+            if chunk.error:
+                yield self._fail(
+                    f"error inside the stream from {self.request.endpoint.host}: "
+                    f"{scrub(chunk.error, self.request.endpoint)}"
+                )
+                return
+            if chunk.done:
+                self._stop = True
+                return
+
+    def _apply(self, chunk: Chunk) -> Iterator[ProbeEvent]:
+        reasoning, content = chunk.reasoning, chunk.content
+        if reasoning or content:
+            yield from self._text(reasoning, content)
+        if chunk.usage:
+            self._usage = normalise(chunk.usage)
+            yield UsageReported(self.key, self._counter.snapshot(self._usage), self._usage.prompt)
+        if chunk.finish_reason:
+            self._finish_reason = chunk.finish_reason
+        if chunk.provider:
+            self._provider = chunk.provider
+        if chunk.hidden_reasoning:
+            self._hidden = True
+
+    def _text(self, reasoning: str, content: str) -> Iterator[ProbeEvent]:
+        if self._t_first is None:
+            self._t_first = self._clock()
+        splitter = self._splitter
+        if reasoning and not self._reasoning_field:
+            # The server separates reasoning itself: content is the answer.
+            self._reasoning_field = True
+            splitter.disable_implied()
+        moved = ""
+        if content:
+            was_reasoning = splitter.in_reasoning
+            split = splitter.feed(content)
+            in_reasoning = was_reasoning or splitter.in_reasoning
+            if split.reclassified:
+                moved = split.reclassified
+                self._counter.reclassify_answer()
+                self._reasoning_parts = [moved]
+                self._answer_parts = []
+            r_text = reasoning + split.reasoning if split.reasoning else reasoning
+            a_text = split.answer
+        else:
+            in_reasoning = True
+            r_text, a_text = reasoning, ""
+        self._counter.add(len(reasoning) + len(content), len(r_text), len(a_text), in_reasoning)
+        counts = self._counter.snapshot(self._usage)
+        if moved:
+            yield Reclassified(self.key, moved, counts)
+        if r_text:
+            self._reasoning_parts.append(r_text)
+            yield ReasoningDelta(self.key, r_text, counts)
+        if a_text:
+            self._answer_parts.append(a_text)
+            yield AnswerDelta(self.key, a_text, counts)
+
+    # -- endings ----------------------------------------------------------------
+
+    def _succeed(self) -> Finished:
+        self._end("ok", self._warning_line())
+        assert self._result is not None
+        return Finished(self.key, self._result)
+
+    def _fail(self, message: str) -> Failed:
+        self._end("failed", message)
+        assert self._result is not None
+        return Failed(self.key, self._result)
+
+    def _warning_line(self) -> str | None:
+        notes = self._warnings()
+        return "warning: " + "; ".join(notes) if notes else None
+
+    def _warnings(self) -> list[str]:
+        notes = []
+        if self._malformed:
+            notes.append(f"skipped {self._malformed} malformed chunk{'s' * (self._malformed > 1)}")
+        if self._invalid_utf8:
+            notes.append("replaced bytes that were not UTF-8")
+        return notes
+
+    def _end(self, status: str, error: str | None) -> None:
+        if self._result is not None:
+            return
+        now = self._clock()
+        tail: Split = self._splitter.flush()
+        if tail.reasoning:
+            self._reasoning_parts.append(tail.reasoning)
+        if tail.answer:
+            self._answer_parts.append(tail.answer)
+        final = self._counter.final(self._usage)
+        request = self.request
+        t_start, t_first = self._t_start, self._t_first
+        duration = now - t_start if t_start is not None else None
+        ttft = t_first - t_start if t_first is not None and t_start is not None else None
+        # With hidden reasoning the first visible token comes late: rate over the whole run.
+        hidden = self._hidden or (
+            bool(final.reasoning_reported) and self._counter.reasoning_chars == 0
+        )
+        begin = t_start if hidden else t_first
+        rate = None
+        if final.completion and begin is not None and now > begin:
+            rate = final.completion / (now - begin)
+        self._result = ProbeResult(
+            key=request.key,
+            model=request.model,
+            endpoint=request.endpoint.name,
+            endpoint_host=request.endpoint.host,
+            status=status,
+            error=error,
+            reasoning="".join(self._reasoning_parts),
+            answer="".join(self._answer_parts),
+            tokens_prompt=final.prompt,
+            tokens_completion=final.completion,
+            tokens_reasoning=final.reasoning,
+            tokens_answer=final.answer,
+            tokens_reasoning_reported=final.reasoning_reported,
+            tokens_source=final.source,
+            estimate=final.estimate,
+            estimate_error=final.estimate_error,
+            ttft_s=ttft,
+            duration_s=duration,
+            tokens_per_s=rate,
+            finish_reason=self._finish_reason,
+            provider=self._provider,
+            effort=request.effort,
+            hidden_reasoning=hidden,
+            warnings=tuple(self._warnings()),
+        )
+
+
+_DONE = object()
+
+
+class ProbeGroup:
+    """Several probes at once, their events merged in arrival order."""
+
+    def __init__(self, probes: Sequence[Probe]) -> None:
+        keys = [p.key for p in probes]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each probe in a group needs a distinct key (label)")
+        self.probes = list(probes)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def events(self) -> AsyncIterator[ProbeEvent]:
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        self._tasks = {
+            p.key: asyncio.create_task(self._pump(p, queue), name=f"probe:{p.key}")
+            for p in self.probes
+        }
+        remaining = len(self._tasks)
+        try:
+            while remaining:
+                item = await queue.get()
+                if item is _DONE:
+                    remaining -= 1
+                    continue
+                yield item  # type: ignore[misc]
+        finally:
+            pending = [t for t in self._tasks.values() if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    @staticmethod
+    async def _pump(probe: Probe, queue: asyncio.Queue[object]) -> None:
+        try:
+            async for event in probe.stream():
+                queue.put_nowait(event)
+        except asyncio.CancelledError:
+            queue.put_nowait(Cancelled(probe.key, probe.result()))
+        finally:
+            queue.put_nowait(_DONE)
+
+    def cancel(self, key: str | None = None) -> None:
+        """Cancel one probe by key, or all of them."""
+        for k, task in self._tasks.items():
+            if key is None or k == key:
+                task.cancel()
+
+    def results(self) -> list[ProbeResult]:
+        return [p.result() for p in self.probes]
