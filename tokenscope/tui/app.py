@@ -1,33 +1,351 @@
-"""The tokenscope Textual app (minimal leaderboard until the explorer lands)."""
+"""The tokenscope explorer: a keyboard-first Textual app over every result.
+
+The app owns the dataset and the filters; views compute their frames in
+thread workers and paint them on the main thread. Data loads after the first
+frame is on screen, and new result files are picked up by polling their
+signature in a thread.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
 
-from tokenscope.data.leaderboard import leaderboard
-from tokenscope.data.loader import load_dataset
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Input, TabbedContent
+
+from tokenscope import paths
+from tokenscope.tui.explorer import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
+from tokenscope.tui.screens.main import VIEWS, MainScreen
+from tokenscope.tui.state import load_state, save_state
+from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
+from tokenscope.tui.widgets.view import View
+
+EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
 
 
-class TokenscopeApp(App):
+class DatasetLoaded(Message):
+    """A worker finished loading; the handler swaps it in (or reports the error)."""
+
+    def __init__(
+        self, ds: object | None, signature: tuple, error: str | None = None, summary: str = ""
+    ) -> None:
+        super().__init__()
+        self.summary = summary
+        self.ds = ds
+        self.signature = signature
+        self.error = error
+
+
+class TokenscopeApp(App[int]):
+    """The explorer."""
+
     TITLE = "tokenscope"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "tokenscope.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", show=False),
+        Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
+        Binding("t", "pick_theme", "Theme", id="app.theme", show=False, tooltip="Choose a theme"),
+        Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False, tooltip="Reload every result file"),
+    ]
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="leaderboard", cursor_type="row")
-        yield Footer()
+    def __init__(self, poll_seconds: float = 2.0, results_dir: Path | None = None) -> None:
+        super().__init__()
+        from tokenscope.data.loader import UserResults
+
+        self.poll_seconds = poll_seconds
+        self.user_results = UserResults(results_dir)
+        self.ds = None
+        self.signature: tuple | None = None
+        self.summary = "loading…"
+        self.filters = Filters()
+        self.state = load_state()
+        self._saving_theme = False
+
+    # ---- startup -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        ds = load_dataset("all")
-        table = leaderboard(ds)
-        widget = self.query_one(DataTable)
-        cols = ["model", "open_weights", "relative_completion_tokens", "mean_completion_tokens", "success_rate"]
-        widget.add_columns(*cols)
-        for row in table.select(cols).iter_rows():
-            widget.add_row(*[("—" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)) for v in row])
+        self._register_themes()
+        self._load()
+        if self.poll_seconds > 0:
+            self.set_interval(self.poll_seconds, self._poll)
+
+    def _register_themes(self) -> None:
+        loaded = load_themes()
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        wanted = self.state.get("theme", DEFAULT_THEME)
+        problems = list(loaded.errors)
+        if wanted not in self.available_themes:
+            problems.append(f"theme '{wanted}' not found")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self._saving_theme = True
+        self.theme = wanted
+        self._saving_theme = False
+        if problems:
+            # One message for every broken file, then carry on with a working theme.
+            self.notify(
+                "Some themes were skipped:\n" + "\n".join(problems) + f"\nUsing {wanted}.",
+                title="Themes", severity="warning", timeout=8,
+            )
+
+    def watch_theme(self, theme: str) -> None:
+        if self._saving_theme or not self.is_mounted:
+            return
+        self.state["theme"] = theme
+        save_state(self.state)
+        if self.ds is not None and self.screen_stack and isinstance(self.screen, MainScreen):
+            self._push_data()  # cell colours come from the theme
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("main screen not mounted")
+
+    # ---- data --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        import polars as pl
+
+        from tokenscope.data.loader import LoadError, load_dataset
+
+        signature = self.user_results.signature()
+        try:
+            ds = load_dataset("all", user_results=self.user_results)
+            counts = ds.lazy_runs().select(
+                pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user")
+            ).collect().row(0)
+            summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
+            self.post_message(DatasetLoaded(ds, signature, summary=summary))
+        except LoadError as exc:
+            self.post_message(DatasetLoaded(None, signature, str(exc)))
+
+    def _poll(self) -> None:
+        for worker in self.workers:
+            if worker.group in ("load", "poll") and worker.is_running:
+                return
+        self._check_signature()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _check_signature(self) -> None:
+        if self.user_results.signature() != self.signature:
+            self.call_from_thread(self._load)
+
+    def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        if message.error:
+            self.notify(message.error, title="Could not load results", severity="error", timeout=10)
+            return
+        first = self.ds is None
+        self.ds = message.ds
+        self.signature = message.signature
+        self.summary = message.summary
+        if message.ds.warnings:  # type: ignore[union-attr]
+            self.notify("\n".join(message.ds.warnings[:5]), title="Some result files were skipped", severity="warning")  # type: ignore[union-attr]
+        if not first:
+            self.notify("New results loaded.", timeout=3)
+        self._push_data()
+
+    def _push_data(self) -> None:
+        main = self.main
+        main.query_one("#topbar").show(self.filters, self.summary)
+        for view in main.views():
+            view.set_data(self.ds, self.filters)  # type: ignore[arg-type]
+        main.view(main.active_key).activate()
+
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+        if self.ds is not None:
+            self._push_data()
+        else:
+            self.main.query_one("#topbar").show(filters, "loading…")
+
+    # ---- actions -----------------------------------------------------------
+
+    def action_show_view(self, key: str) -> None:
+        self.main.query_one(TabbedContent).active = key
+
+    def action_cycle_domain(self) -> None:
+        self.set_filters(self.filters.cycled("domain", DOMAIN_CYCLE))
+
+    def action_cycle_weights(self) -> None:
+        self.set_filters(self.filters.cycled("weights", WEIGHTS_CYCLE))
+
+    def action_cycle_source(self) -> None:
+        self.set_filters(self.filters.cycled("source", SOURCE_CYCLE))
+
+    def action_clear_filters(self) -> None:
+        self.main.query_one("#search", Input).value = ""
+        self.set_filters(Filters())
+
+    def action_pick_lab(self) -> None:
+        from tokenscope.tui.explorer import labs
+        from tokenscope.tui.screens.pickers import PickerScreen
+
+        if self.ds is None:
+            return
+        options = [("", "all labs")] + [(lab, lab) for lab in labs(self.ds)]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.set_filters(replace(self.filters, lab=value or None))
+
+        self.push_screen(PickerScreen("Lab", options, self.filters.lab or ""), chosen)
+
+    def action_search(self) -> None:
+        search = self.main.query_one("#search", Input)
+        search.add_class("-open")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        # Coalesce keystrokes: only the last value within 150 ms is applied.
+        if getattr(self, "_search_timer", None) is not None:
+            self._search_timer.stop()
+        value = event.value.strip()
+        self._search_timer = self.set_timer(
+            0.15, lambda: self.set_filters(replace(self.filters, text=value))
+        )
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self._close_search()
+
+    def _close_search(self) -> None:
+        search = self.main.query_one("#search", Input)
+        search.remove_class("-open")
+        self.main.view(self.main.active_key).focus_main()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        search = self.main.query_one("#search", Input) if self.screen is self.main else None
+        if search is not None and search.has_focus and event.key == "escape":
+            event.stop()
+            search.value = ""
+            self.set_filters(replace(self.filters, text=""))
+            self._close_search()
+
+    def action_reload(self) -> None:
+        self.signature = None
+        self._load()
+
+    def action_help(self) -> None:
+        from tokenscope.tui.screens.help import HelpScreen
+        from tokenscope.tui.screens.run_detail import RunDetailScreen
+        from tokenscope.tui.widgets.charts_view import ChartsView
+        from tokenscope.tui.widgets.tables import SORT_BINDINGS
+
+        self.push_screen(
+            HelpScreen([
+                ("Everywhere", list(self.BINDINGS)),
+                ("Views and filters", list(MainScreen.BINDINGS)),
+                ("Tables", SORT_BINDINGS + [Binding("enter", "", "Open: model → runs, run → detail")]),
+                ("Charts", list(ChartsView.BINDINGS)),
+                ("Run detail", list(RunDetailScreen.BINDINGS)),
+            ])
+        )
+
+    def action_pick_theme(self) -> None:
+        from tokenscope.tui.screens.pickers import PickerScreen
+
+        names = sorted(n for n in self.available_themes if n.startswith(PREFIX))
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.theme = value
+
+        self.push_screen(PickerScreen("Theme", [(n, n) for n in names], self.theme), chosen)
+
+    def action_export(self, fmt: str) -> None:
+        view = self.main.view(self.main.active_key)
+        frame = view.export_frame()
+        if frame is None:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        self._export(frame, fmt, self.main.active_key)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+        from tokenscope.data.export import write
+
+        directory = paths.data_dir() / "exports"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = directory / f"tokenscope-{name}-{stamp}{EXPORT_SUFFIX[fmt]}"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            write(frame, path, fmt)
+        except Exception as exc:  # noqa: BLE001 - a failed export is a message, not a crash
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error")
+            return
+        self.call_from_thread(self.notify, str(path), title=f"Exported {frame.height:,} rows")
+
+    # ---- drill-down --------------------------------------------------------
+
+    def on_leaderboard_view_model_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+        self.set_filters(replace(self.filters, model=message.model, source=message.source, prompt=None))
+        self.action_show_view("runs")
+
+    def on_prompts_view_cell_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+        model, source = message.model or (None, self.filters.source)
+        self.set_filters(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
+        self.action_show_view("runs")
+
+    def on_runs_table_row_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+        self._open_run(message.row["run_id"])
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _open_run(self, run_id: str) -> None:
+        from tokenscope.tui.explorer import run_record
+
+        record = run_record(self.ds, run_id)  # type: ignore[arg-type]
+        self.call_from_thread(self._show_run, record)
+
+    def _show_run(self, record: dict | None) -> None:
+        from tokenscope.tui.screens.run_detail import RunDetailScreen
+
+        if record is None:
+            self.notify("That run is no longer in the data.", severity="warning")
+            return
+        self.push_screen(RunDetailScreen(record))
+
+    # ---- command palette ---------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, label, _ in VIEWS:
+            yield SystemCommand(f"View: {label}", f"Show the {label} view", lambda k=key: self.action_show_view(k))
+        yield SystemCommand("Filter: cycle domain", "all → knowledge → math → logic (d)", self.action_cycle_domain)
+        yield SystemCommand("Filter: open / closed weights", "Cycle the weights filter (w)", self.action_cycle_weights)
+        yield SystemCommand("Filter: source", "all → bundled → user (b)", self.action_cycle_source)
+        yield SystemCommand("Filter: lab…", "Pick a lab (l)", self.action_pick_lab)
+        yield SystemCommand("Filter: model name…", "Type to filter models (/)", self.action_search)
+        yield SystemCommand("Filter: clear all", "Clear filters and drill-down (x)", self.action_clear_filters)
+        for fmt in ("csv", "parquet", "markdown"):
+            yield SystemCommand(
+                f"Export view as {fmt.upper() if fmt != 'markdown' else 'Markdown'}",
+                "Write the current view to the data dir's exports folder",
+                lambda f=fmt: self.action_export(f),
+            )
+        for name in sorted(n for n in self.available_themes if n.startswith(PREFIX)):
+            yield SystemCommand(f"Theme: {name}", "Switch theme (remembered)", lambda n=name: setattr(self, "theme", n))
+        yield SystemCommand("Reload data", "Re-read every result file (ctrl+r)", self.action_reload)
+        yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
 
 
 def run_app() -> int:
-    TokenscopeApp().run()
-    return 0
+    app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,198 @@
+"""What each view shows, as Polars frames: filters applied, nothing drawn.
+
+This module never imports Textual, so the view logic is testable on its own
+and a worker thread can compute a whole refresh without touching a widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from tokenscope.data import metrics
+from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix
+from tokenscope.data.loader import Dataset
+
+DOMAIN_CYCLE = ("all", "knowledge", "math", "logic")
+WEIGHTS_CYCLE = ("all", "open", "closed")
+SOURCE_CYCLE = ("all", "bundled", "user")
+
+# Only these leave the Parquet file for the Runs table: never the long texts.
+RUN_TABLE_COLUMNS = (
+    "run_id", "source", "model", "lab", "open_weights", "prompt_id", "domain",
+    "sample_index", "tokens_completion", "tokens_reasoning", "tokens_answer",
+    "reasoning_method", "chars_completion", "score", "status",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every table and chart follows."""
+
+    domain: str = "all"
+    weights: str = "all"
+    lab: str | None = None
+    source: str = "all"
+    text: str = ""
+    model: str | None = None
+    prompt: str | None = None
+
+    def cycled(self, name: str, choices: tuple[str, ...]) -> Filters:
+        current = getattr(self, name)
+        nxt = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        return replace(self, **{name: nxt})
+
+    def describe(self) -> list[str]:
+        """Short 'name: value' parts for the active (non-default) filters."""
+        parts = []
+        if self.domain != "all":
+            parts.append(f"domain: {self.domain}")
+        if self.weights != "all":
+            parts.append(f"weights: {self.weights}")
+        if self.lab:
+            parts.append(f"lab: {self.lab}")
+        if self.source != "all":
+            parts.append(f"source: {self.source}")
+        if self.text:
+            parts.append(f"model ~ {self.text!r}")
+        if self.model:
+            parts.append(f"model = {self.model}")
+        if self.prompt:
+            parts.append(f"prompt = {self.prompt}")
+        return parts
+
+
+def _model_filters(f: Filters) -> list[pl.Expr]:
+    exprs: list[pl.Expr] = []
+    if f.weights == "open":
+        exprs.append(pl.col("open_weights").fill_null(False))
+    elif f.weights == "closed":
+        exprs.append(~pl.col("open_weights").fill_null(True))
+    if f.lab:
+        exprs.append(pl.col("lab") == f.lab)
+    if f.source != "all":
+        exprs.append(pl.col("source") == f.source)
+    if f.text:
+        # Literal match: a user typing "a.b" or "(" means those characters.
+        exprs.append(
+            pl.col("model").str.to_lowercase().str.contains(f.text.lower(), literal=True)
+        )
+    if f.model:
+        exprs.append(pl.col("model") == f.model)
+    return exprs
+
+
+def apply_model_filters(frame: pl.DataFrame | pl.LazyFrame, f: Filters):
+    exprs = _model_filters(f)
+    return frame.filter(*exprs) if exprs else frame
+
+
+def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
+    if not column or column not in frame.columns:
+        return frame
+    return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
+
+
+def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
+    table = leaderboard(ds, domain=f.domain, source=f.source)
+    table = apply_model_filters(table, replace(f, source="all"))
+    return table.with_columns(
+        ((pl.col("cost_per_query_usd_min") + pl.col("cost_per_query_usd_max")) / 2).alias(
+            "cost_per_query_usd"
+        )
+    )
+
+
+def model_label(model: str, source: str) -> str:
+    # A user's own run of a study model sits beside it; the label tells them apart.
+    return model if source == "bundled" else f"{model} ({source})"
+
+
+def label_expr() -> pl.Expr:
+    """``model_label`` as an expression."""
+    return (
+        pl.when(pl.col("source") == "bundled")
+        .then(pl.col("model"))
+        .otherwise(pl.format("{} ({})", "model", "source"))
+        .alias("label")
+    )
+
+
+def matrix_frame(ds: Dataset, f: Filters, model_order: list[tuple[str, str]]) -> pl.DataFrame:
+    """Prompts as rows, one column of relative completion tokens per model."""
+    # The leaderboard already applied the model filters; its models pick the columns.
+    keys = pl.DataFrame(model_order, schema={"model": pl.String, "source": pl.String}, orient="row")
+    long = prompt_matrix(ds, domain=f.domain).join(keys, on=["model", "source"], how="semi")
+    long = long.with_columns(label_expr())
+    prompts = ds.prompts.select("prompt_id", "domain", "title")
+    if f.domain != "all":
+        prompts = prompts.filter(pl.col("domain") == f.domain)
+    if f.prompt:
+        prompts = prompts.filter(pl.col("prompt_id") == f.prompt)
+    if long.height == 0:
+        return prompts
+    wide = long.pivot(on="label", index="prompt_id", values="relative_completion_tokens")
+    order = [model_label(m, s) for m, s in model_order if model_label(m, s) in wide.columns]
+    wide = wide.select("prompt_id", *order)
+    return prompts.join(wide, on="prompt_id", how="left").sort("domain", "prompt_id")
+
+
+def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
+    """Every run matching the filters, numbers only, with the cost at the average price."""
+    runs = apply_model_filters(ds.lazy_runs(), f)
+    if f.domain != "all":
+        runs = runs.filter(pl.col("domain") == f.domain)
+    if f.prompt:
+        runs = runs.filter(pl.col("prompt_id") == f.prompt)
+    prices = price_table(ds).select("model", "completion_price_avg")
+    return (
+        runs.select(RUN_TABLE_COLUMNS)
+        .join(prices, on="model", how="left")
+        .with_columns(
+            (pl.col("tokens_completion") * pl.col("completion_price_avg") / 1e6).alias("cost_usd")
+        )
+        .drop("completion_price_avg")
+        .collect()
+    )
+
+
+def run_record(ds: Dataset, run_id: str) -> dict | None:
+    """One run with its texts, the prompt's grading criteria and the model's price band."""
+    rows = ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1).collect()
+    if rows.height == 0:
+        return None
+    record = rows.row(0, named=True)
+    prompt = ds.prompts.filter(pl.col("prompt_id") == record["prompt_id"])
+    record["criteria"] = prompt["criteria"][0].to_list() if prompt.height else []
+    record["title"] = prompt["title"][0] if prompt.height else None
+    price = price_table(ds).filter(pl.col("model") == record["model"]).collect()
+    record["price_min"] = price["completion_price_min"][0] if price.height else None
+    record["price_max"] = price["completion_price_max"][0] if price.height else None
+    return record
+
+
+def labs(ds: Dataset) -> list[str]:
+    frame = ds.lazy_runs().select(pl.col("lab").drop_nulls().unique()).collect()
+    return sorted(frame["lab"].to_list())
+
+
+# ---- chart data -------------------------------------------------------------
+
+def overthinking_frame(ds: Dataset, f: Filters, models: list[tuple[str, str]], points: int = 40):
+    runs = apply_model_filters(ds.lazy_runs(), f)
+    runs = metrics.filter_domain(runs, f.domain)
+    keys = pl.DataFrame(models, schema={"model": pl.String, "source": pl.String}, orient="row").lazy()
+    runs = runs.join(keys, on=["model", "source"], how="semi")
+    return metrics.overthinking_curve(runs, points=points).collect()
+
+
+def pareto_front(frame: pl.DataFrame, x: str, y: str) -> pl.DataFrame:
+    """Rows not beaten by another with fewer-or-equal x and higher-or-equal y."""
+    data = frame.drop_nulls([x, y]).sort([x, y], descending=[False, True])
+    best = float("-inf")
+    keep = []
+    for value in data[y]:
+        keep.append(value > best)
+        best = max(best, value)
+    return data.filter(pl.Series(keep, dtype=pl.Boolean))

@@ -1,0 +1,1 @@
+"""Screens: the main explorer, run detail, help and small pickers."""

@@ -1,0 +1,1 @@
+"""Widgets: tables over Polars frames, the filter bar, charts."""

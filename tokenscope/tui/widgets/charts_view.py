@@ -1,0 +1,103 @@
+"""Charts: the study's figures in the terminal, following the table filters and the theme."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static, Tab, Tabs
+
+from tokenscope.data.loader import Dataset
+from tokenscope.tui.explorer import Filters, label_expr, leaderboard_frame, overthinking_frame
+from tokenscope.tui.widgets.view import View
+
+CHARTS = (
+    ("relative", "Relative"),
+    ("composition", "Composition"),
+    ("cost", "Cost"),
+    ("chars", "Chars/tok"),
+    ("pareto", "Pareto"),
+    ("overthinking", "Overthinking"),
+)
+CURVE_MODELS = 6
+
+
+class ChartsView(View):
+    """Six charts behind one plot widget; the plot library loads on first view."""
+
+    title = "Charts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_chart", "Next chart", id="charts.next"),
+        Binding("p", "previous_chart", "Prev chart", id="charts.previous", show=False),
+    ]
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.data: dict[str, Any] | None = None
+        self.chart = CHARTS[0][0]
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(*[Tab(label, id=f"chart-{key}") for key, label in CHARTS], id="chart-tabs")
+        yield Static("", id="chart-note", classes="status-line")
+
+    @property
+    def plot(self) -> Any | None:
+        from tokenscope.tui.widgets.chart import ChartPlot
+
+        found = self.query(ChartPlot)
+        return found.first() if found else None
+
+    def compute(self, ds: Dataset, filters: Filters) -> dict[str, Any]:
+        board = leaderboard_frame(ds, filters)
+        best = board.drop_nulls("overthinking_auc").sort("overthinking_auc", descending=True)
+        curve_models = list(zip(best["model"].to_list(), best["source"].to_list()))[:CURVE_MODELS]
+        curves = overthinking_frame(ds, filters, curve_models)
+        board = board.with_columns(label_expr())
+        return {"board": board, "curves": curves, "domain": filters.domain}
+
+    def apply(self, result: dict[str, Any]) -> None:
+        self.data = result
+        if self.plot is None:
+            from tokenscope.tui.widgets.chart import ChartPlot
+
+            self.mount(ChartPlot(id="chart-plot"), before="#chart-note")
+        self.redraw()
+
+    def redraw(self) -> None:
+        plot = self.plot
+        if plot is None or self.data is None:
+            return
+        note = plot.draw(self.chart, self.data)
+        self.query_one("#chart-note", Static).update(note)
+
+    def on_chart_plot_redrawn(self, message: Any) -> None:
+        self.query_one("#chart-note", Static).update(message.note)
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab is not None and event.tab.id:
+            self.chart = event.tab.id.removeprefix("chart-")
+            self.redraw()
+
+    def _step(self, delta: int) -> None:
+        keys = [k for k, _ in CHARTS]
+        nxt = keys[(keys.index(self.chart) + delta) % len(keys)]
+        self.query_one(Tabs).active = f"chart-{nxt}"
+
+    def action_next_chart(self) -> None:
+        self._step(1)
+
+    def action_previous_chart(self) -> None:
+        self._step(-1)
+
+    def focus_main(self) -> None:
+        self.query_one(Tabs).focus()
+
+    def export_frame(self) -> pl.DataFrame | None:
+        if self.data is None:
+            return None
+        if self.chart == "overthinking":
+            return self.data["curves"]
+        return self.data["board"].drop("label")

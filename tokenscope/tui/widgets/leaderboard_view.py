@@ -1,0 +1,67 @@
+"""Leaderboard: one row per model, sortable, coloured around the reference (1.0×)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tokenscope.data.loader import Dataset
+from tokenscope.tui.explorer import Filters, leaderboard_frame
+from tokenscope.tui.widgets.columns import Col
+from tokenscope.tui.widgets.tables import FrameTable
+from tokenscope.tui.widgets.view import View
+
+COLUMNS = [
+    Col("model", "model", "model", 30, 0),
+    Col("relative_completion_tokens", "rel. tokens", "rel", 6, 1, "ratio"),
+    Col("mean_completion_tokens", "completion", "tokens", 7, 2, "tokens"),
+    Col("success_rate", "success", "ok", 4, 2, "pct"),
+    Col("open_weights", "weights", "wts", 6, 3, "bool"),
+    Col("cost_per_query_usd", "$/query", "$/q", 7, 3, "usd"),
+    Col("mean_reasoning_tokens", "reasoning", "reas", 9, 4, "tokens"),
+    Col("chars_per_token", "chars/tok", "c/t", 9, 5, "float"),
+    Col("lab", "lab", "lab", 12, 5),
+    Col("overthinking_auc", "OAA", "OAA", 4, 6, "float"),
+    Col("source", "source", "src", 7, 6),
+    Col("n_prompts", "prompts", "#p", 7, 7, "int"),
+    Col("n_runs", "runs", "runs", 5, 8, "int"),
+]
+
+
+class LeaderboardView(View):
+    title = "Leaderboard"
+
+    class ModelChosen(Message):
+        def __init__(self, model: str, source: str) -> None:
+            super().__init__()
+            self.model = model
+            self.source = source
+
+    def compose(self) -> ComposeResult:
+        yield FrameTable(COLUMNS, "relative_completion_tokens", id="leaderboard-table")
+
+    @property
+    def table(self) -> FrameTable:
+        return self.query_one(FrameTable)
+
+    def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+        return leaderboard_frame(ds, filters)
+
+    def apply(self, result: pl.DataFrame) -> None:
+        self.table.show(result)
+
+    def export_frame(self) -> pl.DataFrame | None:
+        return self.table.frame
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        row: dict[str, Any] | None = self.table.current_row()
+        if row:
+            self.post_message(self.ModelChosen(row["model"], row["source"]))

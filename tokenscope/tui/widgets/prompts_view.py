@@ -1,0 +1,69 @@
+"""Prompts: a prompt × model matrix of relative completion tokens (1.0 = the reference)."""
+
+from __future__ import annotations
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tokenscope.data.loader import Dataset
+from tokenscope.tui.explorer import Filters, leaderboard_frame, matrix_frame, model_label
+from tokenscope.tui.widgets.columns import Col
+from tokenscope.tui.widgets.tables import FrameTable
+from tokenscope.tui.widgets.view import View
+
+FIXED = [
+    Col("prompt_id", "prompt", "prompt", 22, 0),
+    Col("domain", "domain", "dom", 9, 1),
+    Col("title", "title", "title", 20, 90),
+]
+MODEL_WIDTH = 9
+
+
+class PromptsView(View):
+    title = "Prompts"
+
+    class CellChosen(Message):
+        def __init__(self, model: tuple[str, str] | None, prompt_id: str) -> None:
+            super().__init__()
+            self.model = model
+            self.prompt_id = prompt_id
+
+    models: dict[str, tuple[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield FrameTable(FIXED, None, fit=False, id="prompts-table")
+
+    @property
+    def table(self) -> FrameTable:
+        return self.query_one(FrameTable)
+
+    def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+        board = leaderboard_frame(ds, filters)
+        order = list(zip(board["model"].to_list(), board["source"].to_list()))
+        return matrix_frame(ds, filters, order), order
+
+    def apply(self, result: tuple[pl.DataFrame, list[tuple[str, str]]]) -> None:
+        frame, order = result
+        self.models = {model_label(m, s): (m, s) for m, s in order}
+        # Every model column is kept (the table scrolls sideways); the prompt stays fixed.
+        model_cols = [
+            Col(name, name, name, MODEL_WIDTH, 2, "ratio") for name in frame.columns[3:]
+        ]
+        self.table.fixed_columns = 1
+        self.table.show(frame, FIXED[:2] + model_cols + FIXED[2:])
+
+    def export_frame(self) -> pl.DataFrame | None:
+        return self.table.frame
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        row = self.table.current_row()
+        key = self.table.current_key()
+        if row:
+            model = self.models.get(key or "")
+            self.post_message(self.CellChosen(model, row["prompt_id"]))

@@ -1,0 +1,276 @@
+"""Tables over Polars frames: sorting and filtering happen in Polars, the widget only paints.
+
+``FrameTable`` (Textual's DataTable) serves the small tables: a few dozen rows,
+styled cells, no pyarrow at startup. ``RunsTable`` serves every run through
+textual-fastdatatable's Arrow backend, which materialises only the visible rows,
+so a million runs scroll as fast as a hundred.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tokenscope.tui.explorer import sort_frame
+from tokenscope.tui.widgets.columns import Col, Palette, fit_columns, format_cell, header
+
+NARROW = 100  # below this many cells, headers use their short labels
+
+SORT_BINDINGS: list[BindingType] = [
+    Binding("s", "sort_here", "Sort", id="table.sort", tooltip="Sort by the column under the cursor"),
+    Binding("r", "reverse_sort", "Reverse", id="table.reverse", show=False, tooltip="Toggle the sort direction"),
+]
+
+
+def palette_for(app: Any) -> Palette:
+    theme = app.current_theme
+    return Palette(
+        good=theme.success or "green",
+        warn=theme.warning or "yellow",
+        bad=theme.error or "red",
+        muted="dim",
+    )
+
+
+def measured_widths(frame: pl.DataFrame, cols: list[Col]) -> dict[str, int]:
+    """Text columns as wide as their longest value (capped by the spec), measured in Polars."""
+    widths = {}
+    for col in cols:
+        width = col.width
+        if col.kind == "text" and col.key in frame.columns and frame.height:
+            longest = frame.select(pl.col(col.key).cast(pl.String).str.len_chars().max()).item()
+            width = max(min(longest or 1, col.width), len(col.short), 4)
+        widths[col.key] = width
+    return widths
+
+
+class SortChanged(Message):
+    """A table's sort changed; the view may remember it across refreshes."""
+
+    def __init__(self, key: str | None, descending: bool) -> None:
+        super().__init__()
+        self.key = key
+        self.descending = descending
+
+
+class FrameTable(DataTable):
+    """A small frame on Textual's DataTable, re-laid out to the width it has."""
+
+    BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
+
+    def __init__(
+        self, cols: list[Col], sort_key: str | None, descending: bool = False, fit: bool = True,
+        **kw: Any,
+    ) -> None:
+        super().__init__(cursor_type="cell", zebra_stripes=True, **kw)
+        self.fit = fit
+        self.cols = cols
+        self.sort_key = sort_key
+        self.descending = descending
+        self.frame: pl.DataFrame = pl.DataFrame()
+        self.shown: list[Col] = []
+        self._layout_width = 0
+
+    def show(self, frame: pl.DataFrame, cols: list[Col] | None = None) -> None:
+        if cols is not None:
+            self.cols = cols
+        self.frame = sort_frame(frame, self.sort_key, self.descending)
+        self._paint()
+
+    def _available(self) -> int:
+        return self.size.width or self.app.size.width
+
+    def _paint(self) -> None:
+        width = self._available()
+        self._layout_width = width
+        widths = measured_widths(self.frame, self.cols)
+        self.shown = fit_columns(self.cols, width - 2, widths) if self.fit else list(self.cols)
+        short = width < NARROW
+        palette = palette_for(self.app)
+        row, column = self.cursor_coordinate
+        self.clear(columns=True)
+        for col in self.shown:
+            self.add_column(header(col, short, self.sort_key, self.descending), key=col.key, width=widths[col.key])
+        keys = [c.key for c in self.shown]
+        kinds = [(c.kind, widths[c.key]) for c in self.shown]
+        data = self.frame.select(keys).rows() if self.frame.height else []
+        self.add_rows(
+            [format_cell(v, kind, palette, w) for v, (kind, w) in zip(r, kinds)] for r in data
+        )
+        if data:
+            self.move_cursor(row=min(row, len(data) - 1), column=min(column, len(keys) - 1))
+
+    def on_resize(self) -> None:
+        if self.frame.width and self._available() != self._layout_width:
+            self._paint()
+
+    def sort_by(self, key: str) -> None:
+        if key == self.sort_key:
+            self.descending = not self.descending
+        else:
+            self.sort_key, self.descending = key, False
+        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
+        self._paint()
+        self.post_message(SortChanged(self.sort_key, self.descending))
+
+    def action_sort_here(self) -> None:
+        if self.shown:
+            self.sort_by(self.shown[self.cursor_coordinate.column].key)
+
+    def action_reverse_sort(self) -> None:
+        if self.sort_key:
+            self.sort_by(self.sort_key)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(str(event.column_key.value))
+
+    def current_row(self) -> dict[str, Any] | None:
+        if not self.frame.height:
+            return None
+        return self.frame.row(min(self.cursor_coordinate.row, self.frame.height - 1), named=True)
+
+    def current_key(self) -> str | None:
+        if not self.shown:
+            return None
+        return self.shown[min(self.cursor_coordinate.column, len(self.shown) - 1)].key
+
+
+def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Palette) -> Any:
+    """An ArrowBackend whose cells come out formatted and whose widths are given, not measured.
+
+    Measuring a million strings would cost seconds; the spec already knows the widths.
+    """
+    from textual_fastdatatable import ArrowBackend
+
+    kinds = [(c.kind, w) for c, w in zip(cols, widths)]
+
+    class StyledArrowBackend(ArrowBackend):
+        @property
+        def column_content_widths(self) -> list[int]:
+            return list(widths)
+
+        def get_row_at(self, index: int) -> list[Text]:
+            values = super().get_row_at(index)
+            return [format_cell(v, k, palette, w) for v, (k, w) in zip(values, kinds)]
+
+        def get_cell_at(self, row_index: int, column_index: int) -> Text:
+            kind, width = kinds[column_index]
+            return format_cell(super().get_cell_at(row_index, column_index), kind, palette, width)
+
+    return StyledArrowBackend(arrow)
+
+
+class RunsTable(Container):
+    """Every run, however many: the frame stays in Polars, the widget reads visible rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
+
+    class RowChosen(Message):
+        def __init__(self, row: dict[str, Any]) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, cols: list[Col], sort_key: str | None, descending: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.cols = cols
+        self.sort_key = sort_key
+        self.descending = descending
+        self.frame: pl.DataFrame = pl.DataFrame()
+        self.shown: list[Col] = []
+        self._layout_width = 0
+
+    @property
+    def table(self) -> Any | None:
+        children = list(self.children)
+        return children[0] if children else None
+
+    def show(self, frame: pl.DataFrame) -> None:
+        self.frame = sort_frame(frame, self.sort_key, self.descending)
+        self._paint()
+
+    def _paint(self) -> None:
+        from textual_fastdatatable import DataTable as FastTable
+
+        width = self.size.width or self.app.size.width
+        self._layout_width = width
+        widths = measured_widths(self.frame.head(10_000), self.cols)
+        self.shown = fit_columns(self.cols, width - 2, widths)
+        short = width < NARROW
+        old = self.table
+        cursor = old.cursor_coordinate if old is not None else None
+        had_focus = old is not None and old.has_focus
+        arrow = self.frame.select([c.key for c in self.shown]).to_arrow()
+        shown_widths = [widths[c.key] for c in self.shown]
+        table = FastTable(
+            backend=_styled_backend(arrow, self.shown, shown_widths, palette_for(self.app)),
+            column_labels=[header(c, short, self.sort_key, self.descending) for c in self.shown],
+            column_widths=shown_widths,
+            render_markup=False,
+            zebra_stripes=True,
+            null_rep="—",
+        )
+        if old is not None:
+            old.remove()
+        self.mount(table)
+        if cursor is not None and self.frame.height:
+            row = min(cursor.row, self.frame.height - 1)
+            col = min(cursor.column, len(self.shown) - 1)
+            table.call_after_refresh(table.move_cursor, row=row, column=col)
+        if had_focus:
+            table.focus()
+
+    def on_resize(self) -> None:
+        if self.frame.width and (self.size.width != self._layout_width):
+            self._paint()
+
+    def focus(self, scroll_visible: bool = True) -> RunsTable:
+        if self.table is not None:
+            self.table.focus(scroll_visible)
+        return self
+
+    def sort_by(self, key: str) -> None:
+        if key == self.sort_key:
+            self.descending = not self.descending
+        else:
+            self.sort_key, self.descending = key, False
+        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
+        self._paint()
+        self.post_message(SortChanged(self.sort_key, self.descending))
+
+    def current_key(self) -> str | None:
+        table = self.table
+        if table is None or not self.shown:
+            return None
+        return self.shown[min(table.cursor_coordinate.column, len(self.shown) - 1)].key
+
+    def action_sort_here(self) -> None:
+        key = self.current_key()
+        if key:
+            self.sort_by(key)
+
+    def action_reverse_sort(self) -> None:
+        if self.sort_key:
+            self.sort_by(self.sort_key)
+
+    def current_row(self) -> dict[str, Any] | None:
+        table = self.table
+        if table is None or not self.frame.height:
+            return None
+        return self.frame.row(min(table.cursor_coordinate.row, self.frame.height - 1), named=True)
+
+    def on_data_table_header_selected(self, event: Any) -> None:
+        event.stop()
+        self.sort_by(self.shown[event.column_index].key)
+
+    def on_data_table_cell_selected(self, event: Any) -> None:
+        event.stop()
+        row = self.current_row()
+        if row is not None:
+            self.post_message(self.RowChosen(row))

@@ -1,0 +1,97 @@
+"""The base of every tab: computes its frame in a thread, paints it on the main thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from textual import work
+from textual.containers import Container
+from textual.message import Message
+
+from tokenscope.data.loader import Dataset
+from tokenscope.tui.explorer import Filters
+
+
+class View(Container):
+    """A tab's content. Subclasses implement ``compute`` (thread) and ``apply`` (main thread).
+
+    Views load lazily: nothing is computed until the tab is first shown, and a
+    view that is hidden when the data changes only marks itself stale.
+    """
+
+    title = "View"
+
+    class Computed(Message):
+        def __init__(self, view: View, generation: int, result: Any) -> None:
+            super().__init__()
+            self.view = view
+            self.generation = generation
+            self.result = result
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ds: Dataset | None = None
+        self.filters = Filters()
+        self.generation = 0
+        self.stale = True
+        self.active = False
+        self.loaded = False
+
+    def set_data(self, ds: Dataset, filters: Filters) -> None:
+        self.ds, self.filters = ds, filters
+        self.stale = True
+        if self.active:
+            self.recompute()
+
+    def activate(self) -> None:
+        self.active = True
+        if self.stale and self.ds is not None:
+            self.recompute()
+
+    def deactivate(self) -> None:
+        self.active = False
+
+    def recompute(self) -> None:
+        self.stale = False
+        self.generation += 1
+        self._compute_worker(self.ds, self.filters, self.generation)
+
+    @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
+    def _compute_worker(self, ds: Dataset, filters: Filters, generation: int) -> None:
+        # Workers deliver; the handler below decides whether the result is still wanted.
+        self.post_message(self.Computed(self, generation, self.compute(ds, filters)))
+
+    def on_view_computed(self, message: View.Computed) -> None:
+        if message.view is not self:
+            return
+        message.stop()
+        if message.generation == self.generation:
+            self.apply(message.result)
+            self.loaded = True
+            # The main widget may have just been mounted: give it the focus the tab asked
+            # for, unless the user is typing in the search box or looking at another screen.
+            typing = type(self.app.focused).__name__ == "Input"
+            if self.active and self.screen is self.app.screen and not typing:
+                self.focus_main()
+            self.post_message(self.Painted(self))
+
+    class Painted(Message):
+        """A view finished painting fresh data (tests and the benchmark wait on this)."""
+
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
+
+    def compute(self, ds: Dataset, filters: Filters) -> Any:
+        raise NotImplementedError
+
+    def apply(self, result: Any) -> None:
+        raise NotImplementedError
+
+    def export_frame(self) -> pl.DataFrame | None:
+        """What 'export the current view' writes."""
+        return None
+
+    def focus_main(self) -> None:
+        """Put the focus on the view's main widget."""
