@@ -13,12 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tokenscope import __version__
+from tokenscope.errors import UserError
 
 EXIT_USAGE = 2
 
-
-class CliError(Exception):
-    """A user-facing error: printed as one line."""
+# Raised by subcommands for bad arguments; printed as one line.
+CliError = UserError
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -210,13 +210,11 @@ def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from tokenscope.data.loader import LoadError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (LoadError, CliError) as exc:
+    except UserError as exc:
         print(f"tokenscope: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

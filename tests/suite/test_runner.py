@@ -56,3 +56,30 @@ async def test_runs_are_graded_and_land_on_the_leaderboard(data_dir):
     # Not rule-gradable and no judge: ungraded, never wrong.
     assert by_prompt["bridge_torch_easy"]["score"] is None
     assert set(runs["suite"]) == {"study"}
+
+
+async def test_cancelling_keeps_the_partial_run_and_takes_no_new_sample(data_dir):
+    suite = load_suite("study").only(["capital_of_australia", "one_plus_one"])
+    started = asyncio.Event()
+    calls = []
+
+    async def slow_ask(prompt, index):
+        calls.append((prompt.prompt_id, index))
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            return {"model": "m", "endpoint": "h", "status": "cancelled", "answer": "Can",
+                    "error": "cancelled"}
+        return {}
+
+    task = asyncio.create_task(
+        run_suite(suite, samples=3, model="m", endpoint="h", ask=slow_ask, concurrency=1)
+    )
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(calls) == 1
+    runs = load_dataset("user").runs
+    assert runs["status"].to_list() == ["cancelled"] and runs["answer"].to_list() == ["Can"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from tokenscope import paths
+from tokenscope.errors import UserError
 from tokenscope.data import metrics
 from tokenscope.data.schema import (
     MODEL_SCHEMA,
@@ -30,7 +31,7 @@ RESULT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 REQUIRED_COLUMNS = ("model",)
 
 
-class LoadError(Exception):
+class LoadError(UserError):
     """A file could not be read; the message is one line for the user."""
 
 

@@ -86,6 +86,9 @@ class LocalModelServer:
             # this the fallback template produces empty answers.
             "--chat_format", "gemma",
             "--n_ctx", str(self.n_ctx),
+            # By default a new request cuts off the one in flight; queue instead,
+            # so side-by-side panes and suite runs each get a whole answer.
+            "--interrupt_requests", "False",
             "--verbose", "False",
         ]
 

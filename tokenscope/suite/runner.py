@@ -146,6 +146,11 @@ async def run_suite(
             await one(queue.get_nowait())
             if on_progress:
                 on_progress(progress)
+            # An asker may absorb a cancellation to hand back (and so store) the
+            # partial run; take no new sample once cancelled.
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise asyncio.CancelledError
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(tasks) or 1)))))
     return progress

@@ -1,0 +1,180 @@
+"""``tokenscope run``: put a prompt suite to any model, N times, graded and stored.
+
+The model then sits in the leaderboard, the prompt matrix and the charts beside
+the study's 29, normalised against the same reference models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from tokenscope.errors import UserError
+from tokenscope.suite.grading import Grade, judge_prompt, parse_judge_reply, weighted
+from tokenscope.suite.runner import Progress, run_suite
+from tokenscope.suite.suites import SuitePrompt
+
+JUDGE_MAX_TOKENS = 4000
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from tokenscope import __version__
+
+    p = sub.add_parser(
+        "run",
+        help="put a prompt suite to a model N times, grade it, and add it to the leaderboard",
+        description="Put the study's prompts (or your own suite) to any model, so it joins "
+        "the leaderboard on the same footing. Interrupt it and run it again to continue.",
+    )
+    p.add_argument("--version", action="version", version=f"tokenscope {__version__}")
+    p.add_argument("--suite", default="study", help="'study' (the 19 prompts) or a TOML/JSONL file")
+    p.add_argument("--model", required=True, help="the model id the API expects")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--endpoint", help="a preset or configured endpoint name")
+    where.add_argument("--base-url", help="an OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
+    p.add_argument("--api-key-env", help="environment variable holding the API key")
+    p.add_argument("--label", help="the name the model gets in tables (default: --model)")
+    p.add_argument("-n", "--samples", type=int, default=5, help="samples per prompt (default 5)")
+    p.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
+    p.add_argument("--max-tokens", type=int, default=30000, help="completion cap (default 30000)")
+    p.add_argument("--effort", choices=("low", "medium", "high"), help="reasoning effort")
+    p.add_argument("--temperature", type=float, help="sampling temperature")
+    p.add_argument("--judge", metavar="MODEL", help="grade every criterion with this LLM judge")
+    p.add_argument("--judge-endpoint", help="the judge's endpoint (default: the model's)")
+    p.add_argument("--only", help="comma-separated prompt ids to run")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=run)
+
+
+def _positive(name: str, value: int) -> int:
+    if value < 1:
+        raise UserError(f"{name} must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from tokenscope.config import load_settings
+    from tokenscope.probe.endpoints import EndpointError, resolve
+    from tokenscope.suite.progress import ProgressReporter, summary
+    from tokenscope.suite.suites import load_suite
+
+    samples = _positive("-n", args.samples)
+    concurrency = _positive("--concurrency", args.concurrency)
+    suite = load_suite(args.suite)
+    if args.only:
+        suite = suite.only([p.strip() for p in args.only.split(",") if p.strip()])
+    settings = load_settings()
+    try:
+        endpoint = resolve(settings, args.endpoint, args.base_url, args.api_key_env)
+        judge_endpoint = (
+            resolve(settings, args.judge_endpoint, None, None) if args.judge_endpoint else endpoint
+        )
+    except EndpointError as exc:
+        raise UserError(str(exc)) from exc
+    label = args.label or args.model
+    reporter = ProgressReporter()
+    progress_box: list[Progress] = []
+
+    def on_progress(p: Progress) -> None:
+        progress_box[:] = [p]
+        reporter(p)
+
+    main = _suite_coroutine(args, settings, endpoint, judge_endpoint, label, suite, samples,
+                            concurrency, on_progress)
+    interrupted = False
+    try:
+        asyncio.run(main)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        reporter.close()
+    progress = progress_box[0] if progress_box else None
+    if progress is None:
+        return 1
+    outcome = {
+        "model": label, "endpoint": endpoint.host, "suite": suite.name,
+        "samples_done": progress.done, "samples_failed": progress.failed,
+        "samples_skipped": progress.skipped, "samples_planned": progress.total,
+        "tokens_completion": progress.tokens,
+        "cost_usd": progress.cost_usd if progress.cost_known else None,
+        "interrupted": interrupted, "last_error": progress.last_error,
+    }
+    if args.format == "json":
+        print(json.dumps(outcome, indent=1))
+    else:
+        print(f"{label} on {suite.name}: {summary(progress)}")
+        if progress.last_error:
+            print(f"last error: {progress.last_error}", file=sys.stderr)
+        if interrupted:
+            print("interrupted: run the same command again to continue", file=sys.stderr)
+        else:
+            print(f"see it with: tokenscope leaderboard --source all   (model '{label}')")
+    if interrupted:
+        return 130
+    return 1 if progress.failed else 0
+
+
+async def _suite_coroutine(args, settings, endpoint, judge_endpoint, label, suite, samples,
+                           concurrency, on_progress: Callable[[Progress], None]):
+    import httpx
+
+    from tokenscope.data.loader import load_bundled
+    from tokenscope.probe.engine import Probe, make_client
+    from tokenscope.probe.request import ProbeRequest
+    from tokenscope.probe.results import cost_usd, find_price, to_run
+
+    _, _, models, prices = load_bundled()
+    price = find_price(args.model, settings.prices, (models, prices)) or find_price(
+        label, settings.prices, (models, prices)
+    )
+
+    async with make_client(settings) as client:
+
+        async def stream(request: ProbeRequest):
+            probe = Probe(request, settings, client=client)
+            try:
+                async for _ in probe.stream():
+                    pass
+            except asyncio.CancelledError:
+                pass  # the partial result is kept below as 'cancelled'
+            return probe.result()
+
+        async def ask(prompt: SuitePrompt, index: int) -> dict[str, Any]:
+            request = ProbeRequest(
+                endpoint, args.model, prompt.prompt, label=label, effort=args.effort,
+                max_tokens=args.max_tokens, temperature=args.temperature,
+            )
+            result = await stream(request)
+            return to_run(result, question=prompt.prompt, domain=prompt.domain,
+                          cost=cost_usd(result, price))
+
+        judge = None
+        if args.judge:
+
+            async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
+                if not prompt.criteria:
+                    return None
+                request = ProbeRequest(
+                    judge_endpoint, args.judge, judge_prompt(prompt.prompt, answer, prompt.criteria),
+                    max_tokens=JUDGE_MAX_TOKENS, temperature=0.0,
+                )
+                result = await stream(request)
+                if not result.ok:
+                    return None
+                try:
+                    met, notes = parse_judge_reply(result.answer, prompt.criteria)
+                except (ValueError, json.JSONDecodeError):
+                    return None
+                return Grade(met, weighted(met, prompt.weights), f"judge:{args.judge}", notes)
+
+        try:
+            return await run_suite(
+                suite, samples=samples, model=label, endpoint=endpoint.host, ask=ask,
+                concurrency=concurrency, judge=judge, on_progress=on_progress,
+            )
+        except httpx.HTTPError as exc:  # the engine reports these itself; belt and braces
+            raise RuntimeError(str(exc)) from exc
