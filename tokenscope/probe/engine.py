@@ -304,7 +304,7 @@ class Probe:
         if content:
             was_reasoning = splitter.in_reasoning
             split = splitter.feed(content)
-            in_reasoning = was_reasoning or splitter.in_reasoning
+            in_reasoning = was_reasoning or splitter.in_reasoning or split.closed
             if split.reclassified:
                 moved = split.reclassified
                 self._counter.reclassify_answer()
@@ -361,6 +361,9 @@ class Probe:
             self._answer_parts.append(tail.answer)
         final = self._counter.final(self._usage)
         request = self.request
+        reasoning = "".join(self._reasoning_parts)
+        if not reasoning.strip():
+            reasoning = ""  # an empty <think></think> block is no reasoning
         t_start, t_first = self._t_start, self._t_first
         duration = now - t_start if t_start is not None else None
         ttft = t_first - t_start if t_first is not None and t_start is not None else None
@@ -379,7 +382,7 @@ class Probe:
             endpoint_host=request.endpoint.host,
             status=status,
             error=error,
-            reasoning="".join(self._reasoning_parts),
+            reasoning=reasoning,
             answer="".join(self._answer_parts),
             tokens_prompt=final.prompt,
             tokens_completion=final.completion,

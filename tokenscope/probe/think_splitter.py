@@ -33,6 +33,7 @@ class Split:
     reasoning: str = ""
     answer: str = ""
     reclassified: str = ""
+    closed: bool = False  # this delta held the closing tag (its token is reasoning's)
 
 
 def _held_prefix(text: str, tag: str) -> int:
@@ -92,6 +93,7 @@ class ThinkSplitter:
                 idx = text.find(CLOSE)
                 if idx >= 0:
                     out.reasoning += text[:idx]
+                    out.closed = True
                     self._state = AFTER_CLOSE
                     text = text[idx + len(CLOSE) :]
                     continue
@@ -117,6 +119,7 @@ class ThinkSplitter:
                     self._shown_answer = []
                     out.reasoning += text[:idx]
                     self.saw_think_block = True
+                    out.closed = True
                     self._state = AFTER_CLOSE
                     text = text[idx + len(CLOSE) :]
                     continue

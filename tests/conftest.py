@@ -1,0 +1,50 @@
+"""Fixtures every test folder shares.
+
+- Every test runs with its own data dir and config file (``TOKENSCOPE_DATA_DIR``,
+  ``TOKENSCOPE_CONFIG``) and with no provider API keys in its environment, so no
+  test reads or writes a real home or could reach a real account.
+- ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
+  loopback port for the whole session; yields its base URL (``.../v1``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gemma_server import GemmaServer, GemmaUnavailable, assemble_gguf
+
+KEY_VARIABLES = (
+    "OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY",
+    "GROQ_API_KEY", "TOGETHER_API_KEY", "FIREWORKS_API_KEY", "XAI_API_KEY",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_cache_dir(request) -> object:
+    """Rebuildable files kept across sessions (the assembled GGUF)."""
+    return request.config.cache.mkdir("tokenscope-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
+    data = tmp_path / "tokenscope-data"
+    (data / "results").mkdir(parents=True)
+    monkeypatch.setenv("TOKENSCOPE_DATA_DIR", str(data))
+    monkeypatch.setenv("TOKENSCOPE_CONFIG", str(tmp_path / "tokenscope-config" / "config.toml"))
+    monkeypatch.setenv("TOKENSCOPE_CACHE_DIR", str(shared_cache_dir))
+    for name in KEY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def gemma_server(shared_cache_dir, tmp_path_factory):
+    try:
+        model = assemble_gguf(shared_cache_dir)
+        server = GemmaServer(model, tmp_path_factory.mktemp("gemma") / "server.log").start()
+    except GemmaUnavailable as exc:
+        pytest.fail(f"the Gemma test server is unavailable: {exc}", pytrace=False)
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
