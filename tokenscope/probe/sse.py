@@ -76,7 +76,7 @@ class SSEDecoder:
             if match is None:
                 break
             s, e = match.span()
-            if e == end_of_data and buf[s] == 0x0D:
+            if e == end_of_data and e - s == 1 and buf[s] == 0x0D:
                 # A trailing CR may be the first half of CRLF: wait for the next byte.
                 break
             self._line(bytes(buf[start:s]), events)
