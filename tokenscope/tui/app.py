@@ -333,9 +333,9 @@ class TokenscopeApp(App[int]):
         yield SystemCommand("Filter: lab…", "Pick a lab (l)", self.action_pick_lab)
         yield SystemCommand("Filter: model name…", "Type to filter models (/)", self.action_search)
         yield SystemCommand("Filter: clear all", "Clear filters and drill-down (x)", self.action_clear_filters)
-        for fmt in ("csv", "parquet", "markdown"):
+        for fmt, name in (("csv", "CSV"), ("parquet", "Parquet"), ("markdown", "Markdown")):
             yield SystemCommand(
-                f"Export view as {fmt.upper() if fmt != 'markdown' else 'Markdown'}",
+                f"Export view as {name}",
                 "Write the current view to the data dir's exports folder",
                 lambda f=fmt: self.action_export(f),
             )

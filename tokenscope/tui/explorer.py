@@ -148,7 +148,7 @@ def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
     prices = price_table(ds).select("model", "completion_price_avg")
     return (
         runs.select(RUN_TABLE_COLUMNS)
-        .join(prices, on="model", how="left")
+        .join(prices, on="model", how="left", maintain_order="left")
         .with_columns(
             (pl.col("tokens_completion") * pl.col("completion_price_avg") / 1e6).alias("cost_usd")
         )

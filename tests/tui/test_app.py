@@ -1,0 +1,229 @@
+"""Pilot tests: sorting, filtering, drill-down, charts, themes, live refresh, export."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.tui.conftest import wait_painted
+from tokenscope.tui.app import TokenscopeApp
+from tokenscope.tui.state import load_state
+
+SIZE = (120, 36)
+
+
+def app() -> TokenscopeApp:
+    return TokenscopeApp(poll_seconds=0)
+
+
+async def test_leaderboard_sorts_by_header_key_and_reverse() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+        rel = table.frame["relative_completion_tokens"].drop_nulls().to_list()
+        assert rel == sorted(rel)
+        # Move to the "completion" column and sort by it with the key.
+        await pilot.press("right", "right", "s")
+        assert table.sort_key == "mean_completion_tokens"
+        values = table.frame["mean_completion_tokens"].drop_nulls().to_list()
+        assert values == sorted(values)
+        await pilot.press("r")
+        assert table.descending
+        values = table.frame["mean_completion_tokens"].drop_nulls().to_list()
+        assert values == sorted(values, reverse=True)
+        # The sorted column is marked in its header.
+        label = table.columns["mean_completion_tokens"].label.plain
+        assert label.endswith("▼")
+
+
+async def test_header_click_sorts() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+        table.post_message(
+            table.HeaderSelected(table, table.columns["success_rate"].key, 3, table.columns["success_rate"].label)
+        )
+        await pilot.pause(0.1)
+        assert table.sort_key == "success_rate"
+
+
+async def test_filters_domain_weights_search() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+        everyone = table.frame.height
+        await pilot.press("w")  # open weights only
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.filters.weights == "open"
+        assert table.frame["open_weights"].all()
+        assert 0 < table.frame.height < everyone
+        await pilot.press("d")
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.filters.domain == "knowledge"
+        assert "domain: knowledge" in str(a.screen.query_one("#topbar").render())
+        await pilot.press("x", "slash")
+        for ch in "gpt-oss":
+            await pilot.press(ch)
+        await pilot.pause(0.3)
+        await wait_painted(a, pilot, "leaderboard")
+        assert set(table.frame["model"]) == {"gpt-oss-20b", "gpt-oss-120b"}
+        await pilot.press("escape")
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.filters.text == ""
+
+
+async def test_drill_down_to_runs_and_run_detail() -> None:
+    from tokenscope.tui.screens.run_detail import RunDetailScreen
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        top = a.screen.query_one("#leaderboard-table").frame["model"][0]
+        await pilot.press("enter")
+        await wait_painted(a, pilot, "runs")
+        assert a.main.active_key == "runs"
+        runs = a.screen.query_one("#runs-table").frame
+        assert set(runs["model"]) == {top}
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(a.screen, RunDetailScreen):
+                break
+        assert isinstance(a.screen, RunDetailScreen)
+        assert a.screen.run["model"] == top
+        await pilot.press("h")
+        assert not a.screen.query_one("#detail-reasoning").collapsed
+        await pilot.press("escape")
+        assert a.screen is a.main
+
+
+async def test_prompts_matrix_and_charts_switch() -> None:
+    from tokenscope.tui.widgets.chart import ChartPlot
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        await pilot.press("2")
+        await wait_painted(a, pilot, "prompts")
+        matrix = a.screen.query_one("#prompts-table").frame
+        assert matrix.height == 19 and "gpt-oss-120b" in matrix.columns
+        await pilot.press("4")
+        await wait_painted(a, pilot, "charts")
+        charts = a.main.view("charts")
+        seen = []
+        for _ in range(6):
+            seen.append(charts.chart)
+            assert charts.query_one(ChartPlot).last[0] == charts.chart
+            await pilot.press("n")
+            await pilot.pause(0.1)
+        assert seen == ["relative", "composition", "cost", "chars", "pareto", "overthinking"]
+        assert charts.chart == "relative"
+        # Charts follow the filters.
+        await pilot.press("w")
+        await wait_painted(a, pilot, "charts")
+        assert charts.data["board"]["open_weights"].all()
+
+
+async def test_theme_switch_persists(isolated_dirs: Path) -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.theme == "tokenscope-dark"
+        assert {"tokenscope-dark", "tokenscope-light", "tokenscope-contrast"} <= set(a.available_themes)
+        a.theme = "tokenscope-light"
+        await pilot.pause(0.1)
+    assert load_state()["theme"] == "tokenscope-light"
+    b = app()
+    async with b.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert b.theme == "tokenscope-light"
+
+
+async def test_broken_theme_file_notifies_once_and_falls_back(isolated_dirs: Path) -> None:
+    themes = isolated_dirs / "config" / "themes"
+    themes.mkdir()
+    (themes / "broken.toml").write_text("name = 'x'\nprimary = 'not-a-colour'\n")
+    (themes / "garbage.toml").write_text("[[[")
+    (isolated_dirs / "config" / "tui-state.toml").write_text('theme = "tokenscope-gone"\n')
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert a.theme == "tokenscope-dark"
+        notes = list(a._notifications)
+        assert len(notes) == 1
+        assert "broken.toml" in notes[0].message and "garbage.toml" in notes[0].message
+
+
+async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
+    from tokenscope.data.store import append_runs
+
+    a = TokenscopeApp(poll_seconds=0.2)
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+        assert "user" not in set(table.frame["source"])
+        append_runs([{
+            "model": "my-new-model", "prompt_id": "capital_of_australia", "tokens_completion": 321,
+            "chars_answer": 40, "chars_completion": 40, "score": 1.0, "answer": "Canberra",
+        }], results_dir=isolated_dirs / "data" / "results")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if "my-new-model" in set(table.frame["model"]):
+                break
+        assert "my-new-model" in set(table.frame["model"])
+        assert "yours" in str(a.screen.query_one("#topbar").render())
+
+
+@pytest.mark.parametrize("fmt,suffix", [("csv", ".csv"), ("parquet", ".parquet"), ("markdown", ".md")])
+async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        a.action_export(fmt)
+        exports = isolated_dirs / "data" / "exports"
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if exports.is_dir() and list(exports.glob(f"*{suffix}")):
+                break
+        files = list(exports.glob(f"*{suffix}"))
+        assert len(files) == 1
+        if fmt == "parquet":
+            assert pl.read_parquet(files[0]).height == a.screen.query_one("#leaderboard-table").frame.height
+
+
+async def test_command_palette_lists_actions() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        titles = {c.title for c in a.get_system_commands(a.screen)}
+        for expected in ("View: Runs", "Filter: cycle domain", "Export view as CSV",
+                         "Export view as Parquet", "Export view as Markdown",
+                         "Theme: tokenscope-contrast", "Help: keys"):
+            assert expected in titles
+
+
+async def test_help_screen_lists_keys() -> None:
+    from tokenscope.tui.screens.help import HelpScreen
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(a.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert not isinstance(a.screen, HelpScreen)
+
+
+async def test_quit_key() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await asyncio.sleep(0.05)
+    assert a.return_code in (0, None)

@@ -1,0 +1,41 @@
+"""SVG snapshots of each main view at 80×24 and 160×48 (bundled data, default theme)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import wait_painted
+from tokenscope.tui.app import TokenscopeApp
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def _runner(view: str, detail: bool = False):
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await wait_painted(app, pilot, "leaderboard")
+        if view != "leaderboard":
+            await pilot.press({"prompts": "2", "runs": "3", "charts": "4"}[view])
+            await wait_painted(app, pilot, view)
+        if detail:
+            await pilot.press("enter")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.screen is not app.main:
+                    break
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", ["leaderboard", "prompts", "runs", "charts"])
+def test_view_snapshot(snap_compare, view: str, size: tuple[int, int]) -> None:
+    assert snap_compare(TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner(view))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_run_detail_snapshot(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(
+        TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner("runs", detail=True)
+    )
