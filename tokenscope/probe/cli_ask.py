@@ -109,9 +109,11 @@ def _plan(args: argparse.Namespace) -> Plan:
                 api_model = alias.model
                 effort = effort or alias.effort
                 implied = alias.implied_think
-                if not args.base_url and not endpoint_name:
-                    endpoint_name = alias.endpoint
-            endpoint = resolve(settings, endpoint_name, args.base_url, args.api_key_env, args.api)
+            base_url = args.base_url
+            if alias is not None and alias.endpoint:
+                # An alias says where its model lives; that beats the command line's default.
+                endpoint_name, base_url = alias.endpoint, None
+            endpoint = resolve(settings, endpoint_name, base_url, args.api_key_env, args.api)
             requests.append(
                 ProbeRequest(
                     endpoint,
