@@ -62,7 +62,10 @@ def ratio_style(value: float, palette: Palette) -> str:
 def format_cell(value: object, kind: str, palette: Palette, width: int = 40) -> Text:
     """One cell as plain Text; numbers are padded by hand so alignment never depends on the widget."""
     if _missing(value):
-        return Text(MISSING.rjust(width) if kind != "text" else MISSING, style=palette.muted)
+        return Text(
+            MISSING.rjust(width, "\u00a0") if kind != "text" else MISSING, style=palette.muted,
+            no_wrap=True, justify="right" if kind != "text" else "left",
+        )
     if kind == "text":
         return Text(one_line(str(value), width))
     if kind == "bool":
@@ -79,7 +82,10 @@ def format_cell(value: object, kind: str, palette: Palette, width: int = 40) -> 
         text = f"{number:,.0f}"
     else:
         text = f"{number:.2f}"
-    return Text(text.rjust(width), style=style)
+    # Padded with no-break spaces: the tables strip ordinary leading spaces, and
+    # their cell justification is not honoured, so this is what right-aligns numbers.
+    # An unstyled Text loses its leading padding in both tables; a no-op style keeps it.
+    return Text(text.rjust(width, "\u00a0"), style=style or "not italic", no_wrap=True)
 
 
 def header(col: Col, short: bool, sort_key: str | None, descending: bool) -> Text:

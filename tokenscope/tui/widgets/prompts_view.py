@@ -21,6 +21,10 @@ FIXED = [
 MODEL_WIDTH = 9
 
 
+def _clip(name: str, width: int) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
 class PromptsView(View):
     title = "Prompts"
 
@@ -49,7 +53,8 @@ class PromptsView(View):
         self.models = {model_label(m, s): (m, s) for m, s in order}
         # Every model column is kept (the table scrolls sideways); the prompt stays fixed.
         model_cols = [
-            Col(name, name, name, MODEL_WIDTH, 2, "ratio") for name in frame.columns[3:]
+            Col(name, _clip(name, 14), _clip(name, MODEL_WIDTH - 1), MODEL_WIDTH - 1, 2, "ratio")
+            for name in frame.columns[3:]
         ]
         self.table.fixed_columns = 1
         self.table.show(frame, FIXED[:2] + model_cols + FIXED[2:])

@@ -50,6 +50,11 @@ def measured_widths(frame: pl.DataFrame, cols: list[Col]) -> dict[str, int]:
     return widths
 
 
+def with_labels(widths: dict[str, int], cols: list[Col], short: bool) -> dict[str, int]:
+    """Widen each column to its header (+1 for the sort mark), so labels are never cut."""
+    return {c.key: max(widths[c.key], len(c.short if short else c.label) + 1) for c in cols}
+
+
 class SortChanged(Message):
     """A table's sort changed; the view may remember it across refreshes."""
 
@@ -89,9 +94,9 @@ class FrameTable(DataTable):
     def _paint(self) -> None:
         width = self._available()
         self._layout_width = width
-        widths = measured_widths(self.frame, self.cols)
-        self.shown = fit_columns(self.cols, width - 2, widths) if self.fit else list(self.cols)
         short = width < NARROW
+        widths = with_labels(measured_widths(self.frame, self.cols), self.cols, short)
+        self.shown = fit_columns(self.cols, width - 2, widths) if self.fit else list(self.cols)
         palette = palette_for(self.app)
         row, column = self.cursor_coordinate
         self.clear(columns=True)
@@ -200,9 +205,9 @@ class RunsTable(Container):
 
         width = self.size.width or self.app.size.width
         self._layout_width = width
-        widths = measured_widths(self.frame.head(10_000), self.cols)
-        self.shown = fit_columns(self.cols, width - 2, widths)
         short = width < NARROW
+        widths = with_labels(measured_widths(self.frame.head(10_000), self.cols), self.cols, short)
+        self.shown = fit_columns(self.cols, width - 2, widths)
         old = self.table
         cursor = old.cursor_coordinate if old is not None else None
         had_focus = old is not None and old.has_focus
