@@ -177,3 +177,33 @@ def test_cost_comes_from_a_configured_price(transcripts):
     row = json.loads(ask("--base-url", url, "--model", "priced", "--format", "json", "q").stdout)[0]
     assert row["cost_usd"] == pytest.approx(2 * 2.0 / 1e6)
     assert stored()[0]["cost_usd"] == pytest.approx(row["cost_usd"])
+
+
+def test_model_output_is_printed_as_data_never_as_terminal_codes(transcripts):
+    evil = "\x1b[2J\x1b]0;pwned\x07<think>"
+    url = transcripts.add("cli-evil", Reply(chunk("ok " + evil) + chunk(finish="stop")))
+    proc = ask("--base-url", url, "--model", "m", "--no-save", "q")
+    assert proc.returncode == 0
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "\\x1b[2J" in proc.stdout and "<think>" in proc.stdout
+    row = json.loads(ask("--base-url", url, "--model", "m", "--no-save", "--format", "json",
+                         "q").stdout)[0]
+    assert row["answer"] == "ok " + evil  # JSON keeps the exact text, escaped by JSON itself
+
+
+def test_live_line_marks_estimates_and_shows_the_ratio():
+    import io
+
+    from tokenscope.probe.baseline import Baseline, LiveRatios
+    from tokenscope.probe.cli_ask import LiveLine
+    from tokenscope.probe.counting import Counts
+
+    ratios = LiveRatios(Baseline("domain", "x", tokens=10.0))
+    ratios.counts["a"] = Counts(12.0, 3.0)
+    ratios.counts["b"] = Counts(4.0, 1.0, "reported")
+    out = io.StringIO()
+    LiveLine(out, ["a", "b", "c"]).draw(ratios, force=True)
+    line = out.getvalue()
+    assert "a: ~12 reasoning + ~3 answer (1.50x)" in line
+    assert "b: 4 reasoning + 1 answer (0.50x)" in line
+    assert "c: waiting" in line

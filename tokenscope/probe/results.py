@@ -137,7 +137,7 @@ def to_json(
         "tokens_completion": result.tokens_completion,
         "tokens_reasoning": result.tokens_reasoning,
         "tokens_answer": result.tokens_answer,
-        "tokens_source": result.tokens_source,
+        "tokens_source": result.tokens_source if result.tokens_completion is not None else None,
         "baseline_tokens": baseline_tokens,
         "baseline_source": None if baseline.source == "none" else baseline.source,
         "ratio_to_baseline": ratio,
