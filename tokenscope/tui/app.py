@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TabbedContent
 
 from tokenscope import paths
-from tokenscope.tui.explorer import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
+from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
@@ -60,10 +60,10 @@ class TokenscopeApp(App[int]):
 
     def __init__(self, poll_seconds: float = 2.0, results_dir: Path | None = None) -> None:
         super().__init__()
-        from tokenscope.data.loader import UserResults
-
+        # Polars loads in the first worker, while Textual paints: startup stays fast.
         self.poll_seconds = poll_seconds
-        self.user_results = UserResults(results_dir)
+        self.results_dir = results_dir
+        self.user_results = None
         self.ds = None
         self.signature: tuple | None = None
         self.summary = "loading…"
@@ -122,8 +122,10 @@ class TokenscopeApp(App[int]):
     def _load(self) -> None:
         import polars as pl
 
-        from tokenscope.data.loader import LoadError, load_dataset
+        from tokenscope.data.loader import LoadError, UserResults, load_dataset
 
+        if self.user_results is None:
+            self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
         try:
             ds = load_dataset("all", user_results=self.user_results)
@@ -143,7 +145,7 @@ class TokenscopeApp(App[int]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _check_signature(self) -> None:
-        if self.user_results.signature() != self.signature:
+        if self.user_results is not None and self.user_results.signature() != self.signature:
             self.call_from_thread(self._load)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:

@@ -6,17 +6,16 @@ and a worker thread can compute a whole refresh without touching a widget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import polars as pl
 
 from tokenscope.data import metrics
 from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix
 from tokenscope.data.loader import Dataset
+from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 
-DOMAIN_CYCLE = ("all", "knowledge", "math", "logic")
-WEIGHTS_CYCLE = ("all", "open", "closed")
-SOURCE_CYCLE = ("all", "bundled", "user")
+__all__ = ["DOMAIN_CYCLE", "SOURCE_CYCLE", "WEIGHTS_CYCLE", "Filters"]
 
 # Only these leave the Parquet file for the Runs table: never the long texts.
 RUN_TABLE_COLUMNS = (
@@ -25,42 +24,6 @@ RUN_TABLE_COLUMNS = (
     "reasoning_method", "chars_completion", "score", "status",
 )
 
-
-@dataclass(frozen=True)
-class Filters:
-    """The filters every table and chart follows."""
-
-    domain: str = "all"
-    weights: str = "all"
-    lab: str | None = None
-    source: str = "all"
-    text: str = ""
-    model: str | None = None
-    prompt: str | None = None
-
-    def cycled(self, name: str, choices: tuple[str, ...]) -> Filters:
-        current = getattr(self, name)
-        nxt = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
-        return replace(self, **{name: nxt})
-
-    def describe(self) -> list[str]:
-        """Short 'name: value' parts for the active (non-default) filters."""
-        parts = []
-        if self.domain != "all":
-            parts.append(f"domain: {self.domain}")
-        if self.weights != "all":
-            parts.append(f"weights: {self.weights}")
-        if self.lab:
-            parts.append(f"lab: {self.lab}")
-        if self.source != "all":
-            parts.append(f"source: {self.source}")
-        if self.text:
-            parts.append(f"model ~ {self.text!r}")
-        if self.model:
-            parts.append(f"model = {self.model}")
-        if self.prompt:
-            parts.append(f"prompt = {self.prompt}")
-        return parts
 
 
 def _model_filters(f: Filters) -> list[pl.Expr]:

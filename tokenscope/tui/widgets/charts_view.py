@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import Any, ClassVar
 
-import polars as pl
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, Tab, Tabs
 
-from tokenscope.data.loader import Dataset
-from tokenscope.tui.explorer import Filters, label_expr, leaderboard_frame, overthinking_frame
+from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.view import View
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokenscope.data.loader import Dataset
+
 
 CHARTS = (
     ("relative", "Relative"),
@@ -50,6 +56,8 @@ class ChartsView(View):
         return found.first() if found else None
 
     def compute(self, ds: Dataset, filters: Filters) -> dict[str, Any]:
+        from tokenscope.tui.explorer import label_expr, leaderboard_frame, overthinking_frame
+
         board = leaderboard_frame(ds, filters)
         best = board.drop_nulls("overthinking_auc").sort("overthinking_auc", descending=True)
         curve_models = list(zip(best["model"].to_list(), best["source"].to_list()))[:CURVE_MODELS]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import Any
 
-import polars as pl
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tokenscope.data.loader import Dataset
-from tokenscope.tui.explorer import Filters, leaderboard_frame
+from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import FrameTable
 from tokenscope.tui.widgets.view import View
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokenscope.data.loader import Dataset
+
 
 COLUMNS = [
     Col("model", "model", "model", 30, 0),
@@ -49,6 +55,8 @@ class LeaderboardView(View):
         return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+        from tokenscope.tui.explorer import leaderboard_frame
+
         return leaderboard_frame(ds, filters)
 
     def apply(self, result: pl.DataFrame) -> None:

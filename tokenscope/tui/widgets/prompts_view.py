@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tokenscope.data.loader import Dataset
-from tokenscope.tui.explorer import Filters, leaderboard_frame, matrix_frame, model_label
+from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import FrameTable
 from tokenscope.tui.widgets.view import View
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokenscope.data.loader import Dataset
+
 
 FIXED = [
     Col("prompt_id", "prompt", "prompt", 22, 0),
@@ -44,12 +50,16 @@ class PromptsView(View):
         return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+        from tokenscope.tui.explorer import leaderboard_frame, matrix_frame, model_label
+
         board = leaderboard_frame(ds, filters)
         order = list(zip(board["model"].to_list(), board["source"].to_list()))
         return matrix_frame(ds, filters, order), order
 
     def apply(self, result: tuple[pl.DataFrame, list[tuple[str, str]]]) -> None:
         frame, order = result
+        from tokenscope.tui.explorer import model_label
+
         self.models = {model_label(m, s): (m, s) for m, s in order}
         # Every model column is kept (the table scrolls sideways); the prompt stays fixed.
         model_cols = [

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from tokenscope.data.loader import Dataset
-from tokenscope.tui.explorer import Filters, runs_frame
+from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import RunsTable
 from tokenscope.tui.widgets.view import View
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokenscope.data.loader import Dataset
+
 
 COLUMNS = [
     Col("model", "model", "model", 26, 0),
@@ -42,6 +48,8 @@ class RunsView(View):
         return self.query_one(RunsTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+        from tokenscope.tui.explorer import runs_frame
+
         return runs_frame(ds, filters)
 
     def apply(self, result: pl.DataFrame) -> None:

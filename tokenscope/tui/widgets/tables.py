@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tokenscope.tui.explorer import sort_frame
 from tokenscope.tui.widgets.columns import Col, Palette, fit_columns, format_cell, header
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NARROW = 100  # below this many cells, headers use their short labels
 
@@ -40,6 +43,8 @@ def palette_for(app: Any) -> Palette:
 
 def measured_widths(frame: pl.DataFrame, cols: list[Col]) -> dict[str, int]:
     """Text columns as wide as their longest value (capped by the spec), measured in Polars."""
+    import polars as pl
+
     widths = {}
     for col in cols:
         width = col.width
@@ -53,6 +58,24 @@ def measured_widths(frame: pl.DataFrame, cols: list[Col]) -> dict[str, int]:
 def with_labels(widths: dict[str, int], cols: list[Col], short: bool) -> dict[str, int]:
     """Widen each column to its header (+1 for the sort mark), so labels are never cut."""
     return {c.key: max(widths[c.key], len(c.short if short else c.label) + 1) for c in cols}
+
+
+class _Empty:
+    """Stands in for an empty frame until the first data arrives (no Polars at startup)."""
+
+    height = 0
+    width = 0
+    columns: list[str] = []
+
+
+def _empty() -> Any:
+    return _Empty()
+
+
+def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
+    from tokenscope.tui.explorer import sort_frame as sort
+
+    return sort(frame, column, descending)
 
 
 class SortChanged(Message):
@@ -78,7 +101,7 @@ class FrameTable(DataTable):
         self.cols = cols
         self.sort_key = sort_key
         self.descending = descending
-        self.frame: pl.DataFrame = pl.DataFrame()
+        self.frame: pl.DataFrame = _empty()
         self.shown: list[Col] = []
         self._layout_width = 0
 
@@ -187,7 +210,7 @@ class RunsTable(Container):
         self.cols = cols
         self.sort_key = sort_key
         self.descending = descending
-        self.frame: pl.DataFrame = pl.DataFrame()
+        self.frame: pl.DataFrame = _empty()
         self.shown: list[Col] = []
         self._layout_width = 0
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tokenscope.text import one_line
-from tokenscope.tui.explorer import Filters
+from tokenscope.tui.filters import Filters
 
 
 class TopBar(Static):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.containers import Container
 from textual.message import Message
 
-from tokenscope.data.loader import Dataset
-from tokenscope.tui.explorer import Filters
+from tokenscope.tui.filters import Filters
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tokenscope.data.loader import Dataset
 
 
 class View(Container):

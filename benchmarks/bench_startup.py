@@ -1,0 +1,135 @@
+"""Time from launch to the first painted leaderboard, in a real terminal (tmux), by hand.
+
+Compares against a bare Textual app that paints one line (the floor), then
+launches with 1,000,000 synthetic user runs, and reads resident memory with
+the bundled data. Prints medians and ratios. Not a test: run it yourself:
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SESSION = "tokenscope-bench"
+# The leaderboard is painted when its best model's row is on screen.
+LEADERBOARD_MARK = "gpt-oss-20b"
+FLOOR_MARK = "floor-painted"
+FLOOR_APP = f"""
+from textual.app import App
+from textual.widgets import Static
+class Floor(App):
+    def compose(self):
+        yield Static("{FLOOR_MARK}")
+Floor().run()
+"""
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def time_to_paint(command: str, mark: str, env: dict[str, str], timeout: float = 30.0) -> tuple[float, int]:
+    """Seconds until ``mark`` appears in the pane, and the app's RSS (kB) at that moment."""
+    tmux("kill-session", "-t", SESSION)
+    env_prefix = " ".join(f"{k}={v}" for k, v in env.items())
+    start = time.perf_counter()
+    tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", f"env {env_prefix} {command}")
+    elapsed = None
+    while time.perf_counter() - start < timeout:
+        if mark in tmux("capture-pane", "-p", "-t", SESSION):
+            elapsed = time.perf_counter() - start
+            break
+        time.sleep(0.005)
+    pid = tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()
+    rss = _rss_kb(pid)
+    tmux("kill-session", "-t", SESSION)
+    if elapsed is None:
+        raise RuntimeError(f"'{mark}' never painted: {command}")
+    return elapsed, rss
+
+
+def _rss_kb(pid: str) -> int:
+    """RSS of the pane's process tree (env execs the app in place, so usually one process)."""
+    total = 0
+    pids = [pid] + subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def make_million(results: Path, rows: int = 1_000_000) -> None:
+    import polars as pl
+
+    models = [f"synthetic-{i:02d}" for i in range(20)]
+    prompts = ["capital_of_australia", "AIME2023II_P1", "bridge_torch_easy", "monty_hall_default"]
+    frame = pl.DataFrame({"i": pl.arange(0, rows, eager=True)}).select(
+        pl.format("synthetic-{}", pl.col("i")).alias("run_id"),
+        pl.lit("user").alias("source"),
+        pl.col("i").mod(len(models)).replace_strict(list(range(len(models))), models).alias("model"),
+        pl.col("i").floordiv(len(models)).mod(len(prompts)).replace_strict(list(range(len(prompts))), prompts).alias("prompt_id"),
+        pl.col("i").floordiv(len(models) * len(prompts)).alias("sample_index"),
+        (pl.col("i").mod(997) * 7 + 100).alias("tokens_completion"),
+        (pl.col("i").mod(997) * 5 + 50).alias("tokens_reasoning_reported"),
+        (pl.col("i").mod(991) * 20 + 300).alias("chars_completion"),
+        pl.lit(300).alias("chars_answer"),
+        (pl.col("i").mod(3) > 0).cast(pl.Float64).alias("score"),
+        pl.lit("ok").alias("status"),
+    )
+    results.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(results / "synthetic.parquet")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if not shutil.which("tmux"):
+        print("tmux is required", file=sys.stderr)
+        return 1
+    app_cmd = f"{PY} -m tokenscope.cli"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        floor_py = tmpdir / "floor.py"
+        floor_py.write_text(FLOOR_APP)
+        empty = {"TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"), "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"), "TOKENSCOPE_POLL_SECONDS": "0"}
+        million = dict(empty, TOKENSCOPE_DATA_DIR=str(tmpdir / "million"))
+        make_million(tmpdir / "million" / "results")
+        direct_cmd = f"{PY} -c 'from tokenscope.tui.app import run_app; run_app()'"
+        floor, bundled, big, rss, direct = [], [], [], [], []
+        for _ in range(args.repeat):
+            floor.append(time_to_paint(f"{PY} {floor_py}", FLOOR_MARK, empty)[0])
+            t, r = time_to_paint(app_cmd, LEADERBOARD_MARK, empty)  # what `tokenscope` does
+            bundled.append(t)
+            rss.append(r)
+            big.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million)[0])
+            direct.append(time_to_paint(direct_cmd, LEADERBOARD_MARK, empty)[0])
+    f, b, m = statistics.median(floor), statistics.median(bundled), statistics.median(big)
+    d = statistics.median(direct)
+    mem = statistics.median(rss) / 1024
+    print(f"floor (bare Textual, one line)      median {f:.3f} s  runs {[round(x, 3) for x in floor]}")
+    print(f"leaderboard, bundled data           median {b:.3f} s  = {b / f:.2f}× floor (target ≤ 1.5×)")
+    print(f"  same, app entry point (no CLI)    median {d:.3f} s  = {d / f:.2f}× floor")
+    print(f"leaderboard, +1,000,000 user runs   median {m:.3f} s  (target ≤ 3 s)")
+    print(f"resident memory, bundled data       median {mem:.0f} MB (target ≤ 150 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    raise SystemExit(main())
