@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gemma_server import GemmaServer, GemmaUnavailable, assemble_gguf
 
 KEY_VARIABLES = (

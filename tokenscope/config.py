@@ -141,7 +141,7 @@ def _parse_endpoint(name: str, raw: dict[str, Any], path: Path) -> Endpoint:
     key = f"endpoints.{name}"
     unknown = set(raw) - _ENDPOINT_KEYS
     if unknown:
-        bad = sorted(unknown)[0]
+        bad = min(unknown)
         hint = " (put the key in an environment variable and name it in api_key_env)" if "key" in bad else ""
         raise ConfigError(f"{_where(path, key + '.' + bad)} is not an endpoint setting{hint}")
     base_url = _string(raw.get("base_url"), path, key + ".base_url")
@@ -230,7 +230,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     unknown = set(raw) - {"probe", "endpoints", "models", "prices"}
     if unknown:
-        raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]")
+        raise ConfigError(f"{path}: unknown section [{min(unknown)}]")
     probe = _parse_probe(_table(raw.get("probe", {}), path, "probe"), path)
     endpoints = {
         name: _parse_endpoint(name, _table(value, path, f"endpoints.{name}"), path)

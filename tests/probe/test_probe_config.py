@@ -8,8 +8,14 @@ import stat
 import pytest
 
 from tokenscope import paths
-from tokenscope.config import ConfigError, load_settings, user_price_frame, user_prices, write_template
-from tokenscope.probe.endpoints import EndpointError, PRESETS, ad_hoc, resolve
+from tokenscope.config import (
+    ConfigError,
+    load_settings,
+    user_price_frame,
+    user_prices,
+    write_template,
+)
+from tokenscope.probe.endpoints import PRESETS, EndpointError, ad_hoc, resolve
 
 
 def write(text: str):

@@ -126,7 +126,7 @@ async def test_429_honours_retry_after_then_succeeds(transcripts):
 async def test_429_retries_are_bounded(transcripts):
     limited = Reply(b"{}", 429, "application/json", headers={"Retry-After": "0"})
     url = transcripts.add("429forever", limited)
-    events, result = await run_probe(url)
+    _events, result = await run_probe(url)
     assert_one_line_failure(result, "429", "rate limited", "gave up after 2 retries")
     assert len(transcripts.requests_for("429forever")) == 3  # max_retries = 2
 
@@ -237,7 +237,7 @@ async def test_cancelling_the_task_closes_the_stream_and_keeps_a_cancelled_resul
             seen.append(event)
 
     task = asyncio.create_task(consume())
-    while probe._counter.deltas < 2:  # noqa: SLF001 - wait for both deltas
+    while probe._counter.deltas < 2:
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

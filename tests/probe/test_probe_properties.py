@@ -121,7 +121,7 @@ class Chunks(httpx.AsyncByteStream):
 
 
 def probe_result(name: str, pieces: list[bytes]):
-    body, meta = load_transcript(name)
+    _body, meta = load_transcript(name)
     ctype = meta.get("content_type", "text/event-stream")
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -37,7 +37,7 @@ def test_every_provider_in_the_issue_has_a_transcript():
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_transcript(name, transcripts, monkeypatch):
-    body, meta = load_transcript(name)
+    _body, meta = load_transcript(name)
     expect = meta["expect"]
     preset = meta["endpoint"]
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)

@@ -51,14 +51,14 @@ class FinalCounts:
 
 class LiveCounter:
     __slots__ = (
-        "deltas",
-        "reasoning_deltas",
-        "answer_deltas",
-        "reasoning_est",
-        "answer_est",
-        "reasoning_chars",
         "answer_chars",
+        "answer_deltas",
+        "answer_est",
+        "deltas",
         "raw_chars",
+        "reasoning_chars",
+        "reasoning_deltas",
+        "reasoning_est",
     )
 
     def __init__(self) -> None:

@@ -102,6 +102,9 @@ class Probe:
         self._t_first: float | None = None
         self._result: ProbeResult | None = None
         self._started = False
+        self._parser = self._dialect.parser()
+        self._progress = 0.0  # clock time of the last real event (pings do not count)
+        self._stop = False  # the protocol's end marker arrived
 
     @property
     def key(self) -> str:

@@ -10,8 +10,8 @@ import json
 import re
 import socket
 import ssl
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 

@@ -54,10 +54,8 @@ class OllamaDialect:
         self, request: ProbeRequest, api_key: str | None, dropped: frozenset[str] = frozenset()
     ) -> HttpCall:
         base = request.endpoint.base_url.rstrip("/")
-        if base.endswith("/v1"):
-            base = base[:-3]
-        if base.endswith("/api"):
-            base = base[:-4]
+        base = base.removesuffix("/v1")
+        base = base.removesuffix("/api")
         options: dict[str, Any] = {}
         if request.max_tokens is not None:
             options["num_predict"] = request.max_tokens
