@@ -248,7 +248,9 @@ class Probe:
             self._invalid_utf8 = decoder.invalid_utf8
             if self._result is not None:
                 return
-        if not self._stop and self._finish_reason is None:
+        if self._finish_reason is None:
+            # Also after [DONE]: llama-cpp-python ends a request that a newer one
+            # interrupted with [DONE] and no finish_reason, mid-answer.
             yield self._fail(f"the stream from {host} ended before the model finished")
             return
         yield self._succeed()
