@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import pytest
-from gemma_server import GemmaServer, GemmaUnavailable, assemble_gguf
+
+from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 
 KEY_VARIABLES = (
     "OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY",
@@ -38,10 +39,13 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
 
 @pytest.fixture(scope="session")
 def gemma_server(shared_cache_dir, tmp_path_factory):
+    # The same server the app starts for its built-in local model.
+    server = LocalModelServer(
+        log=tmp_path_factory.mktemp("gemma") / "server.log", cache_dir=shared_cache_dir
+    )
     try:
-        model = assemble_gguf(shared_cache_dir)
-        server = GemmaServer(model, tmp_path_factory.mktemp("gemma") / "server.log").start()
-    except GemmaUnavailable as exc:
+        server.start()
+    except LocalModelError as exc:
         pytest.fail(f"the Gemma test server is unavailable: {exc}", pytrace=False)
     try:
         yield server.base_url

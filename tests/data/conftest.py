@@ -27,10 +27,6 @@ def raw_study() -> Path:
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """An isolated user data dir with an empty results folder."""
-    root = tmp_path / "data"
-    (root / "results").mkdir(parents=True)
-    monkeypatch.setenv("TOKENSCOPE_DATA_DIR", str(root))
-    monkeypatch.setenv("TOKENSCOPE_CONFIG", str(tmp_path / "config" / "config.toml"))
-    return root
+def data_dir(isolated_user_dirs):
+    """The test's own user data dir (set up for every test by tests/conftest.py)."""
+    return isolated_user_dirs

