@@ -3,6 +3,8 @@
 - Every test runs with its own data dir and config file (``TOKENSCOPE_DATA_DIR``,
   ``TOKENSCOPE_CONFIG``) and with no provider API keys in its environment, so no
   test reads or writes a real home or could reach a real account.
+- ``transcripts``: a loopback server replaying recorded provider streams byte
+  for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
   loopback port for the whole session; yields its base URL (``.../v1``).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from probe.transcript_server import TranscriptServer
 from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 
 KEY_VARIABLES = (
@@ -49,5 +52,14 @@ def gemma_server(shared_cache_dir, tmp_path_factory):
         pytest.fail(f"the Gemma test server is unavailable: {exc}", pytrace=False)
     try:
         yield server.base_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def transcripts():
+    server = TranscriptServer().start()
+    try:
+        yield server
     finally:
         server.stop()

@@ -44,7 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--effort", choices=("low", "medium", "high"), help="reasoning effort")
     p.add_argument("--temperature", type=float, help="sampling temperature")
     p.add_argument("--judge", metavar="MODEL", help="grade every criterion with this LLM judge")
-    p.add_argument("--judge-endpoint", help="the judge's endpoint (default: the model's)")
+    judge_where = p.add_mutually_exclusive_group()
+    judge_where.add_argument("--judge-endpoint", help="the judge's endpoint (default: the model's)")
+    judge_where.add_argument("--judge-base-url", help="the judge's OpenAI-compatible base URL")
     p.add_argument("--only", help="comma-separated prompt ids to run")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=run)
@@ -71,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         endpoint = resolve(settings, args.endpoint, args.base_url, args.api_key_env)
         judge_endpoint = (
-            resolve(settings, args.judge_endpoint, None, None) if args.judge_endpoint else endpoint
+            resolve(settings, args.judge_endpoint, args.judge_base_url, None)
+            if args.judge_endpoint or args.judge_base_url
+            else endpoint
         )
     except EndpointError as exc:
         raise UserError(str(exc)) from exc
