@@ -210,8 +210,13 @@ def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words:
+        # The app paints before Polars is imported; building every subcommand's
+        # parser would import the data layer first.
+        args = argparse.Namespace(func=cmd_app)
+    else:
+        args = build_parser().parse_args(words)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
