@@ -39,8 +39,10 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
 
 
-def time_to_paint(command: str, mark: str, env: dict[str, str], timeout: float = 30.0) -> tuple[float, int]:
-    """Seconds until ``mark`` appears in the pane, and the app's RSS (kB) at that moment."""
+def time_to_paint(
+    command: str, mark: str, env: dict[str, str], timeout: float = 30.0, settle: float = 0.0
+) -> tuple[float, int]:
+    """Seconds until ``mark`` appears in the pane, and the app's RSS (kB) ``settle`` s later."""
     tmux("kill-session", "-t", SESSION)
     env_prefix = " ".join(f"{k}={v}" for k, v in env.items())
     start = time.perf_counter()
@@ -51,6 +53,7 @@ def time_to_paint(command: str, mark: str, env: dict[str, str], timeout: float =
             elapsed = time.perf_counter() - start
             break
         time.sleep(0.005)
+    time.sleep(settle)  # let the live data replace a cached first paint before measuring RSS
     pid = tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()
     rss = _rss_kb(pid)
     tmux("kill-session", "-t", SESSION)
@@ -107,26 +110,37 @@ def main() -> int:
         tmpdir = Path(tmp)
         floor_py = tmpdir / "floor.py"
         floor_py.write_text(FLOOR_APP)
-        empty = {"TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"), "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"), "TOKENSCOPE_POLL_SECONDS": "0"}
+        empty = {"TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"), "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"),
+                 "TOKENSCOPE_POLL_SECONDS": "0", "TOKENSCOPE_CACHE_DIR": str(tmpdir / "cache")}
         million = dict(empty, TOKENSCOPE_DATA_DIR=str(tmpdir / "million"))
         make_million(tmpdir / "million" / "results")
         direct_cmd = f"{PY} -c 'from tokenscope.tui.app import run_app; run_app()'"
-        floor, bundled, big, rss, direct = [], [], [], [], []
+        cache = tmpdir / "cache"
+        floor, cold, warm, big_cold, big_warm, rss, direct = [], [], [], [], [], [], []
         for _ in range(args.repeat):
             floor.append(time_to_paint(f"{PY} {floor_py}", FLOOR_MARK, empty)[0])
-            t, r = time_to_paint(app_cmd, LEADERBOARD_MARK, empty)  # what `tokenscope` does
-            bundled.append(t)
+            # First launch: no cached leaderboard, so Polars computes it before it shows.
+            shutil.rmtree(cache, ignore_errors=True)
+            t, r = time_to_paint(app_cmd, LEADERBOARD_MARK, empty, settle=2.0)
+            cold.append(t)
             rss.append(r)
-            big.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million)[0])
+            # Later launches with unchanged data paint the cached leaderboard first.
+            warm.append(time_to_paint(app_cmd, LEADERBOARD_MARK, empty)[0])
             direct.append(time_to_paint(direct_cmd, LEADERBOARD_MARK, empty)[0])
-    f, b, m = statistics.median(floor), statistics.median(bundled), statistics.median(big)
-    d = statistics.median(direct)
-    mem = statistics.median(rss) / 1024
-    print(f"floor (bare Textual, one line)      median {f:.3f} s  runs {[round(x, 3) for x in floor]}")
-    print(f"leaderboard, bundled data           median {b:.3f} s  = {b / f:.2f}× floor (target ≤ 1.5×)")
-    print(f"  same, app entry point (no CLI)    median {d:.3f} s  = {d / f:.2f}× floor")
-    print(f"leaderboard, +1,000,000 user runs   median {m:.3f} s  (target ≤ 3 s)")
-    print(f"resident memory, bundled data       median {mem:.0f} MB (target ≤ 150 MB)")
+            shutil.rmtree(cache, ignore_errors=True)
+            big_cold.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million, settle=3.0)[0])
+            big_warm.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million)[0])
+    med = statistics.median
+    f = med(floor)
+    mem = med(rss) / 1024
+    print(f"floor (bare Textual, one line)        median {f:.3f} s  runs {[round(x, 3) for x in floor]}")
+    for label, runs in (("leaderboard, bundled, first launch", cold),
+                        ("leaderboard, bundled, cached", warm),
+                        ("  same, app entry point (cached)", direct)):
+        print(f"{label:37} median {med(runs):.3f} s  = {med(runs) / f:.2f}× floor (target ≤ 1.5×)")
+    print(f"{'+1,000,000 user runs, first launch':37} median {med(big_cold):.3f} s  (target ≤ 3 s)")
+    print(f"{'+1,000,000 user runs, cached':37} median {med(big_warm):.3f} s")
+    print(f"resident memory, bundled data         median {mem:.0f} MB, 2 s after paint (target ≤ 150 MB)")
     return 0
 
 

@@ -17,6 +17,7 @@ import polars as pl
 from tokenscope import paths
 from tokenscope.errors import UserError
 from tokenscope.data import metrics
+from tokenscope.data.result_files import result_files, signature
 from tokenscope.data.schema import (
     MODEL_SCHEMA,
     PRICE_SCHEMA,
@@ -27,7 +28,6 @@ from tokenscope.data.schema import (
 )
 
 SOURCES = ("bundled", "user", "all")
-RESULT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
 REQUIRED_COLUMNS = ("model",)
 
 
@@ -228,23 +228,11 @@ class UserResults:
         return self.results_dir or paths.results_dir()
 
     def files(self) -> list[Path]:
-        directory = self.directory
-        if not directory.is_dir():
-            return []
-        return sorted(
-            p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in RESULT_SUFFIXES
-        )
+        return result_files(self.directory)
 
     def signature(self) -> tuple:
         """Changes whenever a result file is added, removed or written."""
-        sig = []
-        for p in self.files():
-            try:
-                st = p.stat()
-            except OSError:
-                continue
-            sig.append((p.name, st.st_mtime_ns, st.st_size))
-        return tuple(sig)
+        return signature(self.directory)
 
     def load(self) -> tuple[pl.LazyFrame | None, list[str]]:
         """All readable user runs (None when there are none) and one warning per bad file."""

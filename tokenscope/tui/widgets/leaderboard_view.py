@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
+from tokenscope.tui.widgets.rows_frame import RowsFrame
 from tokenscope.tui.widgets.tables import FrameTable
 from tokenscope.tui.widgets.view import View
 
@@ -50,14 +51,27 @@ class LeaderboardView(View):
     def compose(self) -> ComposeResult:
         yield FrameTable(COLUMNS, "relative_completion_tokens", id="leaderboard-table")
 
+    def on_mount(self) -> None:
+        # Paint the last default leaderboard at once, if it still matches the data on
+        # disk; the live computation replaces it when Polars has loaded.
+        from tokenscope.data import board_cache
+
+        rows = board_cache.load()
+        if rows and not self.loaded:
+            self.table.show(RowsFrame(rows))  # type: ignore[arg-type]
+
     @property
     def table(self) -> FrameTable:
         return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+        from tokenscope.data import board_cache
         from tokenscope.tui.explorer import leaderboard_frame
 
-        return leaderboard_frame(ds, filters)
+        frame = leaderboard_frame(ds, filters)
+        if filters == Filters():
+            board_cache.save(frame.select(c.key for c in COLUMNS).to_dicts())
+        return frame
 
     def apply(self, result: pl.DataFrame) -> None:
         self.table.show(result)

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tokenscope.tui.widgets.columns import Col, Palette, fit_columns, format_cell, header
+from tokenscope.tui.widgets.rows_frame import RowsFrame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -41,16 +42,21 @@ def palette_for(app: Any) -> Palette:
     )
 
 
-def measured_widths(frame: pl.DataFrame, cols: list[Col]) -> dict[str, int]:
-    """Text columns as wide as their longest value (capped by the spec), measured in Polars."""
+def _longest(frame: pl.DataFrame | RowsFrame, key: str) -> int:
+    if isinstance(frame, RowsFrame):
+        return frame.text_width(key)
     import polars as pl
 
+    return frame.select(pl.col(key).cast(pl.String).str.len_chars().max()).item() or 0
+
+
+def measured_widths(frame: pl.DataFrame | RowsFrame, cols: list[Col]) -> dict[str, int]:
+    """Text columns as wide as their longest value (capped by the spec)."""
     widths = {}
     for col in cols:
         width = col.width
         if col.kind == "text" and col.key in frame.columns and frame.height:
-            longest = frame.select(pl.col(col.key).cast(pl.String).str.len_chars().max()).item()
-            width = max(min(longest or 1, col.width), len(col.short), 4)
+            width = max(min(_longest(frame, col.key) or 1, col.width), len(col.short), 4)
         widths[col.key] = width
     return widths
 
@@ -73,6 +79,8 @@ def _empty() -> Any:
 
 
 def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
+    if isinstance(frame, RowsFrame):
+        return frame.sorted(column, descending)  # type: ignore[return-value]
     from tokenscope.tui.explorer import sort_frame as sort
 
     return sort(frame, column, descending)
