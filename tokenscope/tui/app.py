@@ -75,7 +75,9 @@ class TokenscopeApp(App[int]):
 
     def on_mount(self) -> None:
         self._register_themes()
-        self._load()
+        # Importing Polars in a thread still holds the GIL for long stretches:
+        # start it after the first frame is on screen, not before.
+        self.call_after_refresh(self._load)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
 
