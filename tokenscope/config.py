@@ -55,7 +55,8 @@ class Price:
     prompt: float | None = None
 
     @property
-    def completion_avg(self) -> float:
+    def completion(self) -> float:
+        """The mid-point of the completion price range."""
         return (self.completion_min + self.completion_max) / 2
 
 

@@ -7,10 +7,10 @@ lab, weights and the study's derived reasoning columns when it reads it back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tokenscope.config import Price
 from tokenscope.data import store
 from tokenscope.probe.baseline import Baseline
 from tokenscope.probe.events import ProbeResult
@@ -23,24 +23,11 @@ JSON_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class PriceBand:
-    """Dollars per million tokens."""
-
-    completion_min: float
-    completion_max: float
-    prompt: float | None = None
-
-    @property
-    def completion(self) -> float:
-        return (self.completion_min + self.completion_max) / 2
-
-
-def find_price(model: str, user: Mapping[str, Any] | None = None, bundled=None) -> PriceBand | None:
+def find_price(model: str, user: Mapping[str, Any] | None = None, bundled=None) -> Price | None:
     """The user's configured price first, then the study's (by name or API id)."""
     if user and model in user:
         p = user[model]
-        return PriceBand(p.completion_min, p.completion_max, getattr(p, "prompt", None))
+        return p
     if bundled is None:
         return None
     models, prices = bundled
@@ -51,13 +38,13 @@ def find_price(model: str, user: Mapping[str, Any] | None = None, bundled=None) 
         names.update(models.filter(pl.col("api_model") == model)["model"].to_list())
     for row in prices.iter_rows(named=True):
         if row["model"] in names and row["completion_price_min"] is not None:
-            return PriceBand(
+            return Price(
                 row["completion_price_min"], row["completion_price_max"], row["prompt_price_avg"]
             )
     return None
 
 
-def cost_usd(result: ProbeResult, price: PriceBand | None) -> float | None:
+def cost_usd(result: ProbeResult, price: Price | None) -> float | None:
     """Completion tokens at the mid completion price, plus prompt tokens where priced."""
     if price is None or result.tokens_completion is None:
         return None
