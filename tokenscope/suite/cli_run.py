@@ -10,15 +10,10 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from tokenscope.errors import UserError
-from tokenscope.suite.grading import Grade, judge_prompt, parse_judge_reply, weighted
-from tokenscope.suite.runner import Progress, run_suite
-from tokenscope.suite.suites import SuitePrompt
-
-JUDGE_MAX_TOKENS = 4000
+from tokenscope.suite.runner import Progress
+from tokenscope.suite.session import SuiteJob, execute
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,8 +82,12 @@ def run(args: argparse.Namespace) -> int:
         progress_box[:] = [p]
         reporter(p)
 
-    main = _suite_coroutine(args, settings, endpoint, judge_endpoint, label, suite, samples,
-                            concurrency, on_progress)
+    job = SuiteJob(
+        suite=suite, model=args.model, label=label, endpoint=endpoint, samples=samples,
+        concurrency=concurrency, max_tokens=args.max_tokens, effort=args.effort,
+        temperature=args.temperature, judge=args.judge, judge_endpoint=judge_endpoint,
+    )
+    main = execute(job, settings, on_progress)
     interrupted = False
     try:
         asyncio.run(main)
@@ -120,65 +119,3 @@ def run(args: argparse.Namespace) -> int:
     if interrupted:
         return 130
     return 1 if progress.failed else 0
-
-
-async def _suite_coroutine(args, settings, endpoint, judge_endpoint, label, suite, samples,
-                           concurrency, on_progress: Callable[[Progress], None]):
-    import httpx
-
-    from tokenscope.data.loader import load_bundled
-    from tokenscope.probe.engine import Probe, make_client
-    from tokenscope.probe.request import ProbeRequest
-    from tokenscope.probe.results import cost_usd, find_price, to_run
-
-    _, _, models, prices = load_bundled()
-    price = find_price(args.model, settings.prices, (models, prices)) or find_price(
-        label, settings.prices, (models, prices)
-    )
-
-    async with make_client(settings) as client:
-
-        async def stream(request: ProbeRequest):
-            probe = Probe(request, settings, client=client)
-            try:
-                async for _ in probe.stream():
-                    pass
-            except asyncio.CancelledError:
-                pass  # the partial result is kept below as 'cancelled'
-            return probe.result()
-
-        async def ask(prompt: SuitePrompt, index: int) -> dict[str, Any]:
-            request = ProbeRequest(
-                endpoint, args.model, prompt.prompt, label=label, effort=args.effort,
-                max_tokens=args.max_tokens, temperature=args.temperature,
-            )
-            result = await stream(request)
-            return to_run(result, question=prompt.prompt, domain=prompt.domain,
-                          cost=cost_usd(result, price))
-
-        judge = None
-        if args.judge:
-
-            async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
-                if not prompt.criteria:
-                    return None
-                request = ProbeRequest(
-                    judge_endpoint, args.judge, judge_prompt(prompt.prompt, answer, prompt.criteria),
-                    max_tokens=JUDGE_MAX_TOKENS, temperature=0.0,
-                )
-                result = await stream(request)
-                if not result.ok:
-                    return None
-                try:
-                    met, notes = parse_judge_reply(result.answer, prompt.criteria)
-                except (ValueError, json.JSONDecodeError):
-                    return None
-                return Grade(met, weighted(met, prompt.weights), f"judge:{args.judge}", notes)
-
-        try:
-            return await run_suite(
-                suite, samples=samples, model=label, endpoint=endpoint.host, ask=ask,
-                concurrency=concurrency, judge=judge, on_progress=on_progress,
-            )
-        except httpx.HTTPError as exc:  # the engine reports these itself; belt and braces
-            raise RuntimeError(str(exc)) from exc

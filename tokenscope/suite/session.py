@@ -1,0 +1,92 @@
+"""One suite run against one model, headless: what ``tokenscope run`` and the app share."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tokenscope.suite.grading import Grade, judge_prompt, parse_judge_reply, weighted
+from tokenscope.suite.runner import Progress, run_suite
+from tokenscope.suite.suites import Suite, SuitePrompt
+
+if TYPE_CHECKING:
+    from tokenscope.config import Settings
+    from tokenscope.probe.endpoints import Endpoint
+
+JUDGE_MAX_TOKENS = 4000
+
+
+@dataclass(frozen=True)
+class SuiteJob:
+    suite: Suite
+    model: str  # the id the API expects
+    label: str  # the name the model gets in tables
+    endpoint: Endpoint
+    samples: int = 5
+    concurrency: int = 4
+    max_tokens: int | None = 30000
+    effort: str | None = None
+    temperature: float | None = None
+    judge: str | None = None
+    judge_endpoint: Endpoint | None = None
+
+
+async def execute(
+    job: SuiteJob, settings: Settings, on_progress: Callable[[Progress], None] | None = None
+) -> Progress:
+    """Ask every missing sample of the job, grade it and store it; cancellable at any await."""
+    from tokenscope.data.loader import load_bundled
+    from tokenscope.probe.engine import Probe, make_client
+    from tokenscope.probe.request import ProbeRequest
+    from tokenscope.probe.results import cost_usd, find_price, to_run
+
+    _, _, models, prices = load_bundled()
+    price = find_price(job.model, settings.prices, (models, prices)) or find_price(
+        job.label, settings.prices, (models, prices)
+    )
+
+    async with make_client(settings) as client:
+
+        async def stream(request: ProbeRequest):
+            probe = Probe(request, settings, client=client)
+            try:
+                async for _ in probe.stream():
+                    pass
+            except asyncio.CancelledError:
+                pass  # the partial result is kept as 'cancelled'; the runner stops after it
+            return probe.result()
+
+        async def ask(prompt: SuitePrompt, index: int) -> dict[str, Any]:
+            request = ProbeRequest(
+                job.endpoint, job.model, prompt.prompt, label=job.label, effort=job.effort,
+                max_tokens=job.max_tokens, temperature=job.temperature,
+            )
+            result = await stream(request)
+            return to_run(result, question=prompt.prompt, domain=prompt.domain,
+                          cost=cost_usd(result, price))
+
+        async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
+            if not prompt.criteria or not job.judge:
+                return None
+            request = ProbeRequest(
+                job.judge_endpoint or job.endpoint, job.judge,
+                judge_prompt(prompt.prompt, answer, prompt.criteria),
+                max_tokens=JUDGE_MAX_TOKENS, temperature=0.0,
+            )
+            result = await stream(request)
+            if not result.ok:
+                return None
+            try:
+                met, notes = parse_judge_reply(result.answer, prompt.criteria)
+            except (ValueError, json.JSONDecodeError):
+                return None
+            return Grade(met, weighted(met, prompt.weights), f"judge:{job.judge}", notes)
+
+        return await run_suite(
+            job.suite, samples=job.samples, model=job.label, endpoint=job.endpoint.host,
+            ask=ask, concurrency=job.concurrency, judge=judge if job.judge else None,
+            on_progress=on_progress,
+        )
