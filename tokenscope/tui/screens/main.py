@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
+from tokenscope.tui.widgets.ask_view import AskView
 from tokenscope.tui.widgets.charts_view import ChartsView
 from tokenscope.tui.widgets.leaderboard_view import LeaderboardView
 from tokenscope.tui.widgets.prompts_view import PromptsView
@@ -25,6 +26,7 @@ VIEWS: list[tuple[str, str, type[View]]] = [
     ("prompts", "Prompts", PromptsView),
     ("runs", "Runs", RunsView),
     ("charts", "Charts", ChartsView),
+    ("ask", "Ask", AskView),
 ]
 
 
@@ -36,6 +38,7 @@ class MainScreen(Screen[None]):
         Binding("2", "app.show_view('prompts')", "Prompts", id="view.prompts", show=False),
         Binding("3", "app.show_view('runs')", "Runs", id="view.runs", show=False),
         Binding("4", "app.show_view('charts')", "Charts", id="view.charts", show=False),
+        Binding("5", "app.show_view('ask')", "Ask", id="view.ask", show=False),
         Binding("d", "app.cycle_domain", "Domain", id="filter.domain", tooltip="Cycle the domain: all, knowledge, math, logic"),
         Binding("w", "app.cycle_weights", "Weights", id="filter.weights", tooltip="Cycle open / closed weights"),
         Binding("b", "app.cycle_source", "Source", id="filter.source", show=False, tooltip="Cycle the source: all, bundled, user"),

@@ -1,0 +1,328 @@
+"""What the Ask view can stream, and the live state it folds events into.
+
+No Textual here: the choices (configured endpoints and aliases, local servers
+found on their usual ports, bundled replays, the built-in local model), the
+built-in model's lifetime, and ``LiveBoard``, which folds probe events into
+per-pane state that the view paints once per frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from tokenscope.probe.counting import Counts
+from tokenscope.probe.endpoints import PRESETS, Endpoint
+from tokenscope.probe.events import (
+    AnswerDelta,
+    Cancelled,
+    Failed,
+    Finished,
+    Notice,
+    ProbeEvent,
+    ProbeResult,
+    ReasoningDelta,
+    Reclassified,
+    Retrying,
+    Started,
+    UsageReported,
+)
+
+DEMO_QUESTION = "What is the capital of Australia?"
+DEMO_REPLAYS = ("deepseek-r1-0528", "gpt-oss-120b")
+MAX_MODELS = 4
+# Local servers worth a quick look, on their usual ports.
+LOCAL_PRESETS = ("ollama", "llama.cpp", "vllm", "lmstudio")
+DISCOVERY_TIMEOUT = 0.4
+LOCAL_ID = "local:gemma"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One entry of the model picker."""
+
+    id: str  # unique in the picker
+    label: str  # the pane title and the probe key
+    kind: str  # configured | server | replay | local
+    model: str  # the API's model id, or the bundled model for a replay
+    endpoint: Endpoint | None = None
+    note: str = ""  # one line shown beside it (never a key)
+    available: bool = True
+    effort: str | None = None
+    implied_think: bool | None = None
+
+    @property
+    def is_replay(self) -> bool:
+        return self.kind == "replay"
+
+
+def replay_choice(model: str) -> ModelChoice:
+    return ModelChoice(f"replay:{model}", f"{model} (replay)", "replay", model, note="replay")
+
+
+def local_choice() -> ModelChoice:
+    from tokenscope.probe import local_model
+
+    if local_model.available():
+        return ModelChoice(LOCAL_ID, local_model.MODEL_LABEL, "local", local_model.SERVED_MODEL,
+                           note="built-in, starts on first use")
+    return ModelChoice(LOCAL_ID, local_model.MODEL_LABEL, "local", local_model.SERVED_MODEL,
+                       note=f"not installed: {local_model.INSTALL_HINT}", available=False)
+
+
+def configured_choices(settings) -> list[ModelChoice]:  # type: ignore[no-untyped-def]
+    """Model aliases first, then every model listed under a user endpoint."""
+    from tokenscope.probe.endpoints import all_endpoints, missing_key_message
+
+    known = all_endpoints(settings)
+    out: list[ModelChoice] = []
+    for alias in settings.models.values():
+        name = alias.endpoint or settings.default_endpoint
+        endpoint = known.get(name) if name else None
+        if endpoint is None:
+            continue
+        missing = missing_key_message(endpoint)
+        out.append(ModelChoice(
+            f"alias:{alias.name}", alias.name, "configured", alias.model, endpoint,
+            note=missing or f"{alias.model} @ {endpoint.name}", available=missing is None,
+            effort=alias.effort, implied_think=alias.implied_think,
+        ))
+    for endpoint in settings.endpoints.values():
+        missing = missing_key_message(endpoint)
+        for model in endpoint.models:
+            out.append(ModelChoice(
+                f"endpoint:{endpoint.name}:{model}", model, "configured", model, endpoint,
+                note=missing or f"@ {endpoint.name} ({endpoint.host})", available=missing is None,
+                implied_think=endpoint.implied_think,
+            ))
+    return _unique_labels(out)
+
+
+def _unique_labels(choices: list[ModelChoice]) -> list[ModelChoice]:
+    seen: dict[str, int] = {}
+    for c in choices:
+        seen[c.label] = seen.get(c.label, 0) + 1
+    return [
+        replace(c, label=f"{c.label} @ {c.endpoint.name}") if seen[c.label] > 1 and c.endpoint else c
+        for c in choices
+    ]
+
+
+async def discover_local_servers(timeout: float = DISCOVERY_TIMEOUT) -> list[ModelChoice]:
+    """Models served on loopback by Ollama, llama.cpp, vLLM or LM Studio, if any answer quickly."""
+    import httpx
+
+    async def look(client: httpx.AsyncClient, endpoint: Endpoint) -> list[ModelChoice]:
+        try:
+            if endpoint.api == "ollama":
+                response = await client.get(f"{endpoint.base_url}/api/tags")
+                names = [m.get("name") for m in response.json().get("models", [])]
+            else:
+                response = await client.get(f"{endpoint.base_url}/models")
+                names = [m.get("id") for m in response.json().get("data", [])]
+        except (httpx.HTTPError, ValueError, AttributeError, OSError):
+            return []
+        if response.status_code != 200:
+            return []
+        return [
+            ModelChoice(f"server:{endpoint.name}:{n}", f"{n} @ {endpoint.name}", "server", n,
+                        endpoint, note=f"local server {endpoint.host}")
+            for n in names if isinstance(n, str) and n
+        ]
+
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        found = await asyncio.gather(*(look(client, PRESETS[name]) for name in LOCAL_PRESETS))
+    return [c for group in found for c in group]
+
+
+def replay_models(prompt_id: str | None = None) -> list[str]:
+    """Bundled models with a replayable run, on one prompt when given."""
+    import polars as pl
+
+    from tokenscope.data.loader import LoadError, load_bundled
+
+    try:
+        runs = load_bundled()[0]
+    except LoadError:
+        return []
+    frame = runs.filter(pl.col("tokens_completion").is_not_null())
+    if prompt_id:
+        frame = frame.filter(pl.col("prompt_id") == prompt_id)
+    return sorted(frame["model"].unique().to_list(), key=str.lower)
+
+
+def study_prompts() -> list[tuple[str, str]]:
+    """(prompt_id, text) of the study's prompts, for the prompt picker."""
+    from tokenscope.data.loader import LoadError, load_bundled
+
+    try:
+        prompts = load_bundled()[1]
+    except LoadError:
+        return []
+    return [(r["prompt_id"], r["prompt_text"]) for r in prompts.iter_rows(named=True)]
+
+
+class LocalModel:
+    """The built-in Gemma server: started on first use, stopped with the app."""
+
+    def __init__(self) -> None:
+        self._server = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The server's base URL, starting it if needed (blocking: call it in a thread)."""
+        from tokenscope.probe.local_model import LocalModelServer
+
+        with self._lock:
+            if self._server is None or not self._server.running:
+                server = LocalModelServer()
+                server.start()
+                self._server = server
+                atexit.register(server.stop)  # a crash must not leave the process behind
+            return self._server.base_url
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.running
+
+    def stop(self) -> None:
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+
+class ExternalModel:
+    """A local model someone else runs (tests point this at their own Gemma server)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.running = True
+
+    def url(self) -> str:
+        return self.base_url
+
+    def stop(self) -> None:
+        pass
+
+
+# -- the live state -----------------------------------------------------------
+
+
+@dataclass
+class PaneState:
+    """Everything one pane shows, folded from events; the view takes the text once per frame."""
+
+    key: str
+    replay: bool = False
+    hidden: bool = False  # known up front for replays
+    status: str = "waiting"  # waiting | starting | streaming | ok | failed | cancelled
+    reasoning: list[str] = field(default_factory=list)  # not yet painted
+    answer: list[str] = field(default_factory=list)  # not yet painted
+    moved: str | None = None  # Reclassified: the whole reasoning text, answer to be cleared
+    counts: Counts | None = None
+    exact: bool = False
+    started: float | None = None
+    first: float | None = None
+    ended: float | None = None
+    attempt: int = 1
+    message: str = ""  # the last notice, retry or error, one line
+    result: ProbeResult | None = None
+    reasoning_chars: int = 0
+    answer_text: list[str] = field(default_factory=list)  # the whole answer, for copying
+    dirty: bool = True
+
+    def take_reasoning(self) -> str:
+        text = "".join(self.reasoning)
+        self.reasoning.clear()
+        return text
+
+    def take_answer(self) -> str:
+        text = "".join(self.answer)
+        self.answer.clear()
+        return text
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("ok", "failed", "cancelled")
+
+    @property
+    def answer_so_far(self) -> str:
+        return "".join(self.answer_text)
+
+
+class LiveBoard:
+    """Folds events into ``PaneState``s. Cheap per event: text is only appended."""
+
+    def __init__(self, keys: Iterable[str], clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.panes: dict[str, PaneState] = {k: PaneState(k) for k in keys}
+        self.events = 0
+
+    def fail(self, key: str, message: str) -> None:
+        pane = self.panes[key]
+        pane.status, pane.message, pane.ended, pane.dirty = "failed", message, self.clock(), True
+
+    def push(self, event: ProbeEvent) -> None:
+        self.events += 1
+        pane = self.panes.get(event.key)
+        if pane is None:
+            return
+        pane.dirty = True
+        if isinstance(event, ReasoningDelta):
+            self._first(pane)
+            pane.reasoning.append(event.text)
+            pane.reasoning_chars += len(event.text)
+            pane.counts = event.counts
+        elif isinstance(event, AnswerDelta):
+            self._first(pane)
+            pane.answer.append(event.text)
+            pane.answer_text.append(event.text)
+            pane.counts = event.counts
+        elif isinstance(event, Reclassified):
+            pane.moved = event.text
+            pane.reasoning.clear()
+            pane.answer.clear()
+            pane.answer_text.clear()
+            pane.reasoning_chars = len(event.text)
+            pane.counts = event.counts
+        elif isinstance(event, UsageReported):
+            pane.counts = event.counts
+            pane.exact = True
+        elif isinstance(event, Started):
+            pane.status = "streaming"
+            pane.attempt = event.attempt
+            if pane.started is None:
+                pane.started = self.clock()
+        elif isinstance(event, Retrying):
+            pane.message = f"{event.reason}; retrying in {event.delay_s:g} s"
+        elif isinstance(event, Notice):
+            pane.message = event.message
+        elif isinstance(event, Finished | Failed | Cancelled):
+            result = event.result
+            pane.result = result
+            pane.status = result.status
+            pane.ended = self.clock()
+            if result.error and result.status != "ok":
+                pane.message = result.error
+            elif result.error:
+                pane.message = result.error  # a warning line on a finished run
+            if result.tokens_completion is not None:
+                reasoning = float(result.tokens_reasoning or 0)
+                answer = float(result.tokens_completion) - reasoning
+                pane.counts = Counts(reasoning, answer, result.tokens_source)
+                pane.exact = result.tokens_source == "reported"
+            if result.hidden_reasoning:
+                pane.hidden = True
+
+    def _first(self, pane: PaneState) -> None:
+        if pane.first is None:
+            pane.first = self.clock()
+
+    @property
+    def done(self) -> bool:
+        return all(p.finished for p in self.panes.values())
