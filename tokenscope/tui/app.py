@@ -56,6 +56,8 @@ class TokenscopeApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("t", "pick_theme", "Theme", id="app.theme", show=False, tooltip="Choose a theme"),
         Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False, tooltip="Reload every result file"),
+        Binding("u", "run_suite", "Suite run", id="app.run_suite", show=False,
+                tooltip="Run a prompt suite on a model (like `tokenscope run`)"),
     ]
 
     def __init__(self, poll_seconds: float = 2.0, results_dir: Path | None = None) -> None:
@@ -346,7 +348,17 @@ class TokenscopeApp(App[int]):
         for name in sorted(n for n in self.available_themes if n.startswith(PREFIX)):
             yield SystemCommand(f"Theme: {name}", "Switch theme (remembered)", lambda n=name: setattr(self, "theme", n))
         yield SystemCommand("Reload data", "Re-read every result file (ctrl+r)", self.action_reload)
+        yield SystemCommand(
+            "Suite: run a suite on a model…",
+            "Put the study's prompts (or your own) to a model, like `tokenscope run`",
+            self.action_run_suite,
+        )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
+
+    def action_run_suite(self) -> None:
+        from tokenscope.tui.screens.suite_run import SuiteRunScreen
+
+        self.push_screen(SuiteRunScreen())
 
 
 def run_app() -> int:

@@ -1,0 +1,242 @@
+"""Run a prompt suite on a model from inside the app, follow it, and cancel it.
+
+The run itself is ``tokenscope.suite.session.execute``, the same headless code
+as ``tokenscope run``: results land in the store as they finish, so the
+explorer's live refresh shows them, and a cancelled run resumes later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+if TYPE_CHECKING:
+    from tokenscope.suite.runner import Progress
+
+LOCAL = "__local__"
+BASE_URL = "__base_url__"
+
+
+class SuiteProgress(Message):
+    """A snapshot of the run's progress (posted from the worker)."""
+
+    def __init__(self, done: int, failed: int, total: int, skipped: int, line: str,
+                 error: str | None) -> None:
+        super().__init__()
+        self.done, self.failed, self.total, self.skipped = done, failed, total, skipped
+        self.line, self.error = line, error
+
+
+class SuiteEnded(Message):
+    def __init__(self, status: str, line: str) -> None:
+        super().__init__()
+        self.status, self.line = status, line
+
+
+def _endpoint_options() -> list[tuple[str, str]]:
+    from tokenscope.config import load_settings
+    from tokenscope.data.loader import LoadError
+    from tokenscope.probe import local_model
+    from tokenscope.probe.endpoints import all_endpoints
+
+    options: list[tuple[str, str]] = []
+    if local_model.available():
+        options.append(("local model (Gemma 3 270M)", LOCAL))
+    try:
+        settings = load_settings()
+    except LoadError:
+        settings = None
+    options += [(name, name) for name in sorted(all_endpoints(settings))]
+    options.append(("base URL…", BASE_URL))
+    return options
+
+
+class SuiteRunScreen(ModalScreen[None]):
+    """Choose a suite and a model, start, watch the progress, cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_or_close", "Cancel / close", id="suite.cancel"),
+        Binding("ctrl+s", "start", "Start", id="suite.start"),
+    ]
+
+    DEFAULT_CSS = """
+    SuiteRunScreen { align: center middle; }
+    SuiteRunScreen > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    SuiteRunScreen Label { margin-top: 1; color: $text-muted; }
+    SuiteRunScreen Horizontal { height: auto; margin-top: 1; }
+    SuiteRunScreen #suite-status { margin-top: 1; height: auto; }
+    SuiteRunScreen ProgressBar { margin-top: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        options = _endpoint_options()
+        with Vertical():
+            yield Static(Text("Run a suite", style="bold"))
+            yield Label("Suite: 'study' (the 19 prompts) or a TOML/JSONL file")
+            yield Input("study", id="suite-spec")
+            yield Label("Endpoint")
+            yield Select(options, value=options[0][1], allow_blank=False, id="suite-endpoint")
+            yield Input(placeholder="http://127.0.0.1:8080/v1", id="suite-base-url")
+            yield Label("Model id (as the API expects it)")
+            yield Input("gemma" if options[0][1] == LOCAL else "", id="suite-model")
+            yield Label("Samples per prompt · prompt ids (comma-separated, empty = all)")
+            with Horizontal():
+                yield Input("1", id="suite-samples", type="integer", max_length=3)
+                yield Input(placeholder="capital_of_australia,one_plus_one", id="suite-only")
+            yield ProgressBar(total=None, show_eta=True, id="suite-progress")
+            yield Static("", id="suite-status")
+            with Horizontal():
+                yield Button("Start", variant="primary", id="suite-start")
+                yield Button("Cancel run", variant="error", id="suite-cancel", disabled=True)
+                yield Button("Close", id="suite-close")
+
+    def on_mount(self) -> None:
+        self._sync_base_url()
+        self.query_one("#suite-model", Input).focus()
+
+    @on(Select.Changed, "#suite-endpoint")
+    def _sync_base_url(self) -> None:
+        choice = self.query_one("#suite-endpoint", Select).value
+        self.query_one("#suite-base-url", Input).display = choice == BASE_URL
+        if choice == LOCAL:
+            self.query_one("#suite-model", Input).value = "gemma"
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#suite-status", Static).update(
+            Text(text, style="bold red" if error else "")
+        )
+
+    # ---- start / cancel ----------------------------------------------------
+
+    def _job_inputs(self) -> dict[str, Any]:
+        value = lambda wid: self.query_one(wid, Input).value.strip()  # noqa: E731
+        samples = value("#suite-samples")
+        return {
+            "spec": value("#suite-spec") or "study",
+            "endpoint": self.query_one("#suite-endpoint", Select).value,
+            "base_url": value("#suite-base-url"),
+            "model": value("#suite-model"),
+            "samples": int(samples) if samples.isdigit() else 0,
+            "only": [p.strip() for p in value("#suite-only").split(",") if p.strip()],
+        }
+
+    @on(Button.Pressed, "#suite-start")
+    def action_start(self) -> None:
+        if self.running:
+            return
+        inputs = self._job_inputs()
+        if not inputs["model"]:
+            self._status("Give the model id the API expects.", error=True)
+            return
+        if inputs["samples"] < 1:
+            self._status("Samples per prompt must be at least 1.", error=True)
+            return
+        self._set_running(True)
+        self._status("starting…")
+        self._run(inputs)
+
+    @on(Button.Pressed, "#suite-cancel")
+    def action_cancel_run(self) -> None:
+        for worker in self.workers:
+            if worker.group == "suite" and worker.is_running:
+                worker.cancel()
+        self._status("cancelling… finished samples are kept; start again to resume")
+
+    @on(Button.Pressed, "#suite-close")
+    def action_close(self) -> None:
+        if self.running:
+            self.action_cancel_run()
+        self.dismiss(None)
+
+    def action_cancel_or_close(self) -> None:
+        if self.running:
+            self.action_cancel_run()
+        else:
+            self.dismiss(None)
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.query_one("#suite-start", Button).disabled = running
+        self.query_one("#suite-cancel", Button).disabled = not running
+
+    # ---- the run (a worker: it posts messages, the handlers change widgets) ----
+
+    @work(exclusive=True, group="suite", exit_on_error=False)
+    async def _run(self, inputs: dict[str, Any]) -> None:
+        import asyncio
+
+        from tokenscope.config import load_settings
+        from tokenscope.errors import UserError
+        from tokenscope.probe.endpoints import EndpointError, resolve
+        from tokenscope.probe.local_model import LocalModelError, LocalModelServer
+        from tokenscope.suite.progress import summary
+        from tokenscope.suite.session import SuiteJob, execute
+        from tokenscope.suite.suites import load_suite
+
+        server = None
+        progress_seen: list[Progress] = []
+
+        def on_progress(p: Progress) -> None:
+            progress_seen[:] = [p]
+            self.post_message(SuiteProgress(p.done, p.failed, p.total, p.skipped, summary(p),
+                                            p.last_error))
+
+        try:
+            suite = load_suite(inputs["spec"])
+            if inputs["only"]:
+                suite = suite.only(inputs["only"])
+            settings = load_settings()
+            base_url = inputs["base_url"] if inputs["endpoint"] == BASE_URL else None
+            concurrency = 4
+            if inputs["endpoint"] == LOCAL:
+                server = LocalModelServer()
+                await asyncio.to_thread(server.start)
+                base_url, concurrency = server.base_url, 1  # one model, one request at a time
+            name = None if base_url else inputs["endpoint"]
+            endpoint = resolve(settings, name, base_url)
+            job = SuiteJob(suite=suite, model=inputs["model"], label=inputs["model"],
+                           endpoint=endpoint, samples=inputs["samples"], concurrency=concurrency)
+            if inputs["endpoint"] == LOCAL:
+                job = replace(job, max_tokens=256)
+            progress = await execute(job, settings, on_progress)
+            self.post_message(SuiteEnded("done", summary(progress)))
+        except asyncio.CancelledError:
+            line = summary(progress_seen[0]) if progress_seen else "nothing ran"
+            self.post_message(SuiteEnded("cancelled", line))
+            raise
+        except (UserError, EndpointError, LocalModelError) as exc:
+            self.post_message(SuiteEnded("error", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the app must never crash on a run
+            self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
+        finally:
+            if server is not None:
+                await asyncio.to_thread(server.stop)
+
+    def on_suite_progress(self, message: SuiteProgress) -> None:
+        bar = self.query_one("#suite-progress", ProgressBar)
+        bar.update(total=max(message.total, 1), progress=message.done + message.failed)
+        text = message.line + (f"\nlast error: {message.error}" if message.error else "")
+        self._status(text)
+
+    def on_suite_ended(self, message: SuiteEnded) -> None:
+        self._set_running(False)
+        prefix = {"done": "finished", "cancelled": "cancelled", "error": "error"}[message.status]
+        self._status(f"{prefix}: {message.line}", error=message.status == "error")
+        if message.status != "error":
+            self.app.notify(f"Suite {prefix}: {message.line}", title="tokenscope run")
