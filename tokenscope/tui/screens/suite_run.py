@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
@@ -70,14 +70,17 @@ class SuiteRunScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     SuiteRunScreen { align: center middle; }
-    SuiteRunScreen > Vertical {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
+    SuiteRunScreen > VerticalScroll {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    SuiteRunScreen Label { margin-top: 1; color: $text-muted; }
-    SuiteRunScreen Horizontal { height: auto; margin-top: 1; }
+    SuiteRunScreen .field { height: 1; margin-top: 1; }
+    SuiteRunScreen .field > Label { width: 14; color: $text-muted; }
+    SuiteRunScreen .field > Input, SuiteRunScreen .field > Select { width: 1fr; }
     SuiteRunScreen #suite-status { margin-top: 1; height: auto; }
     SuiteRunScreen ProgressBar { margin-top: 1; }
+    SuiteRunScreen #suite-buttons { height: 1; margin-top: 1; }
+    SuiteRunScreen #suite-buttons > Button { margin-right: 2; }
     """
 
     def __init__(self) -> None:
@@ -86,25 +89,39 @@ class SuiteRunScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         options = _endpoint_options()
-        with Vertical():
-            yield Static(Text("Run a suite", style="bold"))
-            yield Label("Suite: 'study' (the 19 prompts) or a TOML/JSONL file")
-            yield Input("study", id="suite-spec")
-            yield Label("Endpoint")
-            yield Select(options, value=options[0][1], allow_blank=False, id="suite-endpoint")
-            yield Input(placeholder="http://127.0.0.1:8080/v1", id="suite-base-url")
-            yield Label("Model id (as the API expects it)")
-            yield Input("gemma" if options[0][1] == LOCAL else "", id="suite-model")
-            yield Label("Samples per prompt · prompt ids (comma-separated, empty = all)")
-            with Horizontal():
-                yield Input("1", id="suite-samples", type="integer", max_length=3)
-                yield Input(placeholder="capital_of_australia,one_plus_one", id="suite-only")
+        local = options[0][1] == LOCAL
+        with VerticalScroll():
+            yield Static(Text("Run a suite: the study's prompts, N samples, graded", style="bold"))
+            with Horizontal(classes="field"):
+                yield Label("Suite")
+                yield Input("study", id="suite-spec", compact=True,
+                            tooltip="'study' (the 19 prompts) or a TOML/JSONL suite file")
+            with Horizontal(classes="field"):
+                yield Label("Endpoint")
+                yield Select(options, value=options[0][1], allow_blank=False,
+                             id="suite-endpoint", compact=True)
+            with Horizontal(classes="field", id="suite-base-url-row"):
+                yield Label("Base URL")
+                yield Input(placeholder="http://127.0.0.1:8080/v1", id="suite-base-url",
+                            compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Model id")
+                yield Input("gemma" if local else "", id="suite-model", compact=True,
+                            placeholder="as the API expects it")
+            with Horizontal(classes="field"):
+                yield Label("Samples")
+                yield Input("1", id="suite-samples", type="integer", max_length=3, compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Only prompts")
+                yield Input(placeholder="ids, comma-separated; empty = all", id="suite-only",
+                            compact=True)
             yield ProgressBar(total=None, show_eta=True, id="suite-progress")
             yield Static("", id="suite-status")
-            with Horizontal():
-                yield Button("Start", variant="primary", id="suite-start")
-                yield Button("Cancel run", variant="error", id="suite-cancel", disabled=True)
-                yield Button("Close", id="suite-close")
+            with Horizontal(id="suite-buttons"):
+                yield Button("Start", variant="primary", id="suite-start", compact=True)
+                yield Button("Cancel run", variant="error", id="suite-cancel", disabled=True,
+                             compact=True)
+                yield Button("Close", id="suite-close", compact=True)
 
     def on_mount(self) -> None:
         self._sync_base_url()
@@ -113,7 +130,7 @@ class SuiteRunScreen(ModalScreen[None]):
     @on(Select.Changed, "#suite-endpoint")
     def _sync_base_url(self) -> None:
         choice = self.query_one("#suite-endpoint", Select).value
-        self.query_one("#suite-base-url", Input).display = choice == BASE_URL
+        self.query_one("#suite-base-url-row").display = choice == BASE_URL
         if choice == LOCAL:
             self.query_one("#suite-model", Input).value = "gemma"
 
