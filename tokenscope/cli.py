@@ -125,6 +125,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from tokenscope import paths
+    from tokenscope.config import load_settings, write_template
+    from tokenscope.probe.endpoints import all_endpoints
+
+    path = paths.config_file()
+    if args.init:
+        if path.exists():
+            raise UserError(f"{path} already exists; edit it, or remove it to start afresh")
+        write_template(path)
+        print(f"wrote {path} (readable by you only); edit it to add endpoints, models and prices")
+        return 0
+    print(f"config file: {path}{'' if path.exists() else ' (none yet: tokenscope config --init)'}")
+    print(f"results:     {paths.results_dir()}")
+    settings = load_settings()
+    for name, endpoint in sorted(all_endpoints(settings).items()):
+        key = endpoint.api_key_env
+        state = "" if not key else (" key set" if os.environ.get(key) else f" needs ${key}")
+        print(f"  {name:12} {endpoint.base_url}{state}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from tokenscope.tui.app import run_app
 
@@ -185,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p)
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser(
+        "config", help="where settings and results live, and the endpoints tokenscope knows"
+    )
+    _add_common(p)
+    p.add_argument("--init", action="store_true", help="write a commented config file (0600)")
+    p.set_defaults(func=cmd_config)
 
     for register in _plugin_commands():
         register(sub)

@@ -119,3 +119,16 @@ def test_failed_and_cancelled_runs_are_kept_but_not_counted(data_dir):
     assert board[0]["n_runs"] == 1 and board[0]["mean_completion_tokens"] == 100
     runs = json.loads(cli("runs", "--source", "user", "--format", "json").stdout)
     assert sorted(r["status"] for r in runs) == ["cancelled", "failed", "ok"]
+
+
+def test_config_init_writes_a_private_template_and_never_shows_keys(data_dir, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
+    first = cli("config", "--init")
+    assert first.returncode == 0, first.stderr
+    path = os.environ["TOKENSCOPE_CONFIG"]
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    again = cli("config", "--init")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    shown = cli("config")
+    assert shown.returncode == 0 and "openai" in shown.stdout and "key set" in shown.stdout
+    assert "sk-very-secret" not in shown.stdout + shown.stderr
