@@ -376,8 +376,12 @@ class AskView(View):
         if not keep_queue:
             self.queued = None
         if not self.running:
-            if self.app.focused is self.query_one("#ask-question", TextArea) and self._panes:
-                next(iter(self._panes.values())).focus()
+            # Escape leaves the question box, so the single-key bindings work.
+            if self.app.focused is self.query_one("#ask-question", TextArea):
+                if self._panes:
+                    next(iter(self._panes.values())).focus()
+                else:
+                    self.query_one("#ask-send", Button).focus()
             return
         if self._group is not None:
             self._group.cancel()
@@ -520,6 +524,7 @@ class AskView(View):
         group = ProbeGroup(probes)  # type: ignore[arg-type]
         self._group = group
         ratios = self.ratios
+        saving: list[asyncio.Task[None]] = []
         try:
             async for event in group.events():
                 board.push(event)
@@ -529,7 +534,9 @@ class AskView(View):
                     result = event.result
                     if ratios is not None:
                         ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
-                    await self._store_run(spec, result, board, context)
+                    # Saved beside the stream: the other panes' events keep flowing.
+                    saving.append(asyncio.create_task(self._store_run(spec, result, board, context)))
+            await asyncio.gather(*saving, return_exceptions=True)
         finally:
             self._group = None
             for key, state in board.panes.items():

@@ -1,0 +1,97 @@
+"""Shared pieces of the Ask view tests: opening the tab, a fake replay pace, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from tests.tui.conftest import wait_painted
+
+
+async def open_ask(app, pilot, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """Show the Ask tab and wait until its model list is complete."""
+    await wait_painted(app, pilot, "leaderboard")
+    await pilot.press("5")
+    view = app.main.view("ask")
+    deadline = asyncio.get_running_loop().time() + timeout
+    while view.searching or not view.discovered or len(view.choices) < 4:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the Ask view never listed its models")
+        await pilot.pause(0.05)
+    return view
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Every pane ended and the last frame is painted."""
+    await wait_for(
+        pilot,
+        lambda: view.board is not None and view.board.done and view._frame_timer is None,
+        timeout,
+        "the ask to end",
+    )
+    await pilot.pause(0.05)
+
+
+def write_config(isolated_dirs: Path, endpoints: dict[str, dict]) -> None:
+    lines = []
+    for name, fields in endpoints.items():
+        lines.append(f"[endpoints.{json.dumps(name)}]")
+        for key, value in fields.items():
+            lines.append(f"{key} = {json.dumps(value)}")
+    (isolated_dirs / "config" / "config.toml").write_text("\n".join(lines) + "\n")
+
+
+class FakePace:
+    """Replays advance a fake clock instead of sleeping, in lock step, and stop for good
+    after ``limit`` steps each: the screen then holds still, mid-stream, every time."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.t = 1000.0
+        self.steps: dict[str, int] = {}
+        self.go = asyncio.Event()
+        self.blocked: set[str] = set()
+
+    def clock(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        name = asyncio.current_task().get_name()  # type: ignore[union-attr]
+        await self.go.wait()  # every replay has started: their clocks agree
+        n = self.steps[name] = self.steps.get(name, 0) + 1
+        if n > self.limit:
+            self.blocked.add(name)
+            await asyncio.Event().wait()  # mid-stream, forever (until cancelled)
+        self.t += seconds
+        await asyncio.sleep(0)
+
+    def install(self, view) -> None:  # type: ignore[no-untyped-def]
+        view.clock = self.clock
+        view.replay_clock = self.clock
+        view.replay_sleep = self.sleep
+
+
+async def press_and_time(pilot, key: str, condition, timeout: float = 2.0) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from sending ``key`` until ``condition()`` holds, watched every millisecond
+    (``pilot.press`` itself waits for the screen to settle, which would hide the figure)."""
+
+    async def watch() -> float:
+        while not condition():
+            await asyncio.sleep(0.001)
+        return time.perf_counter()
+
+    loop = asyncio.get_running_loop()
+    t0 = time.perf_counter()
+    watcher = loop.create_task(watch())
+    await pilot.press(key)
+    return await asyncio.wait_for(watcher, timeout) - t0
