@@ -33,7 +33,7 @@ def _tokens(value: float | None, estimated: bool) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} s"
+    return "—" if value is None else f"{value:.1f}s"
 
 
 def ratio_bar(ratio: float, width: int = BAR_WIDTH) -> Text:
@@ -96,6 +96,9 @@ def meter_text(
         text.append("no baseline", style="dim")
     else:
         text.append("░" * BAR_WIDTH + " —", style="dim")
+    if price_per_token is not None and counts is not None:
+        cost = counts.completion * price_per_token
+        text.append(f" · ${cost:.3f}" if cost >= 0.01 else f" · ${cost:.5f}", style="dim")
     text.append("\n")
     end = state.ended if state.ended is not None else now
     elapsed = end - state.started if state.started is not None else None
@@ -108,9 +111,6 @@ def meter_text(
     parts = [_seconds(elapsed), f"TTFT {_seconds(ttft)}"]
     if rate is not None:
         parts.append(f"{rate:,.0f} tok/s")
-    if price_per_token is not None and counts is not None:
-        cost = counts.completion * price_per_token
-        parts.append(f"${cost:.3f}" if cost >= 0.01 else f"${cost:.5f}")
     text.append(" · ".join(parts), style="dim")
     text.append("\n")
     text.append_text(status_text(state))
@@ -228,7 +228,7 @@ class AskPane(Vertical, can_focus=True):
             elif chars:
                 title = f"reasoning · {chars:,} chars"
             elif state.counts is not None and state.counts.reasoning and state.replay:
-                title = "reasoning · no text in the archive"
+                title = "reasoning · not archived"
             else:
                 title = "reasoning"
             if box.title != title:
