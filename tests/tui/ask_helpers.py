@@ -60,6 +60,7 @@ class FakePace:
         self.t = 1000.0
         self.steps: dict[str, int] = {}
         self.go = asyncio.Event()
+        self.resume = asyncio.Event()
         self.blocked: set[str] = set()
 
     def clock(self) -> float:
@@ -71,9 +72,14 @@ class FakePace:
         n = self.steps[name] = self.steps.get(name, 0) + 1
         if n > self.limit:
             self.blocked.add(name)
-            await asyncio.Event().wait()  # mid-stream, forever (until cancelled)
+            await self.resume.wait()  # mid-stream until released (or cancelled)
         self.t += seconds
         await asyncio.sleep(0)
+
+    def release(self) -> None:
+        self.limit = 1 << 30
+        self.go.set()
+        self.resume.set()
 
     def install(self, view) -> None:  # type: ignore[no-untyped-def]
         view.clock = self.clock

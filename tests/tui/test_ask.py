@@ -195,26 +195,34 @@ async def test_retry_asks_again(server, isolated_dirs: Path) -> None:
         assert len(server.requests_for(name)) == before + 2
 
 
-async def test_new_question_while_streaming_can_be_queued(server, isolated_dirs: Path) -> None:
+async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -> None:
     from tokenscope.tui.screens.ask_dialogs import BusyScreen
 
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
         view.set_models(["replay:gpt-oss-120b"])
-        view.query_one("#ask-pace").value = 60.0
+        pace = FakePace(limit=5)
+        pace.install(view)
+        pace.go.set()
         await pilot.press("ctrl+s")
         first = view.board
+        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the cancel-or-queue question")
         await pilot.press("q")
-        assert view.queued is not None
+        assert view.queued is not None and view.board is first
+        pace.release()
         await wait_for(pilot, lambda: view.board is not first, what="the queued question")
         assert first.panes["gpt-oss-120b (replay)"].status == "ok"  # the first one finished
         await wait_ended(view, pilot)
         # Cancel-and-ask: the running one stops at once, the new one goes out.
+        pace = FakePace(limit=5)
+        pace.install(view)
+        pace.go.set()
         await pilot.press("ctrl+s")
         second = view.board
+        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the question")
         await pilot.press("c")
@@ -336,3 +344,24 @@ async def test_picker_says_how_to_install_the_local_model(monkeypatch, installed
         await pilot.press("escape")
         await asyncio.sleep(0)
         assert view.selected  # unchanged
+
+
+async def test_the_app_stops_the_local_model_on_exit() -> None:
+    stopped: list[bool] = []
+
+    class Owned:
+        running = True
+
+        def url(self) -> str:
+            return ""
+
+        def stop(self) -> None:
+            stopped.append(True)
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await open_ask(a, pilot)
+        a.main.view("ask").local = Owned()
+        titles = {c.title for c in a.get_system_commands(a.screen)}
+        assert {"Ask: send the question", "Ask: cancel every stream", "Ask: choose models"} <= titles
+    assert stopped == [True]

@@ -251,6 +251,7 @@ class TokenscopeApp(App[int]):
     def action_help(self) -> None:
         from tokenscope.tui.screens.help import HelpScreen
         from tokenscope.tui.screens.run_detail import RunDetailScreen
+        from tokenscope.tui.widgets.ask_view import AskView
         from tokenscope.tui.widgets.charts_view import ChartsView
         from tokenscope.tui.widgets.tables import SORT_BINDINGS
 
@@ -261,6 +262,7 @@ class TokenscopeApp(App[int]):
                 ("Tables", SORT_BINDINGS + [Binding("enter", "", "Open: model → runs, run → detail")]),
                 ("Charts", list(ChartsView.BINDINGS)),
                 ("Run detail", list(RunDetailScreen.BINDINGS)),
+                ("Ask", list(AskView.BINDINGS)),
             ])
         )
 
@@ -347,6 +349,7 @@ class TokenscopeApp(App[int]):
             )
         for name in sorted(n for n in self.available_themes if n.startswith(PREFIX)):
             yield SystemCommand(f"Theme: {name}", "Switch theme (remembered)", lambda n=name: setattr(self, "theme", n))
+        yield from self.main.view("ask").system_commands()
         yield SystemCommand("Reload data", "Re-read every result file (ctrl+r)", self.action_reload)
         yield SystemCommand(
             "Suite: run a suite on a model…",

@@ -647,6 +647,25 @@ class AskView(View):
 
     # ---- pane actions --------------------------------------------------------
 
+    def system_commands(self):  # type: ignore[no-untyped-def]
+        """The Ask actions for the command palette."""
+        from textual.app import SystemCommand
+
+        def on_ask(action: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                self.app.action_show_view("ask")  # type: ignore[attr-defined]
+                action()
+
+            return run
+
+        yield SystemCommand("Ask: send the question", "Ask the chosen models (ctrl+s)", on_ask(self.action_send))
+        yield SystemCommand("Ask: cancel every stream", "Stop all models (escape)", self.action_cancel)
+        yield SystemCommand("Ask: retry", "Ask the last question again (r)", on_ask(self.action_retry))
+        yield SystemCommand("Ask: choose models", "One to four models side by side (m)", on_ask(self.action_pick_models))
+        yield SystemCommand("Ask: a study prompt", "Put one of the study's prompts in the box (p)", on_ask(self.action_pick_prompt))
+        yield SystemCommand("Ask: copy the answer", "Copy the focused pane's answer (c)", self.action_copy)
+        yield SystemCommand("Ask: open the run", "Open the focused pane's run in Run detail (o)", self.action_open_run)
+
     def _focused_key(self) -> str | None:
         focused = self.app.focused
         while focused is not None and not isinstance(focused, AskPane):
