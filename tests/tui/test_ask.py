@@ -109,7 +109,7 @@ async def test_transcript_stream_is_saved_and_lands_in_runs_table(server, isolat
         state = view.board.panes["deepseek-reasoner"]
         assert state.status == "ok" and state.exact
         assert "reasoning 8 · answer 5" in meter(view, "deepseek-reasoner")
-        assert "We need to add 2 and 2." in str(view._panes["deepseek-reasoner"].reasoning_log.query_one(".reasoning-block").render())
+        assert view._panes["deepseek-reasoner"].reasoning_log.text == "We need to add 2 and 2."
         # The answer came through MarkdownStream.
         assert view._panes["deepseek-reasoner"].markdown.source == "2 + 2 = 4"
         runs = saved_runs(isolated_dirs)

@@ -61,7 +61,7 @@ class ModelChoice:
 
 
 def replay_choice(model: str) -> ModelChoice:
-    return ModelChoice(f"replay:{model}", f"{model} (replay)", "replay", model, note="replay")
+    return ModelChoice(f"replay:{model}", f"{model} (replay)", "replay", model)
 
 
 def local_choice() -> ModelChoice:
@@ -294,6 +294,8 @@ class LiveBoard:
             pane.counts = event.counts
             pane.exact = True
         elif isinstance(event, Started):
+            if pane.status == "starting":
+                pane.message = ""
             pane.status = "streaming"
             pane.attempt = event.attempt
             if pane.started is None:

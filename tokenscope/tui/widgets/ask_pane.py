@@ -8,11 +8,17 @@ through ``MarkdownStream``. All model text passes through ``literal`` first.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from rich.segment import Segment
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
 from tokenscope.text import literal
@@ -22,8 +28,12 @@ if TYPE_CHECKING:
 
     from tokenscope.tui.ask_models import PaneState
 
-BLOCK_CHARS = 1500  # a reasoning block stops growing near this size
 BAR_WIDTH = 12
+ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
+# A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
+# few stay mounted while it streams, so the document (one widget per block) stays small.
+PAGE_CHARS = 4000
+KEEP_PAGES = 2
 
 
 def _tokens(value: float | None, estimated: bool) -> str:
@@ -141,36 +151,104 @@ def status_text(state: PaneState) -> Text:
                 style="dim")
 
 
-class ReasoningLog(VerticalScroll):
-    """The reasoning, appended in blocks; follows the bottom until the user scrolls up."""
+class ReasoningLog(ScrollView, can_focus=False):
+    """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
+    wrapped). Appending re-wraps only the last line; no layout pass is needed.
+    Follows the bottom unless the user scrolled up."""
+
+    DEFAULT_CSS = """
+    ReasoningLog { overflow-x: hidden; }
+    """
 
     def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kw)
-        self._block: Static | None = None
-        self._text = ""
+        self._paragraphs: list[str] = [""]
+        self._lines: list[str] = []
+        self._wrap_width = 0
         self.total = 0
 
-    def on_mount(self) -> None:
-        self.anchor()
+    @property
+    def text(self) -> str:
+        return "\n".join(self._paragraphs)
+
+    def _wrap(self, paragraph: str) -> list[str]:
+        width = max(1, self._wrap_width)
+        if not paragraph:
+            return [""]
+        return [line.plain for line in Text(paragraph).wrap(self.app.console, width)] or [""]
 
     def append(self, text: str) -> None:
         if not text:
             return
         text = literal(text)
         self.total += len(text)
-        if self._block is None or len(self._text) >= BLOCK_CHARS:
-            self._text = ""
-            self._block = Static(classes="reasoning-block")
-            self.mount(self._block)
-        self._text += text
-        self._block.update(Text(self._text))
+        parts = text.split("\n")
+        self._paragraphs[-1] += parts[0]
+        self._paragraphs.extend(parts[1:])
+        if self._wrap_width:
+            follow = self.scroll_y >= self.max_scroll_y
+            # Greedy wrapping never changes the lines before the last one: re-wrap only that.
+            last = self._lines.pop() if self._lines else ""
+            self._lines.extend(self._wrap(last + parts[0]))
+            for part in parts[1:]:
+                self._lines.extend(self._wrap(part))
+            self._resized(follow)
 
     def replace_all(self, text: str) -> None:
-        self.remove_children()
-        self._block = None
-        self._text = ""
-        self.total = 0
+        self._paragraphs, self._lines, self.total = [""], [], 0
         self.append(text)
+        if not text:
+            self._resized(True)
+
+    def _rewrap(self) -> None:
+        self._lines = [line for paragraph in self._paragraphs for line in self._wrap(paragraph)]
+
+    def _resized(self, follow: bool) -> None:
+        self.virtual_size = Size(self._wrap_width, len(self._lines))
+        self.styles.height = min(len(self._lines), self._max_rows())
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def _max_rows(self) -> int:
+        return max(2, int(self.app.size.height * 0.22))
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._wrap_width:
+            self._wrap_width = width
+            self._rewrap()
+            self._resized(True)
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        line = self._lines[index]
+        style = self.rich_style
+        return Strip([Segment(line, style)], Text(line).cell_len).extend_cell_length(
+            self.scrollable_content_region.width, style
+        )
+
+
+class Meter(Widget):
+    """A fixed-height block of text: a new value repaints it without a layout pass
+    (``Static.update`` re-lays out the screen, which at 15 Hz × four panes adds up)."""
+
+    DEFAULT_CSS = """
+    Meter { height: 4; }
+    """
+
+    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self.value = Text()
+
+    def set(self, value: Text) -> None:
+        self.value = value
+        self.refresh()
+
+    def render(self) -> Text:
+        return self.value
 
 
 class AskPane(Vertical, can_focus=True):
@@ -182,12 +260,18 @@ class AskPane(Vertical, can_focus=True):
         self.index = index
         self.border_title = literal(key, keep_newlines=False)
         self._stream: MarkdownStream | None = None
+        self._answer_pending: list[str] = []
+        self._answer_flushed = 0.0
+        self._page_chars = 0
+        self._page_fences = 0
+        self._dropped = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="ask-meter")
+        yield Meter(classes="ask-meter")
         with Collapsible(title="reasoning", collapsed=False, classes="ask-reasoning"):
             yield ReasoningLog(classes="ask-reasoning-log")
         with VerticalScroll(classes="ask-answer-scroll"):
+            yield Static(classes="ask-answer-earlier")
             yield Markdown(classes="ask-answer")
 
     def on_mount(self) -> None:
@@ -199,7 +283,8 @@ class AskPane(Vertical, can_focus=True):
 
     @property
     def markdown(self) -> Markdown:
-        return self.query_one(".ask-answer", Markdown)
+        """The Markdown page the answer is streaming into."""
+        return self.query(".ask-answer").last(Markdown)
 
     def toggle_reasoning(self) -> None:
         box = self.query_one(Collapsible)
@@ -216,17 +301,22 @@ class AskPane(Vertical, can_focus=True):
             self.reasoning_log.append(reasoning)
         answer = state.take_answer()
         if answer:
-            if self._stream is None:
-                self._stream = Markdown.get_stream(self.markdown)
-            await self._stream.write(literal(answer))
+            self._answer_pending.append(answer)
+        now = time.monotonic()
+        # Markdown re-parses its last block on every append: a few appends a second at
+        # most, and at once when the text stops coming.
+        if self._answer_pending and (not answer or now - self._answer_flushed >= ANSWER_EVERY):
+            await self._flush_answer(now)
         if meter is not None:
-            self.query_one(".ask-meter", Static).update(meter)
+            self.query_one(Meter).set(meter)
             chars = self.reasoning_log.total
             box = self.query_one(Collapsible)
             if state.hidden:
                 title = "reasoning hidden by the provider"
-            elif chars:
+            elif chars and state.finished:
                 title = f"reasoning · {chars:,} chars"
+            elif chars:
+                title = "reasoning"  # a title that changes per frame would re-lay out the pane
             elif state.counts is not None and state.counts.reasoning and state.replay:
                 title = "reasoning · not archived"
             else:
@@ -239,12 +329,58 @@ class AskPane(Vertical, can_focus=True):
             self.set_class(state.status == "failed", "-failed")
             self.set_class(state.finished, "-finished")
 
+    async def _flush_answer(self, now: float) -> None:
+        text, self._answer_pending = "".join(self._answer_pending), []
+        self._answer_flushed = now
+        if self._page_chars + len(text) > PAGE_CHARS and "\n\n" in text:
+            cut = text.rfind("\n\n") + 2
+            head, text = text[:cut], text[cut:]
+            fences = self._page_fences + head.count("```")
+            await self._write(head)
+            if fences % 2 == 0:  # never cut inside a code block
+                await self._new_page()
+        await self._write(text)
+
+    async def _write(self, text: str) -> None:
+        if not text:
+            return
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.markdown)
+        self._page_chars += len(text)
+        self._page_fences += text.count("```")
+        await self._stream.write(literal(text))
+
+    async def _new_page(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        pages = list(scroll.query(".ask-answer").results(Markdown))
+        await scroll.mount(Markdown(classes="ask-answer"))
+        self._page_chars = self._page_fences = 0
+        if len(pages) >= KEEP_PAGES:
+            oldest = pages[0]
+            self._dropped += len(oldest.source)
+            await oldest.remove()
+            earlier = self.query_one(".ask-answer-earlier", Static)
+            earlier.update(Text(f"… {self._dropped:,} earlier characters: o opens the whole run "
+                                "when it ends, c copies it", style="dim italic"))
+            earlier.display = True
+
     async def finish(self) -> None:
         """The stream ended: let the Markdown stream drain and stop."""
+        if self._answer_pending:
+            await self._flush_answer(time.monotonic())
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
 
     async def _reset_answer(self) -> None:
+        self._answer_pending = []
         await self.finish()
-        await self.markdown.update("")
+        pages = list(self.query(".ask-answer").results(Markdown))
+        for page in pages[:-1]:
+            await page.remove()
+        await pages[-1].update("")
+        self._page_chars = self._page_fences = self._dropped = 0
+        self.query_one(".ask-answer-earlier", Static).display = False

@@ -157,7 +157,7 @@ class AskView(View):
         self.replay_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.replay_clock: Callable[[], float] = time.perf_counter
         self.max_tokens: int | None = None
-        self.local_max_tokens = 512
+        self.local_max_tokens = 256
         self.board: LiveBoard | None = None
         self.ratios: LiveRatios | None = None
         self.baseline: Baseline | None = None
@@ -408,6 +408,7 @@ class AskView(View):
         self.prices = {}
         self.records = {}
         self._mount_panes(spec)
+        self.query_one("#ask-form").add_class("-asked")
         self.query_one("#ask-baseline-line", Static).update(Text("baseline: resolving…", style="dim"))
         if self._frame_timer is None:
             self._frame_timer = self.set_interval(1 / FPS, self._paint_frame)
