@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.probe.transcript_server import Reply, TranscriptServer, chunked, load_transcript
-from tests.tui.ask_helpers import FakePace, open_ask, press_and_time, wait_ended, wait_for, write_config
+from tests.tui.ask_helpers import (
+    FakePace,
+    open_ask,
+    press_and_time,
+    wait_ended,
+    wait_for,
+    write_config,
+)
 from tokenscope.tui.app import TokenscopeApp
 
 SIZE = (120, 36)

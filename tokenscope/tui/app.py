@@ -167,8 +167,14 @@ class TokenscopeApp(App[int]):
         self._push_data()
 
     def _push_data(self) -> None:
+        from textual.css.query import NoMatches
+
         main = self.main
-        main.query_one("#topbar").show(self.filters, self.summary)
+        try:
+            topbar = main.query_one("#topbar")
+        except NoMatches:
+            return  # a reload (the Ask view saves a run) finished while the app closes
+        topbar.show(self.filters, self.summary)
         for view in main.views():
             view.set_data(self.ds, self.filters)  # type: ignore[arg-type]
         main.view(main.active_key).activate()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
-from rich.segment import Segment
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -53,7 +53,7 @@ def ratio_bar(ratio: float, width: int = BAR_WIDTH) -> Text:
     filled = min(width, ratio / scale * width)
     full = int(filled)
     half = filled - full >= 0.5
-    tick = min(width - 1, int(round(width / scale)))
+    tick = min(width - 1, round(width / scale))
     cells = []
     for i in range(width):
         if i < full:

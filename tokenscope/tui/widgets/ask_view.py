@@ -28,7 +28,6 @@ from tokenscope.text import literal, one_line
 from tokenscope.tui.ask_models import (
     DEMO_QUESTION,
     DEMO_REPLAYS,
-    LOCAL_ID,
     MAX_MODELS,
     ExternalModel,
     LiveBoard,
@@ -231,7 +230,11 @@ class AskView(View):
     @work(exclusive=True, group="ask-discover", exit_on_error=False)
     async def discover(self) -> None:
         """Configured models, replays and the local model; then servers on the usual local ports."""
-        from tokenscope.tui.ask_models import configured_choices, discover_local_servers, replay_models
+        from tokenscope.tui.ask_models import (
+            configured_choices,
+            discover_local_servers,
+            replay_models,
+        )
 
         self.searching = True
         problems = []
