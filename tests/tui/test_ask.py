@@ -372,3 +372,43 @@ async def test_the_app_stops_the_local_model_on_exit() -> None:
         titles = {c.title for c in a.get_system_commands(a.screen)}
         assert {"Ask: send the question", "Ask: cancel every stream", "Ask: choose models"} <= titles
     assert stopped == [True]
+
+
+async def test_a_pane_that_ends_first_shows_its_whole_answer() -> None:
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        view = await open_ask(a, pilot)
+        view.query_one("#ask-pace").value = 150.0
+        await pilot.press("ctrl+s")
+        fast = "gpt-oss-120b (replay)"
+        await wait_for(pilot, lambda: view.board.panes[fast].finished, what="the short replay")
+        await pilot.pause(0.3)
+        assert not view.board.done  # deepseek-r1-0528 is still streaming
+        assert view._panes[fast].markdown.source == view.board.panes[fast].answer_so_far
+        log = view._panes[fast].reasoning_log
+        # Wrapped lines fit beside the scrollbar: nothing is cut off.
+        assert all(len(line) <= log.scrollable_content_region.width for line in log._lines)
+        assert " ".join(log._lines).split() == log.text.split()
+        await pilot.press("escape")
+        await wait_ended(view, pilot)
+
+
+async def test_reasoning_follows_the_bottom_until_the_user_scrolls_up() -> None:
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        view = await open_ask(a, pilot)
+        # Two panes side by side: narrow enough for the reasoning to overflow.
+        pace = FakePace(limit=62)
+        pace.install(view)
+        pace.go.set()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
+        await pilot.pause(0.2)
+        log = view._panes["gpt-oss-120b (replay)"].reasoning_log
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # following
+        log.release_anchor()  # what a mouse wheel or a key scroll does
+        log.scroll_to(y=0, animate=False, immediate=True)
+        lines = len(log._lines)
+        pace.release()
+        await wait_ended(view, pilot)
+        assert len(log._lines) > lines and log.scroll_y == 0  # left where the user put it

@@ -157,7 +157,7 @@ class ReasoningLog(ScrollView, can_focus=False):
     Follows the bottom unless the user scrolled up."""
 
     DEFAULT_CSS = """
-    ReasoningLog { overflow-x: hidden; }
+    ReasoningLog { overflow-x: hidden; scrollbar-gutter: stable; }
     """
 
     def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
@@ -186,28 +186,32 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._paragraphs[-1] += parts[0]
         self._paragraphs.extend(parts[1:])
         if self._wrap_width:
-            follow = self.scroll_y >= self.max_scroll_y
             # Greedy wrapping never changes the lines before the last one: re-wrap only that.
             last = self._lines.pop() if self._lines else ""
             self._lines.extend(self._wrap(last + parts[0]))
             for part in parts[1:]:
                 self._lines.extend(self._wrap(part))
-            self._resized(follow)
+            self._resized()
 
     def replace_all(self, text: str) -> None:
         self._paragraphs, self._lines, self.total = [""], [], 0
         self.append(text)
         if not text:
-            self._resized(True)
+            self._resized()
 
     def _rewrap(self) -> None:
         self._lines = [line for paragraph in self._paragraphs for line in self._wrap(paragraph)]
 
-    def _resized(self, follow: bool) -> None:
+    def on_mount(self) -> None:
+        # Anchored: the compositor keeps it at the bottom until the user scrolls up,
+        # and again once they scroll back down.
+        self.anchor()
+
+    def _resized(self) -> None:
         self.virtual_size = Size(self._wrap_width, len(self._lines))
-        self.styles.height = min(len(self._lines), self._max_rows())
-        if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        rows = min(len(self._lines), self._max_rows())
+        if self.styles.height is None or self.styles.height.value != rows:
+            self.styles.height = rows
         self.refresh()
 
     def _max_rows(self) -> int:
@@ -218,7 +222,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         if width and width != self._wrap_width:
             self._wrap_width = width
             self._rewrap()
-            self._resized(True)
+            self._resized()
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -328,6 +332,11 @@ class AskPane(Vertical, can_focus=True):
             self.border_subtitle = sub + (" · replay" if state.replay else "")
             self.set_class(state.status == "failed", "-failed")
             self.set_class(state.finished, "-finished")
+
+    @property
+    def has_pending(self) -> bool:
+        """Answer text held back for the next Markdown append."""
+        return bool(self._answer_pending)
 
     async def _flush_answer(self, now: float) -> None:
         text, self._answer_pending = "".join(self._answer_pending), []

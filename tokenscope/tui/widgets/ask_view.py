@@ -612,7 +612,7 @@ class AskView(View):
             pane = self._panes.get(key)
             if pane is None or not pane.is_mounted:
                 continue
-            pending = bool(state.reasoning or state.answer or state.moved is not None)
+            pending = bool(state.reasoning or state.answer or state.moved is not None or pane.has_pending)
             live = not state.finished and state.status != "waiting"
             if not (pending or state.dirty or (meters and live)):
                 continue
