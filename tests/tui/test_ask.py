@@ -412,3 +412,22 @@ async def test_reasoning_follows_the_bottom_until_the_user_scrolls_up() -> None:
         pace.release()
         await wait_ended(view, pilot)
         assert len(log._lines) > lines and log.scroll_y == 0  # left where the user put it
+
+
+async def test_reasoning_log_keeps_spaces_across_deltas_at_a_line_end() -> None:
+    from textual.app import App
+
+    from tokenscope.tui.widgets.ask_pane import ReasoningLog
+
+    class Host(App):
+        def compose(self):
+            yield ReasoningLog()
+
+    host = Host()
+    async with host.run_test(size=(24, 10)) as pilot:
+        log = host.query_one(ReasoningLog)
+        await pilot.pause()
+        for delta in ("Possibly also", " mention. ", "The instruction", " says: ", "answer."):
+            log.append(delta)
+        assert " ".join(log._lines).split() == log.text.split()
+        assert "mention.The" not in " ".join(log._lines)

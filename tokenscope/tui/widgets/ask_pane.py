@@ -165,6 +165,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._paragraphs: list[str] = [""]
         self._lines: list[str] = []
         self._wrap_width = 0
+        self._trailing = ""  # spaces at the end of the last line, which wrapping drops
         self.total = 0
 
     @property
@@ -186,21 +187,30 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._paragraphs[-1] += parts[0]
         self._paragraphs.extend(parts[1:])
         if self._wrap_width:
-            # Greedy wrapping never changes the lines before the last one: re-wrap only that.
-            last = self._lines.pop() if self._lines else ""
-            self._lines.extend(self._wrap(last + parts[0]))
+            # Greedy wrapping never changes the lines before the last one: re-wrap only
+            # that. Wrapped lines lose trailing spaces, so the last line's are kept aside
+            # ("mention. " + "The" must not become "mention.The").
+            last = (self._lines.pop() if self._lines else "") + self._trailing
+            self._extend_wrapped(last + parts[0])
             for part in parts[1:]:
-                self._lines.extend(self._wrap(part))
+                self._extend_wrapped(part)
             self._resized()
 
+    def _extend_wrapped(self, raw: str) -> None:
+        body = raw.rstrip(" ")
+        self._trailing = raw[len(body):]
+        self._lines.extend(self._wrap(body))
+
     def replace_all(self, text: str) -> None:
-        self._paragraphs, self._lines, self.total = [""], [], 0
+        self._paragraphs, self._lines, self.total, self._trailing = [""], [], 0, ""
         self.append(text)
         if not text:
             self._resized()
 
     def _rewrap(self) -> None:
-        self._lines = [line for paragraph in self._paragraphs for line in self._wrap(paragraph)]
+        self._lines = []
+        for paragraph in self._paragraphs:
+            self._extend_wrapped(paragraph)
 
     def on_mount(self) -> None:
         # Anchored: the compositor keeps it at the bottom until the user scrolls up,
