@@ -95,7 +95,24 @@ class SortChanged(Message):
         self.descending = descending
 
 
-class FrameTable(DataTable):
+class SortsFrame:
+    """Sorting shared by both tables: the same key again reverses; Polars does the work."""
+
+    sort_key: str | None
+    descending: bool
+    frame: Any
+
+    def sort_by(self, key: str) -> None:
+        if key == self.sort_key:
+            self.descending = not self.descending
+        else:
+            self.sort_key, self.descending = key, False
+        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
+        self._paint()  # type: ignore[attr-defined]
+        self.post_message(SortChanged(self.sort_key, self.descending))  # type: ignore[attr-defined]
+
+
+class FrameTable(SortsFrame, DataTable):
     """A small frame on Textual's DataTable, re-laid out to the width it has."""
 
     BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
@@ -146,15 +163,6 @@ class FrameTable(DataTable):
         if self.frame.width and self._available() != self._layout_width:
             self._paint()
 
-    def sort_by(self, key: str) -> None:
-        if key == self.sort_key:
-            self.descending = not self.descending
-        else:
-            self.sort_key, self.descending = key, False
-        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
-        self._paint()
-        self.post_message(SortChanged(self.sort_key, self.descending))
-
     def action_sort_here(self) -> None:
         if self.shown:
             self.sort_by(self.shown[self.cursor_coordinate.column].key)
@@ -203,7 +211,7 @@ def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Pal
     return StyledArrowBackend(arrow)
 
 
-class RunsTable(Container):
+class RunsTable(SortsFrame, Container):
     """Every run, however many: the frame stays in Polars, the widget reads visible rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
@@ -270,15 +278,6 @@ class RunsTable(Container):
         if self.table is not None:
             self.table.focus(scroll_visible)
         return self
-
-    def sort_by(self, key: str) -> None:
-        if key == self.sort_key:
-            self.descending = not self.descending
-        else:
-            self.sort_key, self.descending = key, False
-        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
-        self._paint()
-        self.post_message(SortChanged(self.sort_key, self.descending))
 
     def current_key(self) -> str | None:
         table = self.table
