@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import statistics
@@ -32,62 +31,45 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = [" the", " model", " thinks", " about", " tokens", ",", " and", " then", " answers", "."]
+from loopback import (
+    SSE_RESPONSE,
+    WORDS,
+    delta_event,
+    ending,
+    http_chunk,
+    read_request,
+    serve_forever,
+)
 
 
 def serve(port_out, rate: float, tokens: int, half: int) -> None:  # type: ignore[no-untyped-def]
-    head = '{"id":"bench","object":"chat.completion.chunk","model":"bench",'
-
     def event(i: int) -> bytes:
-        field = "reasoning_content" if i < half else "content"
         text = WORDS[i % len(WORDS)]
         if i >= half and i % 60 == 59:
             text += "\n\n"
-        delta = json.dumps({field: text})
-        return f'data: {head}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}\n\n'.encode()
+        return delta_event("reasoning_content" if i < half else "content", text)
 
     events = [event(i) for i in range(tokens)]
-    usage = {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": tokens + 5,
-             "completion_tokens_details": {"reasoning_tokens": half}}
-    tail = (f'data: {head}"choices":[{{"index":0,"delta":{{}},"finish_reason":"stop"}}]}}\n\n'
-            f'data: {head}"choices":[],"usage":{json.dumps(usage)}}}\n\ndata: [DONE]\n\n').encode()
+    tail = ending(tokens, half)
     tick = 0.01
     per_tick = max(1, round(rate * tick))
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head_bytes = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head_bytes.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-            start = time.perf_counter()
-            sent = 0
-            while sent < tokens:
-                due = min(tokens, int((time.perf_counter() - start) * rate) + per_tick)
-                if due > sent:
-                    body = b"".join(events[sent:due])
-                    writer.write(b"%x\r\n%s\r\n" % (len(body), body))
-                    sent = due
-                    await writer.drain()
-                await asyncio.sleep(tick)
-            writer.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(tail), tail))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    async def handle(reader, writer) -> None:  # type: ignore[no-untyped-def]
+        await read_request(reader)
+        writer.write(SSE_RESPONSE + b"Connection: close\r\n\r\n")
+        start = time.perf_counter()
+        sent = 0
+        while sent < tokens:  # paced: ``rate`` deltas per second
+            due = min(tokens, int((time.perf_counter() - start) * rate) + per_tick)
+            if due > sent:
+                writer.write(http_chunk(b"".join(events[sent:due])))
+                sent = due
+                await writer.drain()
+            await asyncio.sleep(tick)
+        writer.write(http_chunk(tail) + b"0\r\n\r\n")
+        await writer.drain()
 
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port_out.put(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+    serve_forever(handle, port_out)
 
 
 async def measure(port: int, panes: int, seconds: float, key_every: float) -> dict[str, list[float]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import socket
 import statistics
@@ -29,62 +28,39 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = [" the", " model", " thinks", " about", " tokens", ",", " and", " then", " answers", "."]
+from loopback import (
+    SSE_RESPONSE,
+    WORDS,
+    delta_event,
+    ending,
+    http_chunk,
+    read_request,
+    serve_forever,
+)
 
 
 def build_body(tokens: int) -> bytes:
     half = tokens // 2
-    parts = []
-    head = '{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"bench",'
-    for i in range(tokens):
-        field = "reasoning_content" if i < half else "content"
-        delta = json.dumps({field: WORDS[i % len(WORDS)]})
-        parts.append(
-            f'data: {head}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}\n\n'
-        )
-    parts.append(f'data: {head}"choices":[{{"index":0,"delta":{{}},"finish_reason":"stop"}}]}}\n\n')
-    usage = {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": tokens + 5,
-             "completion_tokens_details": {"reasoning_tokens": half}}
-    parts.append(f'data: {head}"choices":[],"usage":{json.dumps(usage)}}}\n\n')
-    parts.append("data: [DONE]\n\n")
-    return "".join(parts).encode()
+    events = (
+        delta_event("reasoning_content" if i < half else "content", WORDS[i % len(WORDS)])
+        for i in range(tokens)
+    )
+    return b"".join(events) + ending(tokens, half)
 
 
-def serve(port_out, tokens: int) -> None:
+def serve(port_out, tokens: int) -> None:  # type: ignore[no-untyped-def]
     body = build_body(tokens)
     block = 64 * 1024
-    framed = b"".join(
-        b"%x\r\n%s\r\n" % (len(body[i : i + block]), body[i : i + block])
-        for i in range(0, len(body), block)
-    ) + b"0\r\n\r\n"
+    framed = b"".join(http_chunk(body[i : i + block]) for i in range(0, len(body), block))
+    framed += b"0\r\n\r\n"
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                    b"Transfer-Encoding: chunked\r\n\r\n"
-                )
-                writer.write(framed)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    async def handle(reader, writer) -> None:  # type: ignore[no-untyped-def]
+        while True:  # keep-alive: one client asks many times
+            await read_request(reader)
+            writer.write(SSE_RESPONSE + b"\r\n" + framed)
+            await writer.drain()
 
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port_out.put(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+    serve_forever(handle, port_out)
 
 
 async def run_tokenscope(base_url: str, tokens: int) -> float:
