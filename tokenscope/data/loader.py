@@ -88,14 +88,18 @@ def scan_bundled_runs() -> pl.LazyFrame:
     return conform(pl.scan_parquet(path))
 
 
-def load_bundled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Runs, prompts, models and prices of the study shipped with tokenscope."""
+def load_study_tables() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Prompts, models and prices of the bundled study: small, without reading the runs."""
     return (
-        scan_bundled_runs().collect(),
         _read_bundled("prompts", PROMPT_SCHEMA),
         _read_bundled("models", MODEL_SCHEMA),
         _read_bundled("prices", PRICE_SCHEMA),
     )
+
+
+def load_bundled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Runs, prompts, models and prices of the study shipped with tokenscope."""
+    return (scan_bundled_runs().collect(), *load_study_tables())
 
 
 def _reason(exc: BaseException) -> str:
@@ -300,9 +304,7 @@ def load_dataset(
     """
     if source not in SOURCES:
         raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
-    prompts = _read_bundled("prompts", PROMPT_SCHEMA)
-    models = _read_bundled("models", MODEL_SCHEMA)
-    prices = _read_bundled("prices", PRICE_SCHEMA)
+    prompts, models, prices = load_study_tables()
     warnings: list[str] = []
     parts = []
     if source in ("bundled", "all"):

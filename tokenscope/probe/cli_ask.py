@@ -225,11 +225,11 @@ async def _ask(plan: Plan, live: bool, err: TextIO) -> tuple[list[Any], Any, boo
 
 
 def _prices(settings):
-    from tokenscope.data.loader import LoadError, load_bundled
+    from tokenscope.data.loader import LoadError, load_study_tables
 
     user = settings.prices
     try:
-        _runs, _prompts, models, prices = load_bundled()
+        _prompts, models, prices = load_study_tables()
         bundled = (models, prices)
     except LoadError:
         bundled = None

@@ -38,12 +38,12 @@ async def execute(
     job: SuiteJob, settings: Settings, on_progress: Callable[[Progress], None] | None = None
 ) -> Progress:
     """Ask every missing sample of the job, grade it and store it; cancellable at any await."""
-    from tokenscope.data.loader import load_bundled
+    from tokenscope.data.loader import load_study_tables
     from tokenscope.probe.engine import Probe, make_client
     from tokenscope.probe.request import ProbeRequest
     from tokenscope.probe.results import cost_usd, find_price, to_run
 
-    _, _, models, prices = load_bundled()
+    _, models, prices = load_study_tables()
     price = find_price(job.model, settings.prices, (models, prices)) or find_price(
         job.label, settings.prices, (models, prices)
     )

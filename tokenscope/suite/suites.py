@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokenscope.data.loader import LoadError, load_bundled
+from tokenscope.data.loader import LoadError, load_study_tables
 from tokenscope.data.schema import normalise_domain
 
 STUDY_SUITE = "study"
@@ -39,7 +39,7 @@ class Suite:
 
 
 def study_suite() -> Suite:
-    _, prompts, _, _ = load_bundled()
+    prompts, _, _ = load_study_tables()
     return Suite(
         STUDY_SUITE,
         tuple(

@@ -27,7 +27,6 @@ from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Fi
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
-from tokenscope.tui.widgets.view import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
 

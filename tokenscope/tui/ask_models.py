@@ -157,10 +157,10 @@ def replay_models(prompt_id: str | None = None) -> list[str]:
 
 def study_prompts() -> list[tuple[str, str]]:
     """(prompt_id, text) of the study's prompts, for the prompt picker."""
-    from tokenscope.data.loader import LoadError, load_bundled
+    from tokenscope.data.loader import LoadError, load_study_tables
 
     try:
-        prompts = load_bundled()[1]
+        prompts = load_study_tables()[0]
     except LoadError:
         return []
     return [(r["prompt_id"], r["prompt_text"]) for r in prompts.iter_rows(named=True)]

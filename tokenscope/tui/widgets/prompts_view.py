@@ -50,7 +50,7 @@ class PromptsView(View):
         return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
-        from tokenscope.tui.explorer import leaderboard_frame, matrix_frame, model_label
+        from tokenscope.tui.explorer import leaderboard_frame, matrix_frame
 
         board = leaderboard_frame(ds, filters)
         order = list(zip(board["model"].to_list(), board["source"].to_list()))
