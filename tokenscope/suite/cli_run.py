@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"last error: {progress.last_error}", file=sys.stderr)
         if interrupted:
             print("interrupted: run the same command again to continue", file=sys.stderr)
-        else:
+        elif progress.done:
             print(f"see it with: tokenscope leaderboard --source all   (model '{label}')")
     if interrupted:
         return 130
