@@ -168,11 +168,11 @@ class TokenscopeApp(App[int]):
     def _push_data(self) -> None:
         from textual.css.query import NoMatches
 
-        main = self.main
         try:
+            main = self.main
             topbar = main.query_one("#topbar")
-        except NoMatches:
-            return  # a reload (the Ask view saves a run) finished while the app closes
+        except (LookupError, NoMatches):
+            return  # a load finished while the app closes
         topbar.show(self.filters, self.summary)
         for view in main.views():
             view.set_data(self.ds, self.filters)  # type: ignore[arg-type]
@@ -354,7 +354,10 @@ class TokenscopeApp(App[int]):
             )
         for name in sorted(n for n in self.available_themes if n.startswith(PREFIX)):
             yield SystemCommand(f"Theme: {name}", "Switch theme (remembered)", lambda n=name: setattr(self, "theme", n))
-        yield from self.main.view("ask").system_commands()
+        from tokenscope.tui.widgets.ask_view import ASK_COMMANDS
+
+        for title, help_text, action in ASK_COMMANDS:
+            yield SystemCommand(title, help_text, lambda a=action: self._ask_action(a))
         yield SystemCommand("Reload data", "Re-read every result file (ctrl+r)", self.action_reload)
         yield SystemCommand(
             "Suite: run a suite on a model…",
@@ -362,6 +365,12 @@ class TokenscopeApp(App[int]):
             self.action_run_suite,
         )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
+
+    def _ask_action(self, action: str) -> None:
+        """Show the Ask view (building it if needed) and run one of its actions there."""
+        self.action_show_view("ask")
+        view = self.main.view("ask")
+        view.call_after_refresh(getattr(view, f"action_{action}"))
 
     def action_run_suite(self) -> None:
         from tokenscope.tui.screens.suite_run import SuiteRunScreen

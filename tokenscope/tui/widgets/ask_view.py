@@ -115,6 +115,18 @@ class LazyProbe:
         return self._result
 
 
+
+# The Ask actions for the command palette: (title, help, action name on AskView).
+ASK_COMMANDS: list[tuple[str, str, str]] = [
+    ("Ask: send the question", "Ask the chosen models (ctrl+s)", "send"),
+    ("Ask: cancel every stream", "Stop all models (escape)", "cancel"),
+    ("Ask: retry", "Ask the last question again (r)", "retry"),
+    ("Ask: choose models", "One to four models side by side (m)", "pick_models"),
+    ("Ask: a study prompt", "Put one of the study's prompts in the box (p)", "pick_prompt"),
+    ("Ask: copy the answer", "Copy the focused pane's answer (c)", "copy"),
+    ("Ask: open the run", "Open the focused pane's run in Run detail (o)", "open_run"),
+]
+
 class AskView(View):
     """The live pane."""
 
@@ -215,7 +227,7 @@ class AskView(View):
         self.active = True
         self.loaded = True
         self.stale = False
-        if not self.discovered:
+        if not self.discovered and self._ready:
             self.discovered = True
             self.discover()
 
@@ -650,25 +662,6 @@ class AskView(View):
         self._reload_timer = self.set_timer(0.2, self.app.action_reload)  # type: ignore[attr-defined]
 
     # ---- pane actions --------------------------------------------------------
-
-    def system_commands(self):  # type: ignore[no-untyped-def]
-        """The Ask actions for the command palette."""
-        from textual.app import SystemCommand
-
-        def on_ask(action: Callable[[], None]) -> Callable[[], None]:
-            def run() -> None:
-                self.app.action_show_view("ask")  # type: ignore[attr-defined]
-                action()
-
-            return run
-
-        yield SystemCommand("Ask: send the question", "Ask the chosen models (ctrl+s)", on_ask(self.action_send))
-        yield SystemCommand("Ask: cancel every stream", "Stop all models (escape)", self.action_cancel)
-        yield SystemCommand("Ask: retry", "Ask the last question again (r)", on_ask(self.action_retry))
-        yield SystemCommand("Ask: choose models", "One to four models side by side (m)", on_ask(self.action_pick_models))
-        yield SystemCommand("Ask: a study prompt", "Put one of the study's prompts in the box (p)", on_ask(self.action_pick_prompt))
-        yield SystemCommand("Ask: copy the answer", "Copy the focused pane's answer (c)", self.action_copy)
-        yield SystemCommand("Ask: open the run", "Open the focused pane's run in Run detail (o)", self.action_open_run)
 
     def _focused_key(self) -> str | None:
         focused = self.app.focused

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.containers import Container
@@ -21,8 +19,9 @@ if TYPE_CHECKING:
 class View(Container):
     """A tab's content. Subclasses implement ``compute`` (thread) and ``apply`` (main thread).
 
-    Views load lazily: nothing is computed until the tab is first shown, and a
-    view that is hidden when the data changes only marks itself stale.
+    Views load lazily: a view is built when its tab is first shown, nothing is
+    computed before that, and a view that is hidden when the data changes only
+    marks itself stale.
     """
 
     title = "View"
@@ -42,6 +41,13 @@ class View(Container):
         self.stale = True
         self.active = False
         self.loaded = False
+        self._ready = False  # mounted: its widgets exist
+
+    def on_mount(self) -> None:
+        # A view built by its tab's first activation was shown before it existed.
+        self._ready = True
+        if self.active:
+            self.show()
 
     def set_data(self, ds: Dataset, filters: Filters) -> None:
         self.ds, self.filters = ds, filters
@@ -51,8 +57,14 @@ class View(Container):
 
     def activate(self) -> None:
         self.active = True
-        if self.stale and self.ds is not None:
+        if self.stale and self.ds is not None and self._ready:
             self.recompute()
+
+    def show(self) -> None:
+        """Its tab became the active one: bring the data up to date, take the focus."""
+        self.activate()
+        if self._ready:
+            self.focus_main()
 
     def deactivate(self) -> None:
         self.active = False
