@@ -7,13 +7,16 @@ cause print one line and exit non-zero; tracebacks are only shown with
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tokenscope import __version__
 from tokenscope.errors import UserError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_USAGE = 2
 
@@ -147,13 +150,15 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_app(args: argparse.Namespace) -> int:
+def cmd_app(args: argparse.Namespace | None) -> int:
     from tokenscope.tui.app import run_app
 
     return run_app()
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from tokenscope.data.leaderboard import DOMAIN_CHOICES
 
     parser = argparse.ArgumentParser(
@@ -240,13 +245,12 @@ def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    if not words:
-        # The app paints before Polars is imported; building every subcommand's
-        # parser would import the data layer first.
-        args = argparse.Namespace(func=cmd_app)
-    else:
-        args = build_parser().parse_args(words)
     try:
+        if not words:
+            # The app paints before Polars (or even argparse) is imported: building
+            # every subcommand's parser would import the data layer first.
+            return cmd_app(None)
+        args = build_parser().parse_args(words)
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"tokenscope: error: {exc}", file=sys.stderr)

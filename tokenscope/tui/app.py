@@ -20,7 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 from tokenscope import paths
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
@@ -71,18 +71,26 @@ class TokenscopeApp(App[int]):
         self.filters = Filters()
         self.state = load_state()
         self._saving_theme = False
+        # Chosen before the first compose: a theme set later restyles every widget again.
+        self._theme_problems = self._register_themes()
 
     # ---- startup -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._register_themes()
+        if self._theme_problems:
+            # One message for every broken file, then carry on with a working theme.
+            self.notify(
+                "Some themes were skipped:\n" + "\n".join(self._theme_problems) + f"\nUsing {self.theme}.",
+                title="Themes", severity="warning", timeout=8,
+            )
         # Importing Polars in a thread still holds the GIL for long stretches:
         # start it after the first frame is on screen, not before.
         self.call_after_refresh(self._load)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
 
-    def _register_themes(self) -> None:
+    def _register_themes(self) -> list[str]:
+        """Register the theme files, pick the saved theme; returns what went wrong."""
         loaded = load_themes()
         for theme in loaded.themes.values():
             self.register_theme(theme)
@@ -94,12 +102,7 @@ class TokenscopeApp(App[int]):
         self._saving_theme = True
         self.theme = wanted
         self._saving_theme = False
-        if problems:
-            # One message for every broken file, then carry on with a working theme.
-            self.notify(
-                "Some themes were skipped:\n" + "\n".join(problems) + f"\nUsing {wanted}.",
-                title="Themes", severity="warning", timeout=8,
-            )
+        return problems
 
     def watch_theme(self, theme: str) -> None:
         if self._saving_theme or not self.is_mounted:
@@ -188,7 +191,7 @@ class TokenscopeApp(App[int]):
     # ---- actions -----------------------------------------------------------
 
     def action_show_view(self, key: str) -> None:
-        self.main.query_one(TabbedContent).active = key
+        self.main.show_view(key)
 
     def action_cycle_domain(self) -> None:
         self.set_filters(self.filters.cycled("domain", DOMAIN_CYCLE))
@@ -200,7 +203,8 @@ class TokenscopeApp(App[int]):
         self.set_filters(self.filters.cycled("source", SOURCE_CYCLE))
 
     def action_clear_filters(self) -> None:
-        self.main.query_one("#search", Input).value = ""
+        if self.main.search_box is not None:
+            self.main.search_box.value = ""
         self.set_filters(Filters())
 
     def action_pick_lab(self) -> None:
@@ -217,8 +221,8 @@ class TokenscopeApp(App[int]):
 
         self.push_screen(PickerScreen("Lab", options, self.filters.lab or ""), chosen)
 
-    def action_search(self) -> None:
-        search = self.main.query_one("#search", Input)
+    async def action_search(self) -> None:
+        search = await self.main.open_search()
         search.add_class("-open")
         search.focus()
 
@@ -237,12 +241,12 @@ class TokenscopeApp(App[int]):
         self._close_search()
 
     def _close_search(self) -> None:
-        search = self.main.query_one("#search", Input)
-        search.remove_class("-open")
+        if self.main.search_box is not None:
+            self.main.search_box.remove_class("-open")
         self.main.view(self.main.active_key).focus_main()
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        search = self.main.query_one("#search", Input) if self.screen is self.main else None
+        search = self.main.search_box if self.screen is self.main else None
         if search is not None and search.has_focus and event.key == "escape":
             event.stop()
             search.value = ""

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.containers import Container
+from textual.widgets import Footer, Input
 
 from tokenscope.tui.widgets.topbar import TopBar
+from tokenscope.tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
     from tokenscope.tui.widgets.view import View
@@ -58,20 +60,26 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._views: dict[str, View] = {}
+        self._active = VIEWS[0][0]
+        self.search_box: Input | None = None  # mounted when first opened
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
-        first = VIEWS[0][0]
-        with TabbedContent(id="views", initial=first):
-            for number, (key, label, _) in enumerate(VIEWS, 1):
-                with TabPane(f"{number} {label}", id=key):
-                    if key == first:
-                        yield self._create(key)
-        yield Input(placeholder="filter models (enter keeps, escape clears)", id="search")
+        yield ViewBar([(key, label) for key, label, _ in VIEWS], self._active, id="viewbar")
+        with Container(id="views"):
+            yield self._create(self._active)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TopBar).show(self.app.filters, self.app.summary)  # type: ignore[attr-defined]
+        self.show_view(self._active)
+
+    async def open_search(self) -> Input:
+        """The model filter box, mounted above the footer the first time it opens."""
+        if self.search_box is None:
+            self.search_box = Input(placeholder="filter models (enter keeps, escape clears)", id="search")
+            await self.mount(self.search_box, before=self.query_one(Footer))
+        return self.search_box
 
     def _create(self, key: str) -> View:
         view = view_class(key)(id=f"view-{key}")
@@ -83,7 +91,8 @@ class MainScreen(Screen[None]):
         view = self._views.get(key)
         if view is None:
             view = self._create(key)
-            self.query_one(f"#{key}", TabPane).mount(view)
+            view.display = False
+            self.query_one("#views", Container).mount(view)
             app = self.app
             if app.ds is not None:  # type: ignore[attr-defined]
                 view.set_data(app.ds, app.filters)  # type: ignore[attr-defined]
@@ -95,14 +104,18 @@ class MainScreen(Screen[None]):
 
     @property
     def active_key(self) -> str:
-        return self.query_one(TabbedContent).active or VIEWS[0][0]
+        return self._active
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        active = event.pane.id if event.pane is not None else None
-        if active is None:
-            return
-        shown = self.view(active)
+    def show_view(self, key: str) -> None:
+        """Make ``key`` the visible view: built if needed, brought up to date, focused."""
+        shown = self.view(key)
+        self._active = key
+        self.query_one(ViewBar).active = key
         for view in self.views():
+            view.display = view is shown
             if view is not shown:
                 view.deactivate()
         shown.show()
+
+    def on_view_bar_chosen(self, message: ViewBar.Chosen) -> None:
+        self.show_view(message.key)
