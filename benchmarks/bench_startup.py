@@ -10,6 +10,7 @@ the bundled data. Prints medians and ratios. Not a test: run it yourself:
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -106,8 +107,14 @@ def main() -> int:
         print("tmux is required", file=sys.stderr)
         return 1
     app_cmd = f"{PY} -m tokenscope.cli"
+    # An installed package carries its bytecode; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would compile every module at every launch.
+    compileall.compile_dir(ROOT / "tokenscope", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
+        # The bundled study without its shipped leaderboard: the first paint waits for Polars.
+        bare_bundle = tmpdir / "bundle"
+        shutil.copytree(ROOT / "bundled_results", bare_bundle, ignore=shutil.ignore_patterns("leaderboard.json"))
         floor_py = tmpdir / "floor.py"
         floor_py.write_text(FLOOR_APP)
         empty = {"TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"), "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"),
@@ -115,11 +122,12 @@ def main() -> int:
         million = dict(empty, TOKENSCOPE_DATA_DIR=str(tmpdir / "million"))
         make_million(tmpdir / "million" / "results")
         direct_cmd = f"{PY} -c 'from tokenscope.tui.app import run_app; run_app()'"
+        computed = dict(empty, TOKENSCOPE_BUNDLED_DIR=str(bare_bundle))
         cache = tmpdir / "cache"
-        floor, cold, warm, big_cold, big_warm, rss, direct = [], [], [], [], [], [], []
+        floor, cold, warm, big_cold, big_warm, rss, direct, live = [], [], [], [], [], [], [], []
         for _ in range(args.repeat):
             floor.append(time_to_paint(f"{PY} {floor_py}", FLOOR_MARK, empty)[0])
-            # First launch: no cached leaderboard, so Polars computes it before it shows.
+            # First launch: no cache yet; the board shipped with the study paints first.
             shutil.rmtree(cache, ignore_errors=True)
             t, r = time_to_paint(app_cmd, LEADERBOARD_MARK, empty, settle=2.0)
             cold.append(t)
@@ -127,6 +135,9 @@ def main() -> int:
             # Later launches with unchanged data paint the cached leaderboard first.
             warm.append(time_to_paint(app_cmd, LEADERBOARD_MARK, empty)[0])
             direct.append(time_to_paint(direct_cmd, LEADERBOARD_MARK, empty)[0])
+            # Neither cache nor shipped board: the first paint is Polars' own computation.
+            shutil.rmtree(cache, ignore_errors=True)
+            live.append(time_to_paint(app_cmd, LEADERBOARD_MARK, computed)[0])
             shutil.rmtree(cache, ignore_errors=True)
             big_cold.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million, settle=3.0)[0])
             big_warm.append(time_to_paint(app_cmd, LEADERBOARD_MARK, million)[0])
@@ -136,7 +147,8 @@ def main() -> int:
     print(f"floor (bare Textual, one line)        median {f:.3f} s  runs {[round(x, 3) for x in floor]}")
     for label, runs in (("leaderboard, bundled, first launch", cold),
                         ("leaderboard, bundled, cached", warm),
-                        ("  same, app entry point (cached)", direct)):
+                        ("  same, app entry point (cached)", direct),
+                        ("  computed by Polars (nothing on disk)", live)):
         print(f"{label:37} median {med(runs):.3f} s  = {med(runs) / f:.2f}× floor (target ≤ 1.5×)")
     print(f"{'+1,000,000 user runs, first launch':37} median {med(big_cold):.3f} s  (target ≤ 3 s)")
     print(f"{'+1,000,000 user runs, cached':37} median {med(big_warm):.3f} s")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convert the LRM Token Economy study's raw files into tokenscope's bundled Parquet.
 
-    python scripts/build_bundled_results.py [--source DIR] [--out DIR]
+    python scripts/build_bundled_results.py [--source DIR] [--out DIR] [--board-only]
 
 Re-running it on the same input gives identical files. What it keeps, drops and
 overrides is written down in bundled_results/README.md.
@@ -323,16 +323,38 @@ def build(source: Path, out: Path) -> dict[str, int]:
         frame.write_parquet(tmp, **PARQUET_OPTIONS)
         tmp.replace(out / f"{name}.parquet")
     counts.update(
-        runs=runs.height, prompts=prompts.height, models=models.height, prices=prices.height
+        runs=runs.height, prompts=prompts.height, models=models.height, prices=prices.height,
+        leaderboard=write_board(out),
     )
     return counts
+
+
+def write_board(out: Path) -> int:
+    """The default leaderboard of these files, which the app paints at its first launch."""
+    from tokenscope.data import board_cache
+    from tokenscope.data.loader import load_dataset
+
+    previous = os.environ.get("TOKENSCOPE_BUNDLED_DIR")
+    os.environ["TOKENSCOPE_BUNDLED_DIR"] = str(out)
+    try:
+        return board_cache.write_shipped(load_dataset("bundled"))
+    finally:
+        if previous is None:
+            del os.environ["TOKENSCOPE_BUNDLED_DIR"]
+        else:
+            os.environ["TOKENSCOPE_BUNDLED_DIR"] = previous
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--board-only", action="store_true",
+                        help="only rewrite leaderboard.json from the Parquet files already in --out")
     args = parser.parse_args(argv)
+    if args.board_only:
+        print(f"leaderboard={write_board(args.out)}")
+        return 0
     if not (args.source / "evalset").is_dir():
         print(f"error: {args.source} does not hold the study's raw files", file=sys.stderr)
         return 2

@@ -26,7 +26,8 @@ def _packaged_or_source(name: str) -> Path:
 
 def bundled_dir() -> Path:
     """The study converted to Parquet, shipped with the package."""
-    return _packaged_or_source("bundled_results")
+    override = os.environ.get("TOKENSCOPE_BUNDLED_DIR")
+    return Path(override) if override else _packaged_or_source("bundled_results")
 
 
 def builtin_themes_dir() -> Path:

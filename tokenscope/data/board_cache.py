@@ -1,8 +1,13 @@
-"""The last default leaderboard, kept on disk so the app can paint it before Polars loads.
+"""The default leaderboard on disk, so the app can paint it before Polars loads.
 
-The cache is keyed on everything the default leaderboard depends on: the
-tokenscope version, the bundled runs file and the user's result files. A stale
-or unreadable cache is simply ignored; the live computation replaces it.
+Two files serve the first frame. The cache holds the last default leaderboard
+the app computed, keyed on everything it depends on: the tokenscope version,
+the bundled runs file and the user's result files. The shipped board
+(``bundled_results/leaderboard.json``, written by
+``scripts/build_bundled_results.py``) is the same table for the bundled study
+alone, so even the very first launch paints at once while the results folder
+is empty. A stale or unreadable file is ignored; the live computation replaces
+what was painted either way.
 """
 
 from __future__ import annotations
@@ -10,48 +15,89 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenscope import __version__, paths
 from tokenscope.data.result_files import signature
 
+if TYPE_CHECKING:
+    from tokenscope.data.loader import Dataset
+
 CACHE_NAME = "leaderboard-cache.json"
+SHIPPED_NAME = "leaderboard.json"
+
+
+def _bundled_runs_stat() -> list[int] | None:
+    try:
+        st = (paths.bundled_dir() / "runs.parquet").stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
 
 
 def _key() -> str:
-    runs = paths.bundled_dir() / "runs.parquet"
-    try:
-        st = runs.stat()
-        bundled = [st.st_mtime_ns, st.st_size]
-    except OSError:
-        bundled = None
     results = paths.results_dir()
-    return json.dumps([__version__, bundled, str(results), list(signature(results))])
+    return json.dumps([__version__, _bundled_runs_stat(), str(results), list(signature(results))])
+
+
+def _shipped_key() -> str:
+    # A checkout or an install sets its own mtimes: only the size can identify the file.
+    stat = _bundled_runs_stat()
+    return json.dumps(["bundled", stat[1] if stat else None])
 
 
 def cache_file() -> Path:
     return paths.cache_dir() / CACHE_NAME
 
 
-def load() -> list[dict[str, Any]] | None:
-    """The cached rows when they still describe the data on disk, else None."""
+def shipped_file() -> Path:
+    return paths.bundled_dir() / SHIPPED_NAME
+
+
+def _read(path: Path, key: str) -> list[dict[str, Any]] | None:
     try:
-        doc = json.loads(cache_file().read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(doc, dict) or doc.get("key") != _key():
+    if not isinstance(doc, dict) or doc.get("key") != key:
         return None
     rows = doc.get("rows")
     return rows if isinstance(rows, list) and all(isinstance(r, dict) for r in rows) else None
 
 
+def load() -> list[dict[str, Any]] | None:
+    """Rows that still describe the data on disk (the cache, else the shipped board), or None."""
+    rows = _read(cache_file(), _key())
+    if rows is None and not signature(paths.results_dir()):
+        rows = _read(shipped_file(), _shipped_key())
+    return rows
+
+
+def _write(target: Path, key: str, rows: list[dict[str, Any]]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"key": key, "rows": rows}, default=str), encoding="utf-8")
+    tmp.replace(target)
+
+
 def save(rows: list[dict[str, Any]]) -> None:
-    """Write atomically; failure to cache is never an error."""
-    target = cache_file()
+    """Cache the default leaderboard; failing to cache is never an error."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{CACHE_NAME}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": _key(), "rows": rows}, default=str), encoding="utf-8")
-        tmp.replace(target)
+        _write(cache_file(), _key(), rows)
     except OSError:
         pass
+
+
+def default_rows(ds: Dataset) -> list[dict[str, Any]]:
+    """The default leaderboard (every domain, source and model) as plain rows."""
+    from tokenscope.data.leaderboard import leaderboard, with_mid_cost
+
+    return with_mid_cost(leaderboard(ds)).to_dicts()
+
+
+def write_shipped(ds: Dataset) -> int:
+    """Write the shipped board for the bundled study (``ds`` holds only bundled runs);
+    returns its number of rows."""
+    rows = default_rows(ds)
+    _write(shipped_file(), _shipped_key(), rows)
+    return len(rows)

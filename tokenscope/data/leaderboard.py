@@ -90,6 +90,15 @@ def price_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Lazy
     )
 
 
+def with_mid_cost(table: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``cost_per_query_usd``, the middle of the min–max price band (one sortable number)."""
+    return table.with_columns(
+        ((pl.col("cost_per_query_usd_min") + pl.col("cost_per_query_usd_max")) / 2).alias(
+            "cost_per_query_usd"
+        )
+    )
+
+
 def leaderboard(
     ds: Dataset,
     domain: str = "all",

@@ -11,7 +11,7 @@ from dataclasses import replace
 import polars as pl
 
 from tokenscope.data import metrics
-from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix
+from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix, with_mid_cost
 from tokenscope.data.loader import Dataset
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 
@@ -59,12 +59,7 @@ def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.
 
 def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
     table = leaderboard(ds, domain=f.domain, source=f.source)
-    table = apply_model_filters(table, replace(f, source="all"))
-    return table.with_columns(
-        ((pl.col("cost_per_query_usd_min") + pl.col("cost_per_query_usd_max")) / 2).alias(
-            "cost_per_query_usd"
-        )
-    )
+    return with_mid_cost(apply_model_filters(table, replace(f, source="all")))
 
 
 def model_label(model: str, source: str) -> str:

@@ -52,8 +52,9 @@ class LeaderboardView(View):
         yield FrameTable(COLUMNS, "relative_completion_tokens", id="leaderboard-table")
 
     def on_mount(self) -> None:
-        # Paint the last default leaderboard at once, if it still matches the data on
-        # disk; the live computation replaces it when Polars has loaded.
+        # Paint the default leaderboard at once from disk (the last one computed, or the
+        # one shipped for the bundled study) if it still matches the data; the live
+        # computation replaces it when Polars has loaded.
         from tokenscope.data import board_cache
 
         rows = board_cache.load()
@@ -70,7 +71,7 @@ class LeaderboardView(View):
 
         frame = leaderboard_frame(ds, filters)
         if filters == Filters():
-            board_cache.save(frame.select(c.key for c in COLUMNS).to_dicts())
+            board_cache.save(frame.to_dicts())
         return frame
 
     def apply(self, result: pl.DataFrame) -> None:
