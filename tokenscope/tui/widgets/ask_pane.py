@@ -4,6 +4,13 @@ The view calls ``paint`` once per frame with the text that arrived since the
 last frame, so nothing here runs per token. Reasoning is appended to the last
 of a series of short blocks (only that block re-wraps); the answer goes
 through ``MarkdownStream``. All model text passes through ``literal`` first.
+
+Markdown mounts a widget per block, and each mount costs a layout pass. When
+more answer arrives between two appends than the pane can show (thousands of
+tokens a second), the paragraphs that would scroll out of sight before anyone
+could read them are not mounted: the pane restarts at the readable tail and
+counts what it skipped, as it does for pages it drops. The whole answer is in
+the saved run, Run detail (o) and the clipboard (c).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 
 BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
+# A burst longer than this many screenfuls of the answer area skips to its tail.
+SKIP_SCREENS = 2
 # A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
@@ -275,7 +284,6 @@ class AskPane(Vertical, can_focus=True):
         self.border_title = literal(key, keep_newlines=False)
         self._stream: MarkdownStream | None = None
         self._answer_pending: list[str] = []
-        self._answer_flushed = 0.0
         self._page_chars = 0
         self._page_fences = 0
         self._dropped = 0
@@ -304,8 +312,10 @@ class AskPane(Vertical, can_focus=True):
         box = self.query_one(Collapsible)
         box.collapsed = not box.collapsed
 
-    async def paint(self, state: PaneState, meter: Text | None) -> None:
-        """Apply one frame's worth of text and, when given, the meter."""
+    async def paint(self, state: PaneState, meter: Text | None, flush: bool = True) -> None:
+        """Apply one frame's worth of text and, when given, the meter. ``flush`` says the
+        answer may go to Markdown this frame (the view appends every pane's at once, so
+        the four panes share one layout pass)."""
         if state.moved is not None:
             self.reasoning_log.replace_all(state.moved)
             state.moved = None
@@ -316,11 +326,10 @@ class AskPane(Vertical, can_focus=True):
         answer = state.take_answer()
         if answer:
             self._answer_pending.append(answer)
-        now = time.monotonic()
         # Markdown re-parses its last block on every append: a few appends a second at
         # most, and at once when the text stops coming.
-        if self._answer_pending and (not answer or now - self._answer_flushed >= ANSWER_EVERY):
-            await self._flush_answer(now)
+        if self._answer_pending and (not answer or flush):
+            await self._flush_answer()
         if meter is not None:
             self.query_one(Meter).set(meter)
             chars = self.reasoning_log.total
@@ -348,9 +357,47 @@ class AskPane(Vertical, can_focus=True):
         """Answer text held back for the next Markdown append."""
         return bool(self._answer_pending)
 
-    async def _flush_answer(self, now: float) -> None:
+    def _readable_chars(self) -> int:
+        """How much answer text the pane can show at once, times ``SKIP_SCREENS``."""
+        region = self.query_one(".ask-answer-scroll", VerticalScroll).scrollable_content_region
+        return max(400, region.width * region.height * SKIP_SCREENS)
+
+    def _tail_cut(self, text: str) -> int | None:
+        """Where to cut a burst so only its readable tail is mounted: a paragraph break
+        outside any code block, or None when there is none."""
+        keep = self._readable_chars()
+        if len(text) <= keep:
+            return None
+        cut = text.rfind("\n\n", 0, len(text) - keep)
+        while cut >= 0 and (self._page_fences + text.count("```", 0, cut)) % 2:
+            cut = text.rfind("\n\n", 0, cut)
+        return cut + 2 if cut >= 0 else None
+
+    async def _skip_to(self, skipped: int) -> None:
+        """Drop every page and ``skipped`` more characters; the answer restarts on a fresh page."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+        pages = list(self.query(".ask-answer").results(Markdown))
+        self._dropped += skipped + sum(len(page.source) for page in pages)
+        for page in pages[:-1]:
+            await page.remove()
+        await pages[-1].update("")
+        self._page_chars = self._page_fences = 0
+        self._show_dropped()
+
+    def _show_dropped(self) -> None:
+        earlier = self.query_one(".ask-answer-earlier", Static)
+        earlier.update(Text(f"… {self._dropped:,} earlier characters: o opens the whole run "
+                            "when it ends, c copies it", style="dim italic"))
+        earlier.display = True
+
+    async def _flush_answer(self) -> None:
         text, self._answer_pending = "".join(self._answer_pending), []
-        self._answer_flushed = now
+        cut = self._tail_cut(text)
+        if cut is not None:
+            await self._skip_to(cut)
+            text = text[cut:]
         if self._page_chars + len(text) > PAGE_CHARS and "\n\n" in text:
             cut = text.rfind("\n\n") + 2
             head, text = text[:cut], text[cut:]
@@ -381,15 +428,12 @@ class AskPane(Vertical, can_focus=True):
             oldest = pages[0]
             self._dropped += len(oldest.source)
             await oldest.remove()
-            earlier = self.query_one(".ask-answer-earlier", Static)
-            earlier.update(Text(f"… {self._dropped:,} earlier characters: o opens the whole run "
-                                "when it ends, c copies it", style="dim italic"))
-            earlier.display = True
+            self._show_dropped()
 
     async def finish(self) -> None:
         """The stream ended: let the Markdown stream drain and stop."""
         if self._answer_pending:
-            await self._flush_answer(time.monotonic())
+            await self._flush_answer()
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()

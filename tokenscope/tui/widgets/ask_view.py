@@ -36,13 +36,13 @@ from tokenscope.tui.ask_models import (
     local_choice,
     replay_choice,
 )
-from tokenscope.tui.widgets.ask_pane import AskPane, meter_text
+from tokenscope.tui.widgets.ask_pane import ANSWER_EVERY, AskPane, meter_text
 from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
     from tokenscope.probe.baseline import Baseline, LiveRatios
 
-FPS = 30.0
+FPS = 15.0  # pane repaints per second while text streams; keys repaint at once
 METER_EVERY = 2  # frames between meter repaints while text streams
 EFFORTS = [("default effort", ""), ("effort low", "low"), ("effort medium", "medium"), ("effort high", "high")]
 PACES = [("replay 30 tok/s", 30.0), ("replay 60 tok/s", 60.0), ("replay 150 tok/s", 150.0),
@@ -181,6 +181,7 @@ class AskView(View):
         self._panes: dict[str, AskPane] = {}
         self._frame_timer: Any = None
         self._frame_count = 0
+        self._answer_flushed = 0.0
         self._bundled: Any = None
         self._reload_timer: Any = None
         for c in (local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)):
@@ -619,6 +620,10 @@ class AskView(View):
         base_tokens = ratios.baseline_tokens() if ratios is not None else None
         has_baseline = self.baseline is not None and self.baseline.source != "none"
         now = self.clock()
+        # Every pane appends its answer in the same frame: one layout pass for all of them.
+        flush = time.monotonic() - self._answer_flushed >= ANSWER_EVERY
+        if flush:
+            self._answer_flushed = time.monotonic()
         painted = False
         for key, state in board.panes.items():
             pane = self._panes.get(key)
@@ -636,7 +641,7 @@ class AskView(View):
                     price_per_token=self.prices.get(key),
                 )
                 state.dirty = False
-            await pane.paint(state, meter)
+            await pane.paint(state, meter, flush)
             painted = True
         if painted:
             self.frames += 1
@@ -644,15 +649,17 @@ class AskView(View):
             await self._ended(board)
 
     async def _ended(self, board: LiveBoard) -> None:
-        if self._frame_timer is not None:
-            self._frame_timer.stop()
-            self._frame_timer = None
+        # Called by the frame timer: stopping it cancels this very call at its next
+        # await, so it is stopped last.
+        timer, self._frame_timer = self._frame_timer, None
         for pane in self._panes.values():
             await pane.finish()
         self.post_message(self.Ended(board))
         if self.queued is not None:
             spec, self.queued = self.queued, None
             self.start(spec)
+        if timer is not None:
+            timer.stop()
 
     def on_ask_view_saved(self, message: AskView.Saved) -> None:
         message.stop()

@@ -1,0 +1,63 @@
+"""One Ask pane on its own: a burst of answer too long to read shows its tail, never loses text."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tokenscope.tui.ask_models import PaneState
+from tokenscope.tui.widgets.ask_pane import AskPane
+
+
+class PaneApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield AskPane("m", 0)
+
+
+def paragraphs(start: int, count: int) -> str:
+    return "".join(f"Paragraph {i} says something worth a line or two of text.\n\n"
+                   for i in range(start, start + count))
+
+
+async def test_a_burst_longer_than_the_pane_mounts_only_its_tail() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(AskPane)
+        state = PaneState("m", status="streaming")
+        state.answer.append(paragraphs(0, 3))
+        await pane.paint(state, None)
+        await pilot.pause()
+        assert pane.markdown.source.startswith("Paragraph 0")  # a short answer: all of it
+        burst = paragraphs(3, 400)  # ~24,000 characters in one frame
+        state.answer.append(burst)
+        await pane.paint(state, None)
+        await pane.finish()
+        await pilot.pause()
+        shown = "".join(shown_pages(pane))
+        assert shown.endswith(paragraphs(402, 1)) and "Paragraph 3 " not in shown
+        assert len(shown) < len(burst) // 4
+        # Everything not mounted is counted, so the note adds up to the whole answer.
+        total = len(paragraphs(0, 3)) + len(burst)
+        assert pane._dropped + len(shown) == total
+        earlier = pane.query_one(".ask-answer-earlier")
+        assert earlier.display and f"{pane._dropped:,} earlier characters" in str(earlier.render())
+
+
+def shown_pages(pane: AskPane) -> list[str]:
+    return [page.source for page in pane.query(".ask-answer").results()]
+
+
+async def test_a_burst_never_cuts_inside_a_code_block() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(AskPane)
+        state = PaneState("m", status="streaming")
+        # Blank lines inside the fence: a cut there would leave half a code block.
+        code = "```\n" + "".join(f"line {i}\n\nmore\n\n" for i in range(600)) + "```\n\n"
+        state.answer.append(code + paragraphs(0, 2))
+        await pane.paint(state, None)
+        await pane.finish()
+        await pilot.pause()
+        pages = shown_pages(pane)
+        assert all(page.count("```") % 2 == 0 for page in pages)
+        assert pane._dropped + sum(map(len, pages)) == len(code) + len(paragraphs(0, 2))
+        assert "".join(pages).endswith(paragraphs(1, 1))
