@@ -9,6 +9,9 @@ from pathlib import Path
 
 from tests.tui.conftest import wait_painted
 
+# The offline demo: two bundled runs replayed side by side.
+DEMO = ["replay:deepseek-r1-0528", "replay:gpt-oss-120b"]
+
 
 async def open_ask(app, pilot, timeout: float = 10.0):  # type: ignore[no-untyped-def]
     """Show the Ask tab and wait until its model list is complete."""

@@ -10,6 +10,7 @@ import pytest
 
 from tests.probe.transcript_server import Reply, TranscriptServer, chunked, load_transcript
 from tests.tui.ask_helpers import (
+    DEMO,
     FakePace,
     open_ask,
     press_and_time,
@@ -18,6 +19,7 @@ from tests.tui.ask_helpers import (
     write_config,
 )
 from tokenscope.tui.app import TokenscopeApp
+from tokenscope.tui.ask_models import LOCAL_ID
 
 SIZE = (120, 36)
 LOOP_MODEL = "endpoint:loop:deepseek-reasoner"
@@ -59,9 +61,9 @@ async def test_replays_side_by_side_show_meters_and_ratio(isolated_dirs: Path) -
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
-        assert [view.choices[i].label for i in view.selected] == [
-            "deepseek-r1-0528 (replay)", "gpt-oss-120b (replay)"
-        ]
+        # No key and no server: the built-in local model is the default live model.
+        assert view.selected == [LOCAL_ID]
+        view.set_models(DEMO)
         pace = FakePace(limit=10_000)
         pace.go.set()
         pace.install(view)
@@ -376,6 +378,7 @@ async def test_a_pane_that_ends_first_shows_its_whole_answer() -> None:
     a = app()
     async with a.run_test(size=(80, 24)) as pilot:
         view = await open_ask(a, pilot)
+        view.set_models(DEMO)
         view.query_one("#ask-pace").value = 150.0
         await pilot.press("ctrl+s")
         fast = "gpt-oss-120b (replay)"
@@ -395,6 +398,7 @@ async def test_reasoning_follows_the_bottom_until_the_user_scrolls_up() -> None:
     a = app()
     async with a.run_test(size=(80, 24)) as pilot:
         view = await open_ask(a, pilot)
+        view.set_models(DEMO)
         # Two panes side by side: narrow enough for the reasoning to overflow.
         pace = FakePace(limit=62)
         pace.install(view)

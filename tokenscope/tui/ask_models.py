@@ -74,6 +74,19 @@ def local_choice() -> ModelChoice:
                        note=f"not installed: {local_model.INSTALL_HINT}", available=False)
 
 
+def default_selection(choices: Iterable[ModelChoice]) -> list[str]:
+    """What the Ask view starts with: a model the user can reach (one configured with its
+    key, then a server on a usual local port), else the built-in local model, else the
+    offline demo (two replays side by side)."""
+    choices = list(choices)
+    for kind in ("configured", "server", "local"):
+        for choice in choices:
+            if choice.kind == kind and choice.available:
+                return [choice.id]
+    ids = {c.id for c in choices}
+    return [f"replay:{m}" for m in DEMO_REPLAYS if f"replay:{m}" in ids]
+
+
 def configured_choices(settings) -> list[ModelChoice]:  # type: ignore[no-untyped-def]
     """Model aliases first, then every model listed under a user endpoint."""
     from tokenscope.probe.endpoints import all_endpoints, missing_key_message

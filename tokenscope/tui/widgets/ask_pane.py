@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
-# A burst longer than this many screenfuls of the answer area skips to its tail.
+# A burst longer than this many screenfuls of the answer area skips to its tail,
+# and while answers arrive that fast they are appended less often.
 SKIP_SCREENS = 2
+ANSWER_EVERY_BURST = 0.5
 # A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
@@ -287,6 +289,7 @@ class AskPane(Vertical, can_focus=True):
         self._page_chars = 0
         self._page_fences = 0
         self._dropped = 0
+        self.bursting = False  # the last append skipped text nobody could have read
 
     def compose(self) -> ComposeResult:
         yield Meter(classes="ask-meter")
@@ -395,6 +398,7 @@ class AskPane(Vertical, can_focus=True):
     async def _flush_answer(self) -> None:
         text, self._answer_pending = "".join(self._answer_pending), []
         cut = self._tail_cut(text)
+        self.bursting = cut is not None
         if cut is not None:
             await self._skip_to(cut)
             text = text[cut:]

@@ -33,10 +33,11 @@ from tokenscope.tui.ask_models import (
     LiveBoard,
     LocalModel,
     ModelChoice,
+    default_selection,
     local_choice,
     replay_choice,
 )
-from tokenscope.tui.widgets.ask_pane import ANSWER_EVERY, AskPane, meter_text
+from tokenscope.tui.widgets.ask_pane import ANSWER_EVERY, ANSWER_EVERY_BURST, AskPane, meter_text
 from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
@@ -158,7 +159,8 @@ class AskView(View):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.choices: dict[str, ModelChoice] = {}
-        self.selected: list[str] = [f"replay:{m}" for m in DEMO_REPLAYS]
+        self.selected: list[str] = []
+        self.user_chose = False  # until then the selection follows default_selection
         self.local: LocalModel | ExternalModel = LocalModel()
         self.settings: Any = None
         self.searching = False
@@ -184,8 +186,7 @@ class AskView(View):
         self._answer_flushed = 0.0
         self._bundled: Any = None
         self._reload_timer: Any = None
-        for c in (local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)):
-            self.choices[c.id] = c
+        self._set_choices([local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)])
 
     # ---- layout --------------------------------------------------------------
 
@@ -273,9 +274,8 @@ class AskView(View):
 
     def _set_choices(self, choices: list[ModelChoice]) -> None:
         self.choices = {c.id: c for c in choices}
-        self.selected = [s for s in self.selected if s in self.choices] or [
-            f"replay:{m}" for m in DEMO_REPLAYS if f"replay:{m}" in self.choices
-        ]
+        kept = [s for s in self.selected if s in self.choices]
+        self.selected = kept if self.user_chose and kept else default_selection(choices)
         self._show_models()
 
     def set_models(self, ids: list[str]) -> None:
@@ -283,6 +283,7 @@ class AskView(View):
         if unknown:
             raise KeyError(f"unknown model choice(s): {unknown}")
         self.selected = list(ids)[:MAX_MODELS]
+        self.user_chose = True
         self._show_models()
 
     def add_choice(self, choice: ModelChoice) -> None:
@@ -307,8 +308,7 @@ class AskView(View):
 
         def chosen(ids: list[str] | None) -> None:
             if ids:
-                self.selected = ids
-                self._show_models()
+                self.set_models(ids)
 
         self.app.push_screen(ModelPickerScreen(list(self.choices.values()), self.selected, self.searching), chosen)
 
@@ -621,7 +621,8 @@ class AskView(View):
         has_baseline = self.baseline is not None and self.baseline.source != "none"
         now = self.clock()
         # Every pane appends its answer in the same frame: one layout pass for all of them.
-        flush = time.monotonic() - self._answer_flushed >= ANSWER_EVERY
+        every = ANSWER_EVERY_BURST if any(p.bursting for p in self._panes.values()) else ANSWER_EVERY
+        flush = time.monotonic() - self._answer_flushed >= every
         if flush:
             self._answer_flushed = time.monotonic()
         painted = False
