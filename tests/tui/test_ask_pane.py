@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App, ComposeResult
+
+import tokenscope.tui
 
 from tokenscope.tui.ask_models import PaneState
 from tokenscope.tui.widgets.ask_pane import AskPane
 
 
 class PaneApp(App[None]):
+    CSS_PATH = str(Path(tokenscope.tui.__file__).parent / "tokenscope.tcss")
+
     def compose(self) -> ComposeResult:
         yield AskPane("m", 0)
 
@@ -61,3 +67,23 @@ async def test_a_burst_never_cuts_inside_a_code_block() -> None:
         assert all(page.count("```") % 2 == 0 for page in pages)
         assert pane._dropped + sum(map(len, pages)) == len(code) + len(paragraphs(0, 2))
         assert "".join(pages).endswith(paragraphs(1, 1))
+
+
+async def test_a_short_answer_sits_under_the_reasoning_and_a_long_one_follows_its_end() -> None:
+    from textual.containers import VerticalScroll
+
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(AskPane)
+        scroll = pane.query_one(".ask-answer-scroll", VerticalScroll)
+        state = PaneState("m", status="streaming")
+        state.answer.append("Canberra.")
+        await pane.paint(state, None)
+        await pilot.pause()
+        assert pane.markdown.region.y == scroll.region.y  # at the top, no gap above it
+        for i in range(12):  # more than fits: the pane keeps the newest line in view
+            state.answer.append(paragraphs(i, 1))
+            await pane.paint(state, None)
+            await pilot.pause()
+        await pilot.pause()
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == scroll.max_scroll_y

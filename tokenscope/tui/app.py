@@ -112,6 +112,15 @@ class TokenscopeApp(App[int]):
         if self.ds is not None and self.screen_stack and isinstance(self.screen, MainScreen):
             self._push_data()  # cell colours come from the theme
 
+    # The Ask view follows no filter: their keys leave its footer (and do nothing there).
+    FILTER_ACTIONS = frozenset({"cycle_domain", "cycle_weights", "cycle_source", "pick_lab",
+                                "search", "clear_filters", "export"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.FILTER_ACTIONS and isinstance(self.screen, MainScreen):
+            return self.screen.active_key != "ask"
+        return True
+
     def get_default_screen(self) -> Screen:
         return MainScreen()
 

@@ -116,6 +116,7 @@ class MainScreen(Screen[None]):
             if view is not shown:
                 view.deactivate()
         shown.show()
+        self.app.refresh_bindings()  # some keys only apply to some views
 
     def on_view_bar_chosen(self, message: ViewBar.Chosen) -> None:
         self.show_view(message.key)

@@ -299,8 +299,6 @@ class AskPane(Vertical, can_focus=True):
             yield Static(classes="ask-answer-earlier")
             yield Markdown(classes="ask-answer")
 
-    def on_mount(self) -> None:
-        self.query_one(".ask-answer-scroll", VerticalScroll).anchor()
 
     @property
     def reasoning_log(self) -> ReasoningLog:
@@ -333,6 +331,11 @@ class AskPane(Vertical, can_focus=True):
         # most, and at once when the text stops coming.
         if self._answer_pending and (not answer or flush):
             await self._flush_answer()
+        # Follow the answer's end once it overflows (anchoring earlier would push a short
+        # answer to the bottom of the pane); the user scrolling up releases it.
+        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        if not scroll.is_anchored and scroll.max_scroll_y > 0:
+            scroll.anchor()
         if meter is not None:
             self.query_one(Meter).set(meter)
             chars = self.reasoning_log.total

@@ -141,6 +141,8 @@ class AskView(View):
         Binding("c", "copy", "Copy", id="ask.copy", tooltip="Copy the focused pane's answer"),
         Binding("o", "open_run", "Open", id="ask.open", tooltip="Open the focused pane's run in Run detail"),
         Binding("m", "pick_models", "Models", id="ask.models", tooltip="Choose one to four models"),
+        # The same from inside the question box, where m is a letter.
+        Binding("ctrl+n", "pick_models", "Models", id="ask.models_ctrl", tooltip="Choose one to four models"),
         Binding("p", "pick_prompt", "Study prompt", id="ask.prompt", show=False, tooltip="Ask one of the study's prompts"),
         Binding("h", "toggle_reasoning", "Reasoning", id="ask.reasoning", show=False, tooltip="Show or hide reasoning"),
         Binding("i", "edit", "Question", id="ask.edit", show=False, tooltip="Edit the question"),
@@ -204,9 +206,9 @@ class AskView(View):
             yield Static(id="ask-baseline-line", classes="status-line")
         with Container(id="ask-panes"):
             yield Static(
-                "Ask any question, or press ctrl+s to watch the offline demo: two replays of the study "
-                "side by side. m chooses models (the local Gemma model, your endpoints, servers on "
-                "this machine, replays); escape stops; r retries; c copies; o opens the run.",
+                "Ask any question; ctrl+s sends it. ctrl+n (or m) chooses up to four models: your endpoints, "
+                "servers on this machine, the built-in Gemma model, and replays of the study (the "
+                "offline demo: no key, no network). escape stops; r retries; c copies; o opens the run.",
                 id="ask-hint",
             )
 
