@@ -139,6 +139,8 @@ async def test_transcript_stream_is_saved_and_lands_in_runs_table(server, isolat
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(a.screen, RunDetailScreen), what="Run detail")
         assert a.screen.run["answer"] == "2 + 2 = 4"
+        # The saved run as the data has it: the method behind its reasoning count is known.
+        assert a.screen.run["reasoning_method"] not in (None, "unknown")
 
 
 async def test_two_models_side_by_side_live_and_replay(server, isolated_dirs: Path) -> None:

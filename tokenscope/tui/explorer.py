@@ -121,7 +121,8 @@ def run_record(ds: Dataset, run_id: str) -> dict | None:
     if rows.height == 0:
         return None
     record = rows.row(0, named=True)
-    prompt = ds.prompts.filter(pl.col("prompt_id") == record["prompt_id"])
+    # A question asked in the Ask view may be no study prompt: then it has no criteria.
+    prompt = ds.prompts.filter(pl.col("prompt_id") == (record["prompt_id"] or ""))
     record["criteria"] = prompt["criteria"][0].to_list() if prompt.height else []
     record["title"] = prompt["title"][0] if prompt.height else None
     price = price_table(ds).filter(pl.col("model") == record["model"]).collect()

@@ -700,7 +700,20 @@ class AskView(View):
         if record is None:
             self.notify("That model has not finished yet.", severity="warning")
             return
-        self.app.push_screen(RunDetailScreen(record))
+        if record.get("source") == "replay" or getattr(self.app, "ds", None) is None:
+            self.app.push_screen(RunDetailScreen(record))
+        else:
+            self._open_saved(record)
+
+    @work(thread=True, exclusive=True, group="ask-open", exit_on_error=False)
+    def _open_saved(self, record: dict[str, Any]) -> None:
+        """A saved run as the Runs table shows it (reasoning method, criteria, price band),
+        once the reload has it; until then the record the pane kept."""
+        from tokenscope.tui.explorer import run_record
+        from tokenscope.tui.screens.run_detail import RunDetailScreen
+
+        full = run_record(self.app.ds, record["run_id"])  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.app.push_screen, RunDetailScreen(full or record))
 
     def action_toggle_reasoning(self) -> None:
         key = self._focused_key()
