@@ -52,6 +52,22 @@ async def test_header_click_sorts() -> None:
         assert table.sort_key == "success_rate"
 
 
+async def test_view_bar_click_and_keys_switch_views() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        bar = a.main.query_one("#viewbar")
+        x = str(bar.render().plain).index("3 Runs")
+        await pilot.click("#viewbar", offset=(x + 1, 0))
+        await wait_painted(a, pilot, "runs")
+        assert a.main.active_key == "runs" and a.main.view("runs").display
+        assert not a.main.view("leaderboard").display and bar.active == "runs"
+        await pilot.press("1")
+        assert a.main.active_key == "leaderboard" and a.main.view("leaderboard").display
+        # Views are built on their first visit only: the charts were never opened.
+        assert [v.id for v in a.main.views()] == ["view-leaderboard", "view-runs"]
+
+
 async def test_filters_domain_weights_search() -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
