@@ -39,7 +39,7 @@ BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
 # A burst longer than this many screenfuls of the answer area skips to its tail,
 # and while answers arrive that fast they are appended less often.
-SKIP_SCREENS = 2
+SKIP_SCREENS = 1
 ANSWER_EVERY_BURST = 0.5
 # A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
 # few stay mounted while it streams, so the document (one widget per block) stays small.
