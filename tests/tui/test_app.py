@@ -176,6 +176,21 @@ async def test_broken_theme_file_notifies_once_and_falls_back(isolated_dirs: Pat
         assert "broken.toml" in notes[0].message and "garbage.toml" in notes[0].message
 
 
+async def test_broken_config_is_said_at_startup_and_once(isolated_dirs: Path) -> None:
+    (isolated_dirs / "config" / "config.toml").write_text("default_endpoint = [oops\n")
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        await pilot.pause(0.2)
+        notes = [n.message for n in a._notifications if n.title == "Config"]
+        assert len(notes) == 1 and "not valid TOML" in notes[0] and "Traceback" not in notes[0]
+        await pilot.press("5")  # the Ask view reads the same file: no second message
+        view = a.main.view("ask")
+        while view.searching or not view.discovered:
+            await pilot.pause(0.05)
+        assert len([n for n in a._notifications if n.title == "Config"]) == 1
+
+
 async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
     from tokenscope.data.store import append_runs
 

@@ -38,3 +38,15 @@ def test_without_the_local_extra_the_offline_demo_is_the_default():
     assert default_selection([local(available=False), configured(False), *REPLAYS]) == [
         "replay:deepseek-r1-0528", "replay:gpt-oss-120b"
     ]
+
+
+def test_run_detail_says_why_a_reasoning_text_is_missing():
+    from tokenscope.tui.screens.run_detail import reasoning_labels
+
+    title, _ = reasoning_labels({"reasoning": "step one", "chars_reasoning": 8})
+    assert title == "Reasoning (8 characters)"
+    title, body = reasoning_labels({"reasoning": None, "chars_reasoning": 39289, "source": "bundled"})
+    assert "39,289 characters, text not archived" in title and body.startswith("The study counted")
+    title, body = reasoning_labels({"reasoning": "", "chars_reasoning": 0, "tokens_reasoning_reported": 512})
+    assert "hidden by the provider" in title
+    assert reasoning_labels({})[0] == "Reasoning (none shown)"

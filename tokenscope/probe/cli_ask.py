@@ -285,7 +285,7 @@ def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
         tokens = (
             f"tokens: {_fmt(row['tokens_completion'], ',')} completion "
             f"({_fmt(row['tokens_reasoning'], ',')} reasoning + {_fmt(row['tokens_answer'], ',')} answer)"
-            f", {_fmt(row['tokens_prompt'], ',')} prompt; {source}"
+            f", {_fmt(row['tokens_prompt'], ',')} prompt" + (f"; {source}" if source else "")
         )
         if result.estimate_error is not None:
             tokens += f"; live estimate was off by {result.estimate_error:+.1%}"

@@ -71,6 +71,7 @@ class TokenscopeApp(App[int]):
         self.filters = Filters()
         self.state = load_state()
         self._saving_theme = False
+        self.config_warning: str | None = None  # said once, at startup
         # Chosen before the first compose: a theme set later restyles every widget again.
         self._theme_problems = self._register_themes()
 
@@ -86,6 +87,7 @@ class TokenscopeApp(App[int]):
         # Importing Polars in a thread still holds the GIL for long stretches:
         # start it after the first frame is on screen, not before.
         self.call_after_refresh(self._load)
+        self.call_after_refresh(self._check_config)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
 
@@ -117,8 +119,11 @@ class TokenscopeApp(App[int]):
                                 "search", "clear_filters", "export"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.FILTER_ACTIONS and isinstance(self.screen, MainScreen):
-            return self.screen.active_key != "ask"
+        if action in self.FILTER_ACTIONS:
+            try:
+                return self.main.active_key != "ask"
+            except LookupError:
+                return True
         return True
 
     def get_default_screen(self) -> Screen:
@@ -151,6 +156,20 @@ class TokenscopeApp(App[int]):
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _check_config(self) -> None:
+        """A broken config file is said at once, not only when the Ask view reads it."""
+        from tokenscope.config import ConfigError, load_settings
+
+        try:
+            load_settings()
+        except ConfigError as exc:
+            self.config_warning = str(exc)
+            self.call_from_thread(
+                self.notify, f"{exc}\nUsing the defaults until it is fixed.", title="Config",
+                severity="warning", timeout=10,
+            )
 
     def _poll(self) -> None:
         for worker in self.workers:

@@ -18,8 +18,26 @@ INTRO = (
 )
 
 
+# What the leaderboard's columns hold, under the labels they have at any width.
+COLUMNS: list[tuple[str, str]] = [
+    ("rel / rel. tokens", "completion tokens relative to the reference models on the same "
+                          "prompts (1.00× = their mean; lower spends fewer tokens)"),
+    ("tokens / completion", "mean completion tokens per run (reasoning + answer)"),
+    ("reas / reasoning", "mean reasoning tokens, by the study's method"),
+    ("ok / success", "share of grading criteria met (— where no run was graded)"),
+    ("wts / weights", "open or closed weights"),
+    ("$/q / $/query", "mean cost per query at the middle of the provider price band"),
+    ("c/t / chars/tok", "characters per completion token: far below ~3 hints at hidden "
+                        "or summarised reasoning"),
+    ("OAA", "overthinking-adjusted accuracy: accuracy as token budgets shrink (0–1)"),
+    ("#p / prompts, runs", "how many prompts and runs the row rests on"),
+]
+
+
 def _key_label(key: str) -> str:
-    return " / ".join(k.strip() for k in key.split(","))
+    from textual.keys import format_key
+
+    return " / ".join(format_key(k.strip()) for k in key.split(","))
 
 
 def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
@@ -32,6 +50,10 @@ def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
         for b in bindings:
             if isinstance(b, Binding) and b.description:
                 table.add_row(_key_label(b.key), b.tooltip or b.description)
+    table.add_row("", "")
+    table.add_row("Leaderboard columns", "")
+    for label, about in COLUMNS:
+        table.add_row(label, about)
     return table
 
 

@@ -93,6 +93,23 @@ def criteria_text(run: dict[str, Any]) -> Text:
     return text
 
 
+def reasoning_labels(run: dict) -> tuple[str, str]:
+    """The reasoning section's title, and what to say when there is no text to show:
+    counted characters with no text means the source kept the count but not the text."""
+    reasoning = run.get("reasoning")
+    if reasoning:
+        return f"Reasoning ({len(reasoning):,} characters)", ""
+    counted = run.get("chars_reasoning") or 0
+    if counted:
+        where = "The study" if run.get("source") == "bundled" else "The source of this run"
+        return (f"Reasoning ({counted:,} characters, text not archived)",
+                f"{where} counted {counted:,} characters of reasoning but did not keep the text.")
+    if run.get("tokens_reasoning_reported"):
+        return ("Reasoning (hidden by the provider)",
+                "The provider reported reasoning tokens but sent no reasoning text.")
+    return "Reasoning (none shown)", "The provider returned no reasoning text."
+
+
 class RunDetailScreen(Screen[None]):
     """One run, everything about it, scrollable."""
 
@@ -121,12 +138,10 @@ class RunDetailScreen(Screen[None]):
             yield Static(Text("Grading", style="bold"), classes="detail-heading")
             yield Static(criteria_text(run), id="detail-criteria")
             reasoning = run.get("reasoning")
-            label = (
-                f"Reasoning ({len(reasoning):,} characters)" if reasoning else "Reasoning (not exposed by the API)"
-            )
+            label, missing = reasoning_labels(run)
             with Collapsible(title=label, collapsed=True, id="detail-reasoning"):
                 yield Static(
-                    plain(reasoning) if reasoning else Text("The provider returned no reasoning text.", style="italic"),
+                    plain(reasoning) if reasoning else Text(missing, style="italic"),
                     id="detail-reasoning-text",
                 )
             yield Static(Text("Answer", style="bold"), classes="detail-heading")

@@ -135,8 +135,10 @@ class AskView(View):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,ctrl+enter,ctrl+j", "send", "Send", id="ask.send", tooltip="Ask the chosen models"),
-        Binding("enter", "send", "Send", id="ask.send_enter", show=False),
-        Binding("escape", "cancel", "Cancel", id="ask.cancel", tooltip="Stop every stream (partial runs are saved)"),
+        Binding("enter", "send", "Send", id="ask.send_enter", show=False,
+                tooltip="Send, from outside the question box (inside it, enter starts a new line)"),
+        Binding("escape", "cancel", "Cancel", id="ask.cancel",
+                tooltip="Stop every stream (partial runs are saved as cancelled; replays never are)"),
         Binding("r", "retry", "Retry", id="ask.retry", tooltip="Ask the last question again"),
         Binding("c", "copy", "Copy", id="ask.copy", tooltip="Copy the focused pane's answer"),
         Binding("o", "open_run", "Open", id="ask.open", tooltip="Open the focused pane's run in Run detail"),
@@ -260,7 +262,8 @@ class AskView(View):
             try:
                 self.settings = await asyncio.to_thread(load_settings)
             except ConfigError as exc:
-                problems.append(str(exc))
+                if str(exc) != getattr(self.app, "config_warning", None):  # not said already
+                    problems.append(str(exc))
                 from tokenscope.config import Settings
 
                 self.settings = Settings()
@@ -297,7 +300,7 @@ class AskView(View):
         names = [self.choices[i].label for i in self.selected if i in self.choices]
         line = Text("models: ", style="dim")
         line.append(literal(" · ".join(names) or "none chosen", keep_newlines=False), style="bold")
-        line.append("  (m to change)", style="dim")
+        line.append("  (ctrl+n to change)", style="dim")
         self.query_one("#ask-models", Static).update(line)
         base = self.query_one("#ask-baseline", Select)
         value = base.value
