@@ -45,6 +45,28 @@ async def test_resume_skips_done_and_retries_failed(data_dir):
     assert completed_samples(suite, "m", "10.0.0.1") == set()
 
 
+async def test_failures_in_a_row_stop_the_run_but_a_token_resets_the_count(data_dir):
+    suite = load_suite("study")
+    calls: list = []
+    every = {(p.prompt_id, i) for p in suite.prompts for i in range(2)}
+    progress = await run_suite(suite, samples=2, model="m", endpoint="h", concurrency=1,
+                               ask=fake_asker(calls, fail_on=every))
+    assert len(calls) == 3 and progress.failed == 3
+    assert progress.stopped and "3 failures in a row" in progress.stopped and "boom" in progress.stopped
+    # Failures between successes never stop a run: here every second sample fails.
+    calls.clear()
+    ok = fake_asker(calls)
+
+    async def every_other(prompt, index):
+        record = await ok(prompt, index)
+        failed = {**record, "status": "failed", "error": "boom", "tokens_completion": None}
+        return failed if len(calls) % 2 else record
+
+    progress = await run_suite(suite, samples=2, model="m2", endpoint="h", concurrency=1,
+                               ask=every_other)
+    assert progress.stopped is None and progress.failed == len(suite.prompts)
+
+
 async def test_runs_are_graded_and_land_on_the_leaderboard(data_dir):
     suite = load_suite("study").only(["capital_of_australia", "bridge_torch_easy"])
     await run_suite(suite, samples=1, model="m", endpoint="h", ask=fake_asker([]))

@@ -105,12 +105,15 @@ def run(args: argparse.Namespace) -> int:
         "tokens_completion": progress.tokens,
         "cost_usd": progress.cost_usd if progress.cost_known else None,
         "interrupted": interrupted, "last_error": progress.last_error,
+        "stopped": progress.stopped,
     }
     if args.format == "json":
         print(json.dumps(outcome, indent=1))
     else:
         print(f"{label} on {suite.name}: {summary(progress)}")
-        if progress.last_error:
+        if progress.stopped:
+            print(f"tokenscope: {progress.stopped}", file=sys.stderr)
+        elif progress.last_error:
             print(f"last error: {progress.last_error}", file=sys.stderr)
         if interrupted:
             print("interrupted: run the same command again to continue", file=sys.stderr)

@@ -45,6 +45,7 @@ class Progress:
     cost_known: bool = False
     started: float = field(default_factory=time.monotonic)
     last_error: str | None = None
+    stopped: str | None = None  # why the run gave up early (nothing could get through)
 
     @property
     def elapsed(self) -> float:
@@ -124,6 +125,10 @@ async def run_suite(
     queue: asyncio.Queue[Task] = asyncio.Queue()
     for task in tasks:
         queue.put_nowait(task)
+    # A dead server, a wrong key or an unknown model fails every sample alike: after this
+    # many failures in a row with not one token, stop rather than store them all.
+    breaker = max(3, concurrency)
+    streak = [0]
 
     async def one(task: Task) -> None:
         record = await ask(task.prompt, task.sample_index)
@@ -140,6 +145,15 @@ async def run_suite(
             _apply_grade(record, grade)
         store.append_run(record, results_dir)
         _count(progress, record)
+        if record.get("status") == "failed" and not record.get("tokens_completion"):
+            streak[0] += 1
+            if streak[0] >= breaker and progress.stopped is None:
+                progress.stopped = (f"stopped after {streak[0]} failures in a row with no "
+                                    f"tokens; the last: {record.get('error') or 'failed'}")
+                while not queue.empty():
+                    queue.get_nowait()
+        else:
+            streak[0] = 0
 
     async def worker() -> None:
         while not queue.empty():

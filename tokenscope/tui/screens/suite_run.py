@@ -212,7 +212,7 @@ class SuiteRunScreen(ModalScreen[None]):
         def on_progress(p: Progress) -> None:
             progress_seen[:] = [p]
             self.post_message(SuiteProgress(p.done, p.failed, p.total, p.skipped, summary(p),
-                                            p.last_error))
+                                            p.stopped or p.last_error))
 
         try:
             suite = load_suite(inputs["spec"])
