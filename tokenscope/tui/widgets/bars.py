@@ -33,7 +33,8 @@ def render_bars(
 ) -> Text:
     """``marks`` are reference lines (value, style) drawn as │ where no bar covers them."""
     marks = marks or []
-    label_width = min(LABEL_WIDTH, max((len(b.label) for b in bars), default=4))
+    # Wide terminals give the names room: a cut name can look like another model's.
+    label_width = min(max(LABEL_WIDTH, width // 4), max((len(b.label) for b in bars), default=4))
     value_width = max((len(b.value_text) for b in bars), default=4)
     bar_width = max(width - label_width - value_width - 3, 10)
     top = max([sum(v for v, _ in b.segments) for b in bars] + [m for m, _ in marks] + [0.0])

@@ -31,9 +31,13 @@ class ChartPlot(PlotextPlot):
         return Color.parse(value).rgb
 
     def _rows(self) -> int:
-        # One bar per terminal row; anything beyond is summarised in the note.
-        # One bar per row under the title.
+        # One bar per terminal row under the title; anything beyond is summarised in the note.
         return max((self.size.height or 20) - 1, 5)
+
+    def _plot_rows(self) -> int:
+        # A plotext canvas also spends rows on its title, frame and x axis: one model per
+        # remaining row, or labels collide and points share a row.
+        return max((self.size.height or 20) - 5, 3)
 
     last: tuple[str, dict[str, Any]] | None = None
 
@@ -81,17 +85,33 @@ class ChartPlot(PlotextPlot):
             text.append("■ closed", style=self._hex("primary"))
         return text
 
+    def _ends(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+        """When not every model fits, both ends of the sorted frame (the most frugal and
+        the most verbose, which matter most) and how many in the middle are left out."""
+        rows = self._rows()
+        if frame.height <= rows:
+            return frame, 0, frame.clear()
+        bottom = (rows - 1) // 2
+        top = rows - 1 - bottom
+        return frame.head(top), frame.height - top - bottom, frame.tail(bottom)
+
+    @staticmethod
+    def _shown(total: int, hidden: int) -> str:
+        return f"{total - hidden} of {total} models" if hidden else f"{total} models"
+
     def _bars(self, frame: pl.DataFrame, value: str, fmt: str) -> tuple[list[Bar], str]:
         frame = frame.drop_nulls(value).sort(value)
-        total = frame.height
-        frame = frame.head(self._rows())  # the smallest (most frugal) values fit
+        head, hidden, tail = self._ends(frame)
         open_style, closed_style = self._hex("accent"), self._hex("primary")
-        bars = [
-            Bar(label, [(v, open_style if w else closed_style)], fmt.format(v))
-            for label, v, w in zip(frame["label"], frame[value], frame["open_weights"].fill_null(False))
-        ]
-        shown = f"{frame.height} of {total} models" if frame.height < total else f"{total} models"
-        return bars, shown
+
+        def bars_of(part: pl.DataFrame) -> list[Bar]:
+            return [
+                Bar(label, [(v, open_style if w else closed_style)], fmt.format(v))
+                for label, v, w in zip(part["label"], part[value], part["open_weights"].fill_null(False))
+            ]
+
+        gap = [Bar(f"… {hidden} more", [], "")] if hidden else []
+        return bars_of(head) + gap + bars_of(tail), self._shown(frame.height, hidden)
 
     def _text_chart(self, title: str, bars: list[Bar], marks: list[tuple[float, str]]) -> None:
         self.text_chart = render_bars(title, bars, self.size.width or 80, marks)
@@ -103,20 +123,24 @@ class ChartPlot(PlotextPlot):
 
     def _draw_composition(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
         frame = board.drop_nulls("mean_completion_tokens").sort("mean_completion_tokens")
-        total = frame.height
-        frame = frame.head(self._rows())
+        head, hidden, tail = self._ends(frame)
         reasoning_style, answer_style = self._hex("secondary"), self._hex("success")
-        bars = []
-        for label, completion, reasoning in zip(frame["label"], frame["mean_completion_tokens"], frame["mean_reasoning_tokens"]):
-            reasoning = reasoning or 0.0
-            bars.append(Bar(label, [(reasoning, reasoning_style), (max(completion - reasoning, 0.0), answer_style)], f"{completion:,.0f}"))
-        self._text_chart("Mean completion tokens per query: reasoning + answer", bars, [])
-        return f"{frame.height} of {total} models"
+
+        def bars_of(part: pl.DataFrame) -> list[Bar]:
+            out = []
+            for label, completion, reasoning in zip(part["label"], part["mean_completion_tokens"], part["mean_reasoning_tokens"]):
+                reasoning = reasoning or 0.0
+                out.append(Bar(label, [(reasoning, reasoning_style), (max(completion - reasoning, 0.0), answer_style)], f"{completion:,.0f}"))
+            return out
+
+        gap = [Bar(f"… {hidden} more", [], "")] if hidden else []
+        self._text_chart("Mean completion tokens per query: reasoning + answer", bars_of(head) + gap + bars_of(tail), [])
+        return self._shown(frame.height, hidden)
 
     def _draw_cost(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
         frame = board.drop_nulls("cost_per_query_usd_max").sort("cost_per_query_usd", descending=True)
         total = frame.height
-        frame = frame.tail(self._rows())
+        frame = frame.tail(self._plot_rows())
         band, mid = self._rgb("primary"), self._rgb("accent")
         for y, (lo, hi) in enumerate(zip(frame["cost_per_query_usd_min"], frame["cost_per_query_usd_max"]), 1):
             plt.plot([lo, hi], [y, y], color=band, marker="━")
