@@ -56,3 +56,20 @@ def test_judge_reply_is_parsed_with_reasons():
 def test_judge_reply_with_wrong_count_is_refused():
     with pytest.raises(ValueError):
         parse_judge_reply('{"criteria": []}', ("a",))
+
+
+def test_a_live_question_that_is_a_study_prompt_is_graded(isolated_user_dirs):
+    from tokenscope.suite.grading import grade_asked_run
+
+    right = {"status": "ok", "prompt_id": "capital_of_australia", "answer": "It is Canberra."}
+    wrong = {"status": "ok", "prompt_id": "capital_of_australia", "answer": "Sydney."}
+    grade_asked_run(right)
+    grade_asked_run(wrong)
+    assert right["score"] == 1.0 and right["grader"] == "rule" and right["criteria_met"] == [True]
+    assert wrong["score"] == 0.0
+    # Not a study prompt, or no answer to grade: left ungraded (null, never wrong).
+    free = {"status": "ok", "prompt_id": None, "answer": "Canberra"}
+    failed = {"status": "failed", "prompt_id": "capital_of_australia", "answer": ""}
+    grade_asked_run(free)
+    grade_asked_run(failed)
+    assert "score" not in free and "score" not in failed

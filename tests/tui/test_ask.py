@@ -300,6 +300,7 @@ async def test_local_gemma_beside_a_replay_lands_in_runs(gemma_server, isolated_
         assert gemma.counts is not None and gemma.counts.completion == 12
         assert view._panes["gemma-3-270m (local)"].markdown.source
         assert "×" in meter(view, "gemma-3-270m (local)")
+        assert "cut at max tokens" in meter(view, "gemma-3-270m (local)")  # 12 tokens, then length
         await pilot.press("3")
 
         def in_table() -> bool:

@@ -238,6 +238,7 @@ def _prices(settings):
 
 def _finish(plan: Plan, results: list[Any], ratios, save: bool, err: TextIO) -> list[dict]:
     from tokenscope.probe import results as records
+    from tokenscope.suite.grading import grade_asked_run
 
     user_prices, bundled = _prices(plan.settings)
     baseline_tokens = ratios.baseline_tokens()
@@ -248,6 +249,7 @@ def _finish(plan: Plan, results: list[Any], ratios, save: bool, err: TextIO) -> 
         record = records.to_run(
             result, question=plan.question, baseline=plan.baseline, domain=plan.domain, cost=cost
         )
+        grade_asked_run(record)
         run_id = None
         if save:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _EXPECTED = re.compile(r"^\s*answer\s+[iì]s\s+(?P<value>.+?)\s*\.?\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -63,6 +64,30 @@ def weighted(met: tuple[bool | None, ...], weights: tuple[float, ...]) -> float 
     weights = weights if len(weights) == len(met) else (1.0,) * len(met)
     total = sum(weights)
     return sum(w for w, m in zip(weights, met) if m) / total if total else None
+
+
+def apply_grade(record: dict[str, Any], grade: Grade) -> None:
+    """Write a grade into a run record (an ungradable answer stays ungraded: null, never 0)."""
+    if grade.score is None and not grade.met:
+        return
+    record["criteria_met"] = [bool(m) for m in grade.met] if grade.score is not None else None
+    record["criteria_met_count"] = sum(1 for m in grade.met if m)
+    record["criteria_total"] = len(grade.met)
+    record["score"] = grade.score
+    record["grader"] = grade.grader
+    record["grading_notes"] = grade.notes
+
+
+def grade_asked_run(record: dict[str, Any]) -> None:
+    """A question asked live that is one of the study's prompts is graded like a suite
+    run (by the rule grader), so the run counts toward its model's success rate."""
+    if record.get("status") != "ok" or not record.get("prompt_id") or record.get("score") is not None:
+        return
+    from tokenscope.suite.suites import load_suite
+
+    prompt = next((p for p in load_suite("study").prompts if p.prompt_id == record["prompt_id"]), None)
+    if prompt is not None:
+        apply_grade(record, rule_grade(record.get("answer"), prompt.criteria, prompt.weights))
 
 
 def rule_grade(answer: str | None, criteria: tuple[str, ...], weights: tuple[float, ...]) -> Grade:

@@ -19,7 +19,7 @@ import polars as pl
 
 from tokenscope.data import store
 from tokenscope.data.loader import UserResults
-from tokenscope.suite.grading import Grade, rule_grade
+from tokenscope.suite.grading import Grade, apply_grade, rule_grade
 from tokenscope.suite.suites import Suite, SuitePrompt
 
 # Ask one sample; returns a run record in the canonical schema (status set).
@@ -93,17 +93,6 @@ def plan(suite: Suite, samples: int, done: set[tuple[str, int]]) -> list[Task]:
     ]
 
 
-def _apply_grade(record: dict[str, Any], grade: Grade) -> None:
-    if grade.score is None and not grade.met:
-        return
-    record["criteria_met"] = [bool(m) for m in grade.met] if grade.score is not None else None
-    record["criteria_met_count"] = sum(1 for m in grade.met if m)
-    record["criteria_total"] = len(grade.met)
-    record["score"] = grade.score
-    record["grader"] = grade.grader
-    record["grading_notes"] = grade.notes
-
-
 async def run_suite(
     suite: Suite,
     *,
@@ -142,7 +131,7 @@ async def run_suite(
             grade = await judge(task.prompt, record.get("answer") or "") if judge else None
             if grade is None or grade.score is None:
                 grade = rule_grade(record.get("answer"), task.prompt.criteria, task.prompt.weights)
-            _apply_grade(record, grade)
+            apply_grade(record, grade)
         store.append_run(record, results_dir)
         _count(progress, record)
         if record.get("status") == "failed" and not record.get("tokens_completion"):

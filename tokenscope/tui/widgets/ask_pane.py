@@ -151,6 +151,8 @@ def status_text(state: PaneState) -> Text:
             "counted": "counted deltas (no usage sent)",
         }.get(source, "~ estimate (no usage sent)")
         tail = " · replay" if state.replay else ""
+        if state.result is not None and state.result.finish_reason == "length":
+            tail += " · cut at max tokens"
         return Text(f"✓ {what}{tail}", style="bold")
     if state.status == "starting":
         return Text(state.message or "starting…", style="italic")

@@ -602,9 +602,18 @@ class AskView(View):
         if replay:
             record["source"] = "replay"
             record["endpoint"] = "replay"
+            from tokenscope.suite.grading import grade_asked_run
+
+            await asyncio.to_thread(grade_asked_run, record)  # for Run detail; never saved
         else:
+            from tokenscope.suite.grading import grade_asked_run
+
+            def grade_and_save() -> None:
+                grade_asked_run(record)
+                records.save(record)
+
             try:
-                await asyncio.to_thread(records.save, record)
+                await asyncio.to_thread(grade_and_save)
             except OSError as exc:
                 if state is not None:
                     state.message = f"not saved: {exc}"
