@@ -117,6 +117,13 @@ async def test_drill_down_to_runs_and_run_detail() -> None:
         assert not a.screen.query_one("#detail-reasoning").collapsed
         await pilot.press("escape")
         assert a.screen is a.main
+        # The header names the drill-down first, so a narrow screen never cuts it.
+        assert str(a.main.query_one("#topbar").render()).startswith(f"tokenscope  model = {top}")
+        # Escape goes back up: the leaderboard again, without the drill-down filter.
+        await pilot.press("escape")
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.main.active_key == "leaderboard" and a.filters.model is None
+        assert a.screen.query_one("#leaderboard-table").frame.height > 1
 
 
 async def test_prompts_matrix_and_charts_switch() -> None:

@@ -119,6 +119,11 @@ class TokenscopeApp(App[int]):
                                 "search", "clear_filters", "export"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "drill_up":
+            try:
+                return self.check_drill_up() and self.main.active_key == "runs"
+            except LookupError:
+                return False
         if action in self.FILTER_ACTIONS:
             try:
                 return self.main.active_key != "ask"
@@ -231,6 +236,7 @@ class TokenscopeApp(App[int]):
         self.set_filters(self.filters.cycled("source", SOURCE_CYCLE))
 
     def action_clear_filters(self) -> None:
+        self._drilled_from = None
         if self.main.search_box is not None:
             self.main.search_box.value = ""
         self.set_filters(Filters())
@@ -340,13 +346,30 @@ class TokenscopeApp(App[int]):
     # ---- drill-down --------------------------------------------------------
 
     def on_leaderboard_view_model_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
-        self.set_filters(replace(self.filters, model=message.model, source=message.source, prompt=None))
-        self.action_show_view("runs")
+        self._drill(replace(self.filters, model=message.model, source=message.source, prompt=None))
 
     def on_prompts_view_cell_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
         model, source = message.model or (None, self.filters.source)
-        self.set_filters(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
+        self._drill(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
+
+    def _drill(self, filters: Filters) -> None:
+        """Down from a table to the runs behind a number; escape comes back up."""
+        self._drilled_from = (self.main.active_key, self.filters)
+        self.set_filters(filters)
         self.action_show_view("runs")
+
+    def action_drill_up(self) -> None:
+        """Back to the view and filters the last drill-down started from."""
+        back = getattr(self, "_drilled_from", None)
+        if back is None or self.main.active_key != "runs":
+            return
+        self._drilled_from = None
+        view, filters = back
+        self.set_filters(filters)
+        self.action_show_view(view)
+
+    def check_drill_up(self) -> bool:
+        return getattr(self, "_drilled_from", None) is not None
 
     def on_runs_table_row_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
         self._open_run(message.row["run_id"])

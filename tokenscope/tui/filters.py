@@ -28,6 +28,11 @@ class Filters:
     def describe(self) -> list[str]:
         """Short 'name: value' parts for the active (non-default) filters."""
         parts = []
+        # The drill-down first: on a narrow screen it is the part that must not be cut.
+        if self.model:
+            parts.append(f"model = {self.model}")
+        if self.prompt:
+            parts.append(f"prompt = {self.prompt}")
         if self.domain != "all":
             parts.append(f"domain: {self.domain}")
         if self.weights != "all":
@@ -38,8 +43,4 @@ class Filters:
             parts.append(f"source: {self.source}")
         if self.text:
             parts.append(f"model ~ {self.text!r}")
-        if self.model:
-            parts.append(f"model = {self.model}")
-        if self.prompt:
-            parts.append(f"prompt = {self.prompt}")
         return parts

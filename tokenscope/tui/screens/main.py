@@ -54,6 +54,8 @@ class MainScreen(Screen[None]):
         Binding("l", "app.pick_lab", "Lab", id="filter.lab", show=False, tooltip="Pick a lab"),
         Binding("slash", "app.search", "Find", id="filter.search", tooltip="Type to filter models"),
         Binding("x", "app.clear_filters", "Clear", id="filter.clear", tooltip="Clear every filter and drill-down"),
+        Binding("escape", "app.drill_up", "Back", id="drill.up",
+                tooltip="Back from the runs behind a number to where you drilled down"),
         Binding("e", "app.export('csv')", "Export", id="export", show=False, tooltip="Export the current view as CSV (others: ctrl+p)"),
     ]
 
