@@ -15,7 +15,6 @@ the saved run, Run detail (o) and the clipboard (c).
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
