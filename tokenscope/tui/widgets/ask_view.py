@@ -116,17 +116,17 @@ class LazyProbe:
         return self._result
 
 
-
 # The Ask actions for the command palette: (title, help, action name on AskView).
 ASK_COMMANDS: list[tuple[str, str, str]] = [
     ("Ask: send the question", "Ask the chosen models (ctrl+s)", "send"),
     ("Ask: cancel every stream", "Stop all models (escape)", "cancel"),
     ("Ask: retry", "Ask the last question again (r)", "retry"),
-    ("Ask: choose models", "One to four models side by side (m)", "pick_models"),
+    ("Ask: choose models", "One to four models side by side (ctrl+n, or m)", "pick_models"),
     ("Ask: a study prompt", "Put one of the study's prompts in the box (p)", "pick_prompt"),
     ("Ask: copy the answer", "Copy the focused pane's answer (c)", "copy"),
     ("Ask: open the run", "Open the focused pane's run in Run detail (o)", "open_run"),
 ]
+
 
 class AskView(View):
     """The live pane."""
