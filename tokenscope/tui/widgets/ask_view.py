@@ -560,7 +560,8 @@ class AskView(View):
                     saving.append(asyncio.create_task(self._store_run(spec, result, board, context)))
             await asyncio.gather(*saving, return_exceptions=True)
         finally:
-            self._group = None
+            if self._group is group:  # a cancelled ask ends after its replacement began
+                self._group = None
             for key, state in board.panes.items():
                 if not state.finished:  # the worker itself was cancelled (the app is closing)
                     board.fail(key, "stopped")
