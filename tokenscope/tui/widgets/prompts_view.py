@@ -28,7 +28,13 @@ MODEL_WIDTH = 9
 
 
 def _clip(name: str, width: int) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
+    """Cut in the middle: model names share prefixes (gpt-oss-20b, gpt-oss-120b), and
+    their ends tell them apart."""
+    if len(name) <= width:
+        return name
+    head = max(2, (width - 1) // 3)
+    tail = width - 1 - head
+    return name[:head] + "…" + (name[-tail:] if tail else "")
 
 
 class PromptsView(View):
