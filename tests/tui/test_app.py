@@ -218,6 +218,25 @@ async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
         assert "yours" in str(a.screen.query_one("#topbar").render())
 
 
+async def test_failed_runs_show_their_status_at_80_columns(isolated_dirs: Path) -> None:
+    from tokenscope.data.store import append_runs
+
+    append_runs([{"model": "dead-model", "prompt_id": "one_plus_one", "status": "failed",
+                  "error": "connection refused by 127.0.0.1:9"}],
+                results_dir=isolated_dirs / "data" / "results")
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await wait_painted(a, pilot, "runs")
+        runs = a.main.view("runs")
+        assert "status" in [c.key for c in runs.table.shown]
+        assert "(1 failed or cancelled)" in str(a.main.query_one("#runs-status").render())
+        # The study alone has no failed run: the column gives its room back.
+        await pilot.press("b")  # source: bundled
+        await wait_painted(a, pilot, "runs")
+        assert "status" not in [c.key for c in runs.table.shown]
+
+
 @pytest.mark.parametrize("fmt,suffix", [("csv", ".csv"), ("parquet", ".parquet"), ("markdown", ".md")])
 async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -> None:
     a = app()

@@ -188,6 +188,7 @@ class AskView(View):
         self._frame_timer: Any = None
         self._frame_count = 0
         self._answer_flushed = 0.0
+        self._painting = False
         self._bundled: Any = None
         self._reload_timer: Any = None
         self._set_choices([local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)])
@@ -553,6 +554,8 @@ class AskView(View):
                 if ratios is not None:
                     ratios.update(event)
                 if isinstance(event, TERMINAL):
+                    # An ended (or cancelled) pane says so now, not at the next frame.
+                    self.call_later(self._paint_frame)
                     result = event.result
                     if ratios is not None:
                         ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
@@ -567,6 +570,7 @@ class AskView(View):
                     board.fail(key, "stopped")
 
     def _context_ready(self, task: asyncio.Future, board: LiveBoard) -> None:
+        board.context_settled = True  # an ask ends only once its meters can show the baseline
         if task.cancelled() or task.exception() is not None or board is not self.board:
             return
         resolved, prices = task.result()
@@ -626,6 +630,16 @@ class AskView(View):
     # ---- painting ------------------------------------------------------------
 
     async def _paint_frame(self) -> None:
+        # The frame timer and an early frame for a pane that just ended may meet.
+        if self._painting:
+            return
+        self._painting = True
+        try:
+            await self._paint_board()
+        finally:
+            self._painting = False
+
+    async def _paint_board(self) -> None:
         board = self.board
         if board is None:
             return
@@ -661,7 +675,9 @@ class AskView(View):
             painted = True
         if painted:
             self.frames += 1
-        if board.done and not any(s.dirty or s.reasoning or s.answer for s in board.panes.values()):
+        if board.done and board.context_settled and not any(
+            s.dirty or s.reasoning or s.answer for s in board.panes.values()
+        ):
             await self._ended(board)
 
     async def _ended(self, board: LiveBoard) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -35,6 +36,8 @@ COLUMNS = [
     Col("lab", "lab", "lab", 12, 9),
 ]
 
+WITH_STATUS = [replace(c, priority=2) if c.key == "status" else c for c in COLUMNS]
+
 
 class RunsView(View):
     title = "Runs"
@@ -47,15 +50,23 @@ class RunsView(View):
     def table(self) -> RunsTable:
         return self.query_one(RunsTable)
 
-    def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+    def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, int]:
+        import polars as pl
+
         from tokenscope.tui.explorer import runs_frame
 
-        return runs_frame(ds, filters)
+        frame = runs_frame(ds, filters)
+        return frame, frame.select((pl.col("status") != "ok").sum()).item()
 
-    def apply(self, result: pl.DataFrame) -> None:
-        self.table.show(result)
+    def apply(self, result: tuple[pl.DataFrame, int]) -> None:
+        frame, unfinished = result
+        # Failed and cancelled runs are few and easy to miss: their status column is
+        # among the first kept on a narrow screen whenever any are listed.
+        self.table.cols = WITH_STATUS if unfinished else COLUMNS
+        self.table.show(frame)
+        extra = f" ({unfinished:,} failed or cancelled)" if unfinished else ""
         self.query_one("#runs-status", Static).update(
-            f"{result.height:,} runs · enter opens a run · s sorts by the cursor column"
+            f"{frame.height:,} runs{extra} · enter opens a run · s sorts by the cursor column"
         )
 
     def export_frame(self) -> pl.DataFrame | None:
