@@ -274,6 +274,7 @@ class LiveBoard:
     def __init__(self, keys: Iterable[str], clock: Callable[[], float] = time.perf_counter) -> None:
         self.clock = clock
         self.context_settled = False  # the baseline and prices are known (or failed)
+        self.closed = False  # the view has painted its end
         self.panes: dict[str, PaneState] = {k: PaneState(k) for k in keys}
         self.events = 0
 

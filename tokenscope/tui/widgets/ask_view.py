@@ -189,6 +189,7 @@ class AskView(View):
         self._frame_count = 0
         self._answer_flushed = 0.0
         self._painting = False
+        self._paint_again = False
         self._bundled: Any = None
         self._reload_timer: Any = None
         self._set_choices([local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)])
@@ -630,12 +631,17 @@ class AskView(View):
     # ---- painting ------------------------------------------------------------
 
     async def _paint_frame(self) -> None:
-        # The frame timer and an early frame for a pane that just ended may meet.
+        # The frame timer and an early frame for a pane that just ended may meet: one
+        # paints, and paints once more if asked to meanwhile.
         if self._painting:
+            self._paint_again = True
             return
         self._painting = True
         try:
-            await self._paint_board()
+            self._paint_again = True
+            while self._paint_again:
+                self._paint_again = False
+                await self._paint_board()
         finally:
             self._painting = False
 
@@ -675,7 +681,7 @@ class AskView(View):
             painted = True
         if painted:
             self.frames += 1
-        if board.done and board.context_settled and not any(
+        if board.done and board.context_settled and not board.closed and not any(
             s.dirty or s.reasoning or s.answer for s in board.panes.values()
         ):
             await self._ended(board)
@@ -683,6 +689,7 @@ class AskView(View):
     async def _ended(self, board: LiveBoard) -> None:
         # Called by the frame timer: stopping it cancels this very call at its next
         # await, so it is stopped last.
+        board.closed = True
         timer, self._frame_timer = self._frame_timer, None
         for pane in self._panes.values():
             await pane.finish()
