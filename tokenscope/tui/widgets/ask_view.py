@@ -593,6 +593,7 @@ class AskView(View):
     async def _store_run(self, spec: AskSpec, result, board: LiveBoard, context: asyncio.Future) -> None:  # type: ignore[no-untyped-def]
         """Store one ended model's run (never a replay) and keep a record for Run detail."""
         from tokenscope.probe import results as records
+        from tokenscope.suite.grading import grade_asked_run
 
         try:
             baseline, prices = await context
@@ -608,12 +609,8 @@ class AskView(View):
         if replay:
             record["source"] = "replay"
             record["endpoint"] = "replay"
-            from tokenscope.suite.grading import grade_asked_run
-
             await asyncio.to_thread(grade_asked_run, record)  # for Run detail; never saved
         else:
-            from tokenscope.suite.grading import grade_asked_run
-
             def grade_and_save() -> None:
                 grade_asked_run(record)
                 records.save(record)

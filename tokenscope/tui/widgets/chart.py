@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -85,23 +86,20 @@ class ChartPlot(PlotextPlot):
             text.append("■ closed", style=self._hex("primary"))
         return text
 
-    def _ends(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-        """When not every model fits, both ends of the sorted frame (the most frugal and
-        the most verbose, which matter most) and how many in the middle are left out."""
-        rows = self._rows()
-        if frame.height <= rows:
-            return frame, 0, frame.clear()
+    def _both_ends(self, frame: pl.DataFrame, bars_of: Callable[[pl.DataFrame], list[Bar]]) -> tuple[list[Bar], str]:
+        """Bars for a sorted frame. When not every model fits, both ends (the most frugal
+        and the most verbose, which matter most) with a row saying how many are left out;
+        and the note's "N of M models"."""
+        rows, total = self._rows(), frame.height
+        if total <= rows:
+            return bars_of(frame), f"{total} models"
         bottom = (rows - 1) // 2
         top = rows - 1 - bottom
-        return frame.head(top), frame.height - top - bottom, frame.tail(bottom)
-
-    @staticmethod
-    def _shown(total: int, hidden: int) -> str:
-        return f"{total - hidden} of {total} models" if hidden else f"{total} models"
+        hidden = total - top - bottom
+        bars = bars_of(frame.head(top)) + [Bar(f"… {hidden} more", [], "")] + bars_of(frame.tail(bottom))
+        return bars, f"{total - hidden} of {total} models"
 
     def _bars(self, frame: pl.DataFrame, value: str, fmt: str) -> tuple[list[Bar], str]:
-        frame = frame.drop_nulls(value).sort(value)
-        head, hidden, tail = self._ends(frame)
         open_style, closed_style = self._hex("accent"), self._hex("primary")
 
         def bars_of(part: pl.DataFrame) -> list[Bar]:
@@ -110,8 +108,7 @@ class ChartPlot(PlotextPlot):
                 for label, v, w in zip(part["label"], part[value], part["open_weights"].fill_null(False))
             ]
 
-        gap = [Bar(f"… {hidden} more", [], "")] if hidden else []
-        return bars_of(head) + gap + bars_of(tail), self._shown(frame.height, hidden)
+        return self._both_ends(frame.drop_nulls(value).sort(value), bars_of)
 
     def _text_chart(self, title: str, bars: list[Bar], marks: list[tuple[float, str]]) -> None:
         self.text_chart = render_bars(title, bars, self.size.width or 80, marks)
@@ -122,8 +119,6 @@ class ChartPlot(PlotextPlot):
         return f"{shown}"
 
     def _draw_composition(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
-        frame = board.drop_nulls("mean_completion_tokens").sort("mean_completion_tokens")
-        head, hidden, tail = self._ends(frame)
         reasoning_style, answer_style = self._hex("secondary"), self._hex("success")
 
         def bars_of(part: pl.DataFrame) -> list[Bar]:
@@ -133,9 +128,10 @@ class ChartPlot(PlotextPlot):
                 out.append(Bar(label, [(reasoning, reasoning_style), (max(completion - reasoning, 0.0), answer_style)], f"{completion:,.0f}"))
             return out
 
-        gap = [Bar(f"… {hidden} more", [], "")] if hidden else []
-        self._text_chart("Mean completion tokens per query: reasoning + answer", bars_of(head) + gap + bars_of(tail), [])
-        return self._shown(frame.height, hidden)
+        frame = board.drop_nulls("mean_completion_tokens").sort("mean_completion_tokens")
+        bars, shown = self._both_ends(frame, bars_of)
+        self._text_chart("Mean completion tokens per query: reasoning + answer", bars, [])
+        return shown
 
     def _draw_cost(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
         frame = board.drop_nulls("cost_per_query_usd_max").sort("cost_per_query_usd", descending=True)
