@@ -58,7 +58,8 @@ runs = runs.with_columns(
 refs = ["claude-4-sonnet-0522-thinking", "o4-mini-high-long", "gemini-2.5-flash-high"]
 means = runs.group_by("model", "source", "prompt_id").agg(
     c.mean().alias("m"), (c.is_null() | (c <= 0)).any().alias("bad")).filter(~pl.col("bad"))
-norm = means.group_by("prompt_id").agg(pl.col("m").filter(pl.col("model").is_in(refs)).mean().alias("n"))
+is_ref = pl.col("model").is_in(refs)
+    norm = means.group_by("prompt_id").agg(pl.col("m").filter(is_ref).mean().alias("n"))
 rel = means.join(norm, on="prompt_id").group_by("model", "source").agg(
     (pl.col("m") / pl.col("n")).mean().alias("rel"), pl.len().alias("n_prompts"))
 x, y = c.cast(pl.Float64), pl.col("chars_completion").cast(pl.Float64)
@@ -128,9 +129,15 @@ def main() -> int:
             env = {**os.environ, "TOKENSCOPE_DATA_DIR": str(data_dir)}
             ours = statistics.median(measure(TOKENSCOPE, env, args.repeats))
             raw = statistics.median(measure(RAW, env, args.repeats))
-            report[label] = {"tokenscope_s": round(ours, 4), "raw_polars_s": round(raw, 4),
-                             "ratio": round(ours / raw, 2)}
-            print(f"{label:32} tokenscope {ours:7.3f} s   raw polars {raw:7.3f} s   ratio {ours / raw:5.2f}")
+            report[label] = {
+                "tokenscope_s": round(ours, 4),
+                "raw_polars_s": round(raw, 4),
+                "ratio": round(ours / raw, 2),
+            }
+            print(
+                f"{label:32} tokenscope {ours:7.3f} s   raw polars {raw:7.3f} s   "
+                f"ratio {ours / raw:5.2f}"
+            )
     print(json.dumps(report))
     return 0
 

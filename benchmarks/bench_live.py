@@ -72,7 +72,9 @@ def serve(port_out, rate: float, tokens: int, half: int) -> None:  # type: ignor
     serve_forever(handle, port_out)
 
 
-async def measure(port: int, panes: int, seconds: float, key_every: float) -> dict[str, list[float]]:
+async def measure(
+    port: int, panes: int, seconds: float, key_every: float
+) -> dict[str, list[float]]:
     from textual import events
 
     from tokenscope.probe.endpoints import ad_hoc
@@ -122,7 +124,9 @@ async def measure(port: int, panes: int, seconds: float, key_every: float) -> di
             box = pane.query_one("Collapsible")
             before = box.collapsed
             pane.focus()
-            pending.update(t0=time.perf_counter(), check=lambda b=box, was=before: b.collapsed != was)
+            pending.update(
+                t0=time.perf_counter(), check=lambda b=box, was=before: b.collapsed != was
+            )
             app.post_message(events.Key("h", "h"))
         cpu1, wall1 = time.process_time(), time.perf_counter()
         events1 = view.board.events
@@ -166,18 +170,28 @@ def main() -> int:
     proc.start()
     port = port_q.get(timeout=20)
     try:
-        runs = [asyncio.run(measure(port, args.panes, args.seconds, args.key_every))
-                for _ in range(args.repeats)]
+        runs = [
+            asyncio.run(measure(port, args.panes, args.seconds, args.key_every))
+            for _ in range(args.repeats)
+        ]
     finally:
         proc.terminate()
-    print(f"{args.panes} panes × {args.rate:,.0f} tokens/s, {args.seconds:g} s measured, "
-          f"{args.repeats} runs (medians; per run: median, then the median of runs)")
-    for name, unit in (("latency_ms", "ms key → screen"), ("fps", "screen updates/s"),
-                       ("cpu", "CPU cores"), ("events_per_s", "probe events/s handled")):
+    print(
+        f"{args.panes} panes × {args.rate:,.0f} tokens/s, {args.seconds:g} s measured, "
+        f"{args.repeats} runs (medians; per run: median, then the median of runs)"
+    )
+    for name, unit in (
+        ("latency_ms", "ms key → screen"),
+        ("fps", "screen updates/s"),
+        ("cpu", "CPU cores"),
+        ("events_per_s", "probe events/s handled"),
+    ):
         per_run = [statistics.median(r[name]) for r in runs if r[name]]
         worst = [max(r[name]) for r in runs if r[name]]
-        print(f"  {unit:<24} median {statistics.median(per_run):8.2f}   "
-              f"(runs: {', '.join(f'{x:.2f}' for x in per_run)}; max {max(worst):.2f})")
+        print(
+            f"  {unit:<24} median {statistics.median(per_run):8.2f}   "
+            f"(runs: {', '.join(f'{x:.2f}' for x in per_run)}; max {max(worst):.2f})"
+        )
     return 0
 
 

@@ -90,7 +90,9 @@ async def run_openai(base_url: str, tokens: int) -> float:
     client = AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
     started = time.perf_counter()
     stream = await client.chat.completions.create(
-        model="bench", messages=[{"role": "user", "content": "q"}], stream=True,
+        model="bench",
+        messages=[{"role": "user", "content": "q"}],
+        stream=True,
         stream_options={"include_usage": True},
     )
     reasoning = answer = 0

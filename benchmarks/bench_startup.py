@@ -66,7 +66,10 @@ def time_to_paint(
 def _rss_kb(pid: str) -> int:
     """RSS of the pane's process tree (env execs the app in place, so usually one process)."""
     total = 0
-    pids = [pid] + subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
+    pids = [
+        pid,
+        *subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split(),
+    ]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -85,8 +88,15 @@ def make_million(results: Path, rows: int = 1_000_000) -> None:
     frame = pl.DataFrame({"i": pl.arange(0, rows, eager=True)}).select(
         pl.format("synthetic-{}", pl.col("i")).alias("run_id"),
         pl.lit("user").alias("source"),
-        pl.col("i").mod(len(models)).replace_strict(list(range(len(models))), models).alias("model"),
-        pl.col("i").floordiv(len(models)).mod(len(prompts)).replace_strict(list(range(len(prompts))), prompts).alias("prompt_id"),
+        pl.col("i")
+        .mod(len(models))
+        .replace_strict(list(range(len(models))), models)
+        .alias("model"),
+        pl.col("i")
+        .floordiv(len(models))
+        .mod(len(prompts))
+        .replace_strict(list(range(len(prompts))), prompts)
+        .alias("prompt_id"),
         pl.col("i").floordiv(len(models) * len(prompts)).alias("sample_index"),
         (pl.col("i").mod(997) * 7 + 100).alias("tokens_completion"),
         (pl.col("i").mod(997) * 5 + 50).alias("tokens_reasoning_reported"),
@@ -114,11 +124,17 @@ def main() -> int:
         tmpdir = Path(tmp)
         # The bundled study without its shipped leaderboard: the first paint waits for Polars.
         bare_bundle = tmpdir / "bundle"
-        shutil.copytree(ROOT / "bundled_results", bare_bundle, ignore=shutil.ignore_patterns("leaderboard.json"))
+        shutil.copytree(
+            ROOT / "bundled_results", bare_bundle, ignore=shutil.ignore_patterns("leaderboard.json")
+        )
         floor_py = tmpdir / "floor.py"
         floor_py.write_text(FLOOR_APP)
-        empty = {"TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"), "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"),
-                 "TOKENSCOPE_POLL_SECONDS": "0", "TOKENSCOPE_CACHE_DIR": str(tmpdir / "cache")}
+        empty = {
+            "TOKENSCOPE_DATA_DIR": str(tmpdir / "empty"),
+            "TOKENSCOPE_CONFIG": str(tmpdir / "cfg/config.toml"),
+            "TOKENSCOPE_POLL_SECONDS": "0",
+            "TOKENSCOPE_CACHE_DIR": str(tmpdir / "cache"),
+        }
         million = dict(empty, TOKENSCOPE_DATA_DIR=str(tmpdir / "million"))
         make_million(tmpdir / "million" / "results")
         direct_cmd = f"{PY} -c 'from tokenscope.tui.app import run_app; run_app()'"
@@ -144,15 +160,23 @@ def main() -> int:
     med = statistics.median
     f = med(floor)
     mem = med(rss) / 1024
-    print(f"floor (bare Textual, one line)        median {f:.3f} s  runs {[round(x, 3) for x in floor]}")
-    for label, runs in (("leaderboard, bundled, first launch", cold),
-                        ("leaderboard, bundled, cached", warm),
-                        ("  same, app entry point (cached)", direct),
-                        ("  computed by Polars (nothing on disk)", live)):
+    print(
+        f"floor (bare Textual, one line)        median {f:.3f} s  "
+        f"runs {[round(x, 3) for x in floor]}"
+    )
+    for label, runs in (
+        ("leaderboard, bundled, first launch", cold),
+        ("leaderboard, bundled, cached", warm),
+        ("  same, app entry point (cached)", direct),
+        ("  computed by Polars (nothing on disk)", live),
+    ):
         print(f"{label:37} median {med(runs):.3f} s  = {med(runs) / f:.2f}× floor (target ≤ 1.5×)")
     print(f"{'+1,000,000 user runs, first launch':37} median {med(big_cold):.3f} s  (target ≤ 3 s)")
     print(f"{'+1,000,000 user runs, cached':37} median {med(big_warm):.3f} s")
-    print(f"resident memory, bundled data         median {mem:.0f} MB, 2 s after paint (target ≤ 150 MB)")
+    print(
+        f"resident memory, bundled data         median {mem:.0f} MB, "
+        "2 s after paint (target ≤ 150 MB)"
+    )
     return 0
 
 

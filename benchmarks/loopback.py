@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 
 WORDS = [" the", " model", " thinks", " about", " tokens", ",", " and", " then", " answers", "."]
 HEAD = '{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1,"model":"bench",'
-SSE_RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                b"Transfer-Encoding: chunked\r\n")
+SSE_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+)
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -21,15 +22,23 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 def delta_event(field: str, text: str) -> bytes:
     """One chunk carrying one token of reasoning (``reasoning_content``) or answer."""
     delta = json.dumps({field: text})
-    return f'data: {HEAD}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}\n\n'.encode()
+    return (
+        f'data: {HEAD}"choices":[{{"index":0,"delta":{delta},"finish_reason":null}}]}}\n\n'.encode()
+    )
 
 
 def ending(tokens: int, reasoning: int) -> bytes:
     """The finish chunk, the usage chunk and ``[DONE]``."""
-    usage = {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": tokens + 5,
-             "completion_tokens_details": {"reasoning_tokens": reasoning}}
-    return (f'data: {HEAD}"choices":[{{"index":0,"delta":{{}},"finish_reason":"stop"}}]}}\n\n'
-            f'data: {HEAD}"choices":[],"usage":{json.dumps(usage)}}}\n\ndata: [DONE]\n\n').encode()
+    usage = {
+        "prompt_tokens": 5,
+        "completion_tokens": tokens,
+        "total_tokens": tokens + 5,
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
+    }
+    return (
+        f'data: {HEAD}"choices":[{{"index":0,"delta":{{}},"finish_reason":"stop"}}]}}\n\n'
+        f'data: {HEAD}"choices":[],"usage":{json.dumps(usage)}}}\n\ndata: [DONE]\n\n'
+    ).encode()
 
 
 def http_chunk(body: bytes) -> bytes:

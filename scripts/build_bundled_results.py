@@ -31,6 +31,7 @@ from tokenscope.data.schema import (  # noqa: E402
     normalise_domain,
 )
 
+
 def find_raw_study() -> Path | None:
     """The study's raw files: $TOKENSCOPE_STUDY_RAW, a sibling shared/ folder, or /work/shared."""
     candidates = [
@@ -200,7 +201,7 @@ def load_outputs(source: Path) -> dict[tuple[str, str], list[dict]]:
             key = (result["prompt_id"], result["llm"])
             n = len(result.get("output") or [])
 
-            def at(field: str, i: int):
+            def at(field: str, i: int, result: dict = result):
                 values = result.get(field)
                 return values[i] if isinstance(values, list) and i < len(values) else None
 
@@ -247,7 +248,11 @@ def weighted_score(criteria_met: list[bool], weights: list[float]) -> float | No
     if len(weights) != len(criteria_met):
         weights = [1.0] * len(criteria_met)
     total = sum(weights)
-    return sum(w for w, met in zip(weights, criteria_met) if met) / total if total else None
+    return (
+        sum(w for w, met in zip(weights, criteria_met, strict=False) if met) / total
+        if total
+        else None
+    )
 
 
 def build_runs(
@@ -318,12 +323,20 @@ def build(source: Path, out: Path) -> dict[str, int]:
     prices = build_prices(source)
     runs, counts = build_runs(source, prompts, models)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("runs", runs), ("prompts", prompts), ("models", models), ("prices", prices)):
+    for name, frame in (
+        ("runs", runs),
+        ("prompts", prompts),
+        ("models", models),
+        ("prices", prices),
+    ):
         tmp = out / f".{name}.parquet.tmp"
         frame.write_parquet(tmp, **PARQUET_OPTIONS)
         tmp.replace(out / f"{name}.parquet")
     counts.update(
-        runs=runs.height, prompts=prompts.height, models=models.height, prices=prices.height,
+        runs=runs.height,
+        prompts=prompts.height,
+        models=models.height,
+        prices=prices.height,
         leaderboard=write_board(out),
     )
     return counts
@@ -349,8 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--board-only", action="store_true",
-                        help="only rewrite leaderboard.json from the Parquet files already in --out")
+    parser.add_argument(
+        "--board-only",
+        action="store_true",
+        help="only rewrite leaderboard.json from the Parquet files already in --out",
+    )
     args = parser.parse_args(argv)
     if args.board_only:
         print(f"leaderboard={write_board(args.out)}")

@@ -12,13 +12,19 @@
 from __future__ import annotations
 
 import pytest
-
 from probe.transcript_server import TranscriptServer
+
 from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 
 KEY_VARIABLES = (
-    "OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY",
-    "GROQ_API_KEY", "TOGETHER_API_KEY", "FIREWORKS_API_KEY", "XAI_API_KEY",
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "GROQ_API_KEY",
+    "TOGETHER_API_KEY",
+    "FIREWORKS_API_KEY",
+    "XAI_API_KEY",
 )
 
 

@@ -82,7 +82,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     ds = _load()
     reference = check_reference(ds, _reference(args.reference))
     table = leaderboard(
-        ds, domain=args.domain, reference=reference, source=args.source,
+        ds,
+        domain=args.domain,
+        reference=reference,
+        source=args.source,
         user_prices=_user_prices(),
     )
     return _emit(table, args.format)
@@ -92,11 +95,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import filter_runs
 
     ds = _load()
-    runs = filter_runs(ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source)
+    runs = filter_runs(
+        ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source
+    )
     if args.format == "table":
         runs = runs.select(
-            "source", "model", "prompt_id", "sample_index", "tokens_completion",
-            "tokens_reasoning", "tokens_answer", "reasoning_method", "score", "status", "answer",
+            "source",
+            "model",
+            "prompt_id",
+            "sample_index",
+            "tokens_completion",
+            "tokens_reasoning",
+            "tokens_answer",
+            "reasoning_method",
+            "score",
+            "status",
+            "answer",
         )
     return _emit(runs, args.format)
 
@@ -179,8 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--domain", default="all", help=f"one of {', '.join(DOMAIN_CHOICES)}")
     p.add_argument(
         "--reference",
-        help="comma-separated reference models for the normaliser "
-        "(default: the study's three)",
+        help="comma-separated reference models for the normaliser (default: the study's three)",
     )
     _add_source(p)
     _add_format(p)
@@ -207,9 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser(
-        "schema", help="the columns a results file may hold (JSONL, CSV or Parquet)"
-    )
+    p = sub.add_parser("schema", help="the columns a results file may hold (JSONL, CSV or Parquet)")
     _add_common(p)
     p.set_defaults(func=cmd_schema)
 
@@ -263,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as exc:  # noqa: BLE001 - never show a user a traceback
+    except Exception as exc:
         if os.environ.get("TOKENSCOPE_DEBUG"):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -87,8 +87,14 @@ class Settings:
 _NUMBERS = {"connect_timeout", "read_timeout", "idle_timeout", "max_duration", "max_retry_wait"}
 _PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", "endpoints", "models", "prices"}
 _ENDPOINT_KEYS = {
-    "base_url", "api", "api_key_env", "key_required", "effort_style", "max_tokens_field",
-    "implied_think", "models",
+    "base_url",
+    "api",
+    "api_key_env",
+    "key_required",
+    "effort_style",
+    "max_tokens_field",
+    "implied_think",
+    "models",
 }
 
 
@@ -143,7 +149,11 @@ def _parse_endpoint(name: str, raw: dict[str, Any], path: Path) -> Endpoint:
     unknown = set(raw) - _ENDPOINT_KEYS
     if unknown:
         bad = min(unknown)
-        hint = " (put the key in an environment variable and name it in api_key_env)" if "key" in bad else ""
+        hint = (
+            " (put the key in an environment variable and name it in api_key_env)"
+            if "key" in bad
+            else ""
+        )
         raise ConfigError(f"{_where(path, key + '.' + bad)} is not an endpoint setting{hint}")
     base_url = _string(raw.get("base_url"), path, key + ".base_url")
     if not base_url.startswith(("http://", "https://")):

@@ -12,9 +12,19 @@ import pytest
 from tokenscope.data.store import append_run
 
 LEADERBOARD_KEYS = {
-    "model", "lab", "open_weights", "n_runs", "n_prompts", "mean_completion_tokens",
-    "mean_reasoning_tokens", "relative_completion_tokens", "success_rate",
-    "cost_per_query_usd_min", "cost_per_query_usd_max", "chars_per_token", "source",
+    "model",
+    "lab",
+    "open_weights",
+    "n_runs",
+    "n_prompts",
+    "mean_completion_tokens",
+    "mean_reasoning_tokens",
+    "relative_completion_tokens",
+    "success_rate",
+    "cost_per_query_usd_min",
+    "cost_per_query_usd_max",
+    "chars_per_token",
+    "source",
 }
 
 
@@ -72,7 +82,9 @@ def test_user_errors_are_one_line(data_dir, args, needle):
 
 
 def test_runs_json_has_untruncated_texts_and_numeric_tokens(data_dir):
-    proc = cli("runs", "--model", "deepseek-r1-0528", "--prompt", "AIME2023II_P1", "--format", "json")
+    proc = cli(
+        "runs", "--model", "deepseek-r1-0528", "--prompt", "AIME2023II_P1", "--format", "json"
+    )
     rows = json.loads(proc.stdout)
     assert len(rows) == 5
     longest = max(rows, key=lambda r: len(r["reasoning"] or ""))
@@ -83,8 +95,15 @@ def test_runs_json_has_untruncated_texts_and_numeric_tokens(data_dir):
 
 def test_user_runs_join_the_leaderboard(data_dir):
     for i, tokens in enumerate((300, 500)):
-        append_run({"model": "my-model", "prompt_id": "capital_of_australia",
-                    "tokens_completion": tokens, "sample_index": i, "score": 1.0})
+        append_run(
+            {
+                "model": "my-model",
+                "prompt_id": "capital_of_australia",
+                "tokens_completion": tokens,
+                "sample_index": i,
+                "score": 1.0,
+            }
+        )
     (data_dir / "results" / "junk.parquet").write_bytes(b"junk")
     proc = cli("leaderboard", "--source", "user", "--format", "json")
     assert proc.returncode == 0
@@ -112,8 +131,14 @@ def test_version_and_help_everywhere(data_dir):
 
 def test_failed_and_cancelled_runs_are_kept_but_not_counted(data_dir):
     append_run({"model": "m", "prompt_id": "one_plus_one", "tokens_completion": 100})
-    append_run({"model": "m", "prompt_id": "one_plus_one", "tokens_completion": 9000,
-                "status": "cancelled"})
+    append_run(
+        {
+            "model": "m",
+            "prompt_id": "one_plus_one",
+            "tokens_completion": 9000,
+            "status": "cancelled",
+        }
+    )
     append_run({"model": "m", "prompt_id": "one_plus_one", "status": "failed", "error": "boom"})
     board = json.loads(cli("leaderboard", "--source", "user", "--format", "json").stdout)
     assert board[0]["n_runs"] == 1 and board[0]["mean_completion_tokens"] == 100

@@ -11,18 +11,33 @@ from tokenscope.data.schema import RUN_SCHEMA, conform
 
 def runs(*rows: dict) -> pl.LazyFrame:
     base = {"source": "bundled", "status": "ok"}
-    frame = pl.DataFrame([{**base, **r} for r in rows], schema_overrides={
-        k: v for k, v in RUN_SCHEMA.items() if any(k in r for r in rows)
-    })
+    frame = pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={k: v for k, v in RUN_SCHEMA.items() if any(k in r for r in rows)},
+    )
     return conform(frame.lazy())
 
 
 def test_reasoning_reported_when_consistent():
     frame = runs(
-        {"model": "a", "prompt_id": "p", "tokens_completion": 100, "tokens_reasoning_reported": 80,
-         "chars_answer": 62, "chars_reasoning": 300, "chars_completion": 362},
-        {"model": "a", "prompt_id": "p", "tokens_completion": 50, "tokens_reasoning_reported": 0,
-         "chars_answer": 31, "chars_reasoning": 0, "chars_completion": 31},
+        {
+            "model": "a",
+            "prompt_id": "p",
+            "tokens_completion": 100,
+            "tokens_reasoning_reported": 80,
+            "chars_answer": 62,
+            "chars_reasoning": 300,
+            "chars_completion": 362,
+        },
+        {
+            "model": "a",
+            "prompt_id": "p",
+            "tokens_completion": 50,
+            "tokens_reasoning_reported": 0,
+            "chars_answer": 31,
+            "chars_reasoning": 0,
+            "chars_completion": 31,
+        },
     )
     out = metrics.with_reasoning_tokens(frame).collect()
     assert out["reasoning_method"].to_list() == ["reported", "reported"]
@@ -32,10 +47,24 @@ def test_reasoning_reported_when_consistent():
 
 def test_reasoning_falls_back_to_cot_chars_when_a_count_exceeds_completion():
     frame = runs(
-        {"model": "a", "prompt_id": "p", "tokens_completion": 100, "tokens_reasoning_reported": 120,
-         "chars_answer": 100, "chars_reasoning": 300, "chars_completion": 400},
-        {"model": "a", "prompt_id": "p", "tokens_completion": 10, "tokens_reasoning_reported": 5,
-         "chars_answer": 10, "chars_reasoning": 30, "chars_completion": 40},
+        {
+            "model": "a",
+            "prompt_id": "p",
+            "tokens_completion": 100,
+            "tokens_reasoning_reported": 120,
+            "chars_answer": 100,
+            "chars_reasoning": 300,
+            "chars_completion": 400,
+        },
+        {
+            "model": "a",
+            "prompt_id": "p",
+            "tokens_completion": 10,
+            "tokens_reasoning_reported": 5,
+            "chars_answer": 10,
+            "chars_reasoning": 30,
+            "chars_completion": 40,
+        },
     )
     out = metrics.with_reasoning_tokens(frame).collect()
     assert out["reasoning_method"].to_list() == ["cot_chars", "cot_chars"]
@@ -45,10 +74,24 @@ def test_reasoning_falls_back_to_cot_chars_when_a_count_exceeds_completion():
 def test_reasoning_falls_back_to_answer_chars_without_cot():
     # All reported counts are zero: "some > 0" fails. No CoT text either.
     frame = runs(
-        {"model": "b", "prompt_id": "p", "tokens_completion": 100, "tokens_reasoning_reported": 0,
-         "chars_answer": 62, "chars_reasoning": 0, "chars_completion": 62},
-        {"model": "b", "prompt_id": "p", "tokens_completion": 10, "tokens_reasoning_reported": 0,
-         "chars_answer": 310, "chars_reasoning": 0, "chars_completion": 310},
+        {
+            "model": "b",
+            "prompt_id": "p",
+            "tokens_completion": 100,
+            "tokens_reasoning_reported": 0,
+            "chars_answer": 62,
+            "chars_reasoning": 0,
+            "chars_completion": 62,
+        },
+        {
+            "model": "b",
+            "prompt_id": "p",
+            "tokens_completion": 10,
+            "tokens_reasoning_reported": 0,
+            "chars_answer": 310,
+            "chars_reasoning": 0,
+            "chars_completion": 310,
+        },
     )
     out = metrics.with_reasoning_tokens(frame).collect()
     assert out["reasoning_method"].to_list() == ["answer_chars", "answer_chars"]
@@ -58,10 +101,24 @@ def test_reasoning_falls_back_to_answer_chars_without_cot():
 
 def test_consistency_is_judged_per_model_and_prompt():
     frame = runs(
-        {"model": "a", "prompt_id": "bad", "tokens_completion": 10, "tokens_reasoning_reported": 20,
-         "chars_answer": 5, "chars_reasoning": 15, "chars_completion": 20},
-        {"model": "a", "prompt_id": "good", "tokens_completion": 10, "tokens_reasoning_reported": 6,
-         "chars_answer": 5, "chars_reasoning": 15, "chars_completion": 20},
+        {
+            "model": "a",
+            "prompt_id": "bad",
+            "tokens_completion": 10,
+            "tokens_reasoning_reported": 20,
+            "chars_answer": 5,
+            "chars_reasoning": 15,
+            "chars_completion": 20,
+        },
+        {
+            "model": "a",
+            "prompt_id": "good",
+            "tokens_completion": 10,
+            "tokens_reasoning_reported": 6,
+            "chars_answer": 5,
+            "chars_reasoning": 15,
+            "chars_completion": 20,
+        },
     )
     out = metrics.with_reasoning_tokens(frame).collect().sort("prompt_id")
     assert out["reasoning_method"].to_list() == ["cot_chars", "reported"]
@@ -89,7 +146,10 @@ def _rel_frame():
 
 def test_relative_tokens_per_prompt_reference_and_fallback():
     rel = metrics.relative_by_prompt(_rel_frame(), ["R"]).collect()
-    got = {(r["model"], r["prompt_id"]): r["relative_completion_tokens"] for r in rel.iter_rows(named=True)}
+    got = {
+        (r["model"], r["prompt_id"]): r["relative_completion_tokens"]
+        for r in rel.iter_rows(named=True)
+    }
     # p1 normaliser = R's mean 100; B left out on p1 because one run has 0 tokens.
     assert got[("A", "p1")] == pytest.approx(3.0)
     assert got[("R", "p1")] == pytest.approx(1.0)
@@ -97,13 +157,16 @@ def test_relative_tokens_per_prompt_reference_and_fallback():
     # p2 has no reference: normaliser = mean over all models = (40 + 160) / 2.
     assert got[("A", "p2")] == pytest.approx(0.4)
     assert got[("B", "p2")] == pytest.approx(1.6)
-    froms = dict(zip(rel["prompt_id"], rel["normaliser_from"]))
+    froms = dict(zip(rel["prompt_id"], rel["normaliser_from"], strict=False))
     assert froms == {"p1": "reference", "p2": "all models"}
 
 
 def test_relative_tokens_per_domain_is_mean_of_prompt_ratios():
     rel = metrics.relative_by_domain(_rel_frame(), ["R"]).collect()
-    got = {(r["model"], r["domain"]): r["relative_completion_tokens"] for r in rel.iter_rows(named=True)}
+    got = {
+        (r["model"], r["domain"]): r["relative_completion_tokens"]
+        for r in rel.iter_rows(named=True)
+    }
     assert got[("A", "math")] == pytest.approx(3.0)
     assert got[("A", "logic")] == pytest.approx(0.4)
     assert got[("A", "all")] == pytest.approx((3.0 + 0.4) / 2)
@@ -120,11 +183,17 @@ def test_success_rate_skips_ungraded_runs():
 
 
 def test_cost_per_query_band():
-    frame = runs({"model": "a", "tokens_completion": 1000}, {"model": "a", "tokens_completion": 3000})
-    prices = pl.LazyFrame({
-        "model": ["a"], "completion_price_min": [1.0], "completion_price_max": [4.0],
-        "completion_price_avg": [2.0],
-    })
+    frame = runs(
+        {"model": "a", "tokens_completion": 1000}, {"model": "a", "tokens_completion": 3000}
+    )
+    prices = pl.LazyFrame(
+        {
+            "model": ["a"],
+            "completion_price_min": [1.0],
+            "completion_price_max": [4.0],
+            "completion_price_avg": [2.0],
+        }
+    )
     out = metrics.cost_per_query(frame, prices).collect().row(0, named=True)
     # mean 2000 tokens × $1/M and × $4/M
     assert out["cost_per_query_usd_min"] == pytest.approx(0.002)
@@ -139,7 +208,9 @@ def test_chars_per_token_is_the_least_squares_slope():
         {"model": "b", "tokens_completion": 100, "chars_completion": 40},
         {"model": "b", "tokens_completion": 300, "chars_completion": 100},
     )
-    out = dict(metrics.chars_per_token(frame).collect().select("model", "chars_per_token").iter_rows())
+    out = dict(
+        metrics.chars_per_token(frame).collect().select("model", "chars_per_token").iter_rows()
+    )
     assert out["a"] == pytest.approx(3.1)
     assert out["b"] == pytest.approx(0.3)
 

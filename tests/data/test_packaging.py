@@ -16,7 +16,8 @@ def test_core_does_not_import_textual():
         "import sys, tokenscope.data.loader, tokenscope.data.leaderboard, tokenscope.data.metrics,"
         " tokenscope.data.store, tokenscope.data.export, tokenscope.cli;"
         "tokenscope.cli.build_parser();"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))"
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('textual', 'rich'))))"
     )
     out = subprocess.run(
         [sys.executable, "-c", "import json;" + code], capture_output=True, text=True, check=True
@@ -34,7 +35,17 @@ def test_wheel_carries_bundled_results_and_themes(tmp_path):
     wheel = next(wheel_dir.glob("tokenscope-*.whl"))
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
@@ -45,13 +56,26 @@ def test_wheel_carries_bundled_results_and_themes(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target), "TOKENSCOPE_DATA_DIR": str(tmp_path / "d")}
     probe = subprocess.run(
         [sys.executable, "-c", "import tokenscope; print(tokenscope.__file__)"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert probe.stdout.startswith(str(target))
     proc = subprocess.run(
-        [sys.executable, "-c", "from tokenscope.cli import main; raise SystemExit(main())",
-         "leaderboard", "--format", "json"],
-        cwd=elsewhere, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "from tokenscope.cli import main; raise SystemExit(main())",
+            "leaderboard",
+            "--format",
+            "json",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) == 29

@@ -11,7 +11,6 @@ from tokenscope.data.leaderboard import leaderboard
 from tokenscope.data.loader import load_dataset
 
 
-
 @pytest.fixture(scope="module")
 def ds():
     return load_dataset("bundled")
@@ -38,7 +37,7 @@ def test_deepseek_r1_0528_aime_reasoning_tokens(ds):
 
 def test_knowledge_magistral_outliers_open_models_around_four(ds):
     board = leaderboard(ds, domain="knowledge")
-    rel = dict(zip(board["model"], board["relative_completion_tokens"]))
+    rel = dict(zip(board["model"], board["relative_completion_tokens"], strict=False))
     assert rel["magistral-small-2506"] > 8 and rel["magistral-medium-2506-thinking"] > 8
     typical_open = board.filter(
         pl.col("open_weights")
@@ -53,10 +52,10 @@ def test_knowledge_magistral_outliers_open_models_around_four(ds):
 
 def test_math_o4_mini_three_times_fewer_and_nemotron_leads_open(ds):
     board = leaderboard(ds, domain="math")
-    rel = dict(zip(board["model"], board["relative_completion_tokens"]))
-    other_commercial = board.filter(
-        ~pl.col("open_weights") & (pl.col("lab") != "openai")
-    )["relative_completion_tokens"]
+    rel = dict(zip(board["model"], board["relative_completion_tokens"], strict=False))
+    other_commercial = board.filter(~pl.col("open_weights") & (pl.col("lab") != "openai"))[
+        "relative_completion_tokens"
+    ]
     assert 2.5 < other_commercial.mean() / rel["o4-mini-high-long"] < 4.0
     full_open = board.filter(
         pl.col("open_weights")
@@ -87,7 +86,11 @@ def test_runs_match_the_studys_own_flat_table(ds, raw_study):
         for row in csv.DictReader(fh):
             key = (row["model_name"], row["prompt_id"])
             expected.setdefault(key, []).append(
-                (int(row["tokens_completion"]), int(row["char_completion"]), int(row["criteria_met_count"]))
+                (
+                    int(row["tokens_completion"]),
+                    int(row["char_completion"]),
+                    int(row["criteria_met_count"]),
+                )
             )
     assert len({m for m, _ in expected}) == 23
     ours: dict[tuple[str, str], list[tuple]] = {}
@@ -108,7 +111,7 @@ def test_missing_values_stay_null(ds):
     ds_only = ds.runs.filter(pl.col("model") == "deepseek-r1-0528-ds")
     assert ds_only["tokens_completion"].null_count() == ds_only.height
     assert ds_only["tokens_reasoning"].null_count() == ds_only.height
-    prices = dict(zip(ds.prices["model"], ds.prices["completion_price_min"]))
+    prices = dict(zip(ds.prices["model"], ds.prices["completion_price_min"], strict=False))
     assert "glm-z1-32b" not in prices
     board = leaderboard(ds)
     row = board.filter(pl.col("model") == "glm-z1-32b").row(0, named=True)

@@ -10,8 +10,9 @@ from tokenscope.probe.request import ProbeRequest
 
 FAKE_KEY = "sk-test-abcdefghijklmnop1234"
 
-FAST = Settings(connect_timeout=2.0, read_timeout=2.0, idle_timeout=2.0, max_retries=2,
-                max_retry_wait=1.0)
+FAST = Settings(
+    connect_timeout=2.0, read_timeout=2.0, idle_timeout=2.0, max_retries=2, max_retry_wait=1.0
+)
 
 
 def endpoint_at(url: str, preset: str = "vllm", **changes) -> Endpoint:

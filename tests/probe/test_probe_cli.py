@@ -25,7 +25,10 @@ KEY = "sk-cli-secret-0123456789abcdef"
 def ask(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tokenscope.cli", "ask", *args],
-        capture_output=True, text=True, timeout=timeout, env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
     )
 
 
@@ -85,8 +88,19 @@ def test_several_models_run_side_by_side_and_a_baseline_model_sets_the_ratio(tra
         '[models.fast]\nendpoint = "here"\nmodel = "m1"\n'
         '[models.base]\nendpoint = "there"\nmodel = "m2"\n'
     )
-    proc = ask("--model", "fast", "--model", "fast2", "--endpoint", "here", "--baseline", "base",
-               "--format", "json", "Some question nobody asked before")
+    proc = ask(
+        "--model",
+        "fast",
+        "--model",
+        "fast2",
+        "--endpoint",
+        "here",
+        "--baseline",
+        "base",
+        "--format",
+        "json",
+        "Some question nobody asked before",
+    )
     assert proc.returncode == 0, proc.stderr
     rows = {r["model"]: r for r in json.loads(proc.stdout)}
     assert set(rows) == {"fast", "fast2", "base"}
@@ -117,21 +131,35 @@ def test_study_prompt_gets_the_study_normaliser(transcripts):
 
 def test_domain_then_earlier_runs(transcripts):
     url = transcripts.add("cli-domain", Reply(GOOD))
-    row = json.loads(ask("--base-url", url, "--model", "m", "--domain", "math", "--format",
-                         "json", "A brand new sum").stdout)[0]
+    row = json.loads(
+        ask(
+            "--base-url",
+            url,
+            "--model",
+            "m",
+            "--domain",
+            "math",
+            "--format",
+            "json",
+            "A brand new sum",
+        ).stdout
+    )[0]
     assert row["baseline_source"] == "domain" and row["baseline_tokens"] > 0
-    again = json.loads(ask("--base-url", url, "--model", "m", "--format", "json",
-                           "a brand  new SUM").stdout)[0]
+    again = json.loads(
+        ask("--base-url", url, "--model", "m", "--format", "json", "a brand  new SUM").stdout
+    )[0]
     assert again["baseline_source"] == "your earlier runs"
     assert again["baseline_tokens"] == 2 and again["ratio_to_baseline"] == 1
 
 
 def test_failure_exits_non_zero_with_one_line_and_no_key(transcripts, monkeypatch):
     monkeypatch.setenv("MY_KEY", KEY)
-    url = transcripts.add("cli-401", Reply(f'{{"error":"bad key {KEY}"}}'.encode(), 401,
-                                           "application/json"))
-    proc = ask("--base-url", url, "--api-key-env", "MY_KEY", "--model", "m", "--format", "json",
-               "q")
+    url = transcripts.add(
+        "cli-401", Reply(f'{{"error":"bad key {KEY}"}}'.encode(), 401, "application/json")
+    )
+    proc = ask(
+        "--base-url", url, "--api-key-env", "MY_KEY", "--model", "m", "--format", "json", "q"
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "MY_KEY" in proc.stderr and KEY not in proc.stderr + proc.stdout
@@ -151,9 +179,23 @@ def test_usage_errors_exit_2(transcripts):
 def test_ctrl_c_cancels_cleanly_and_saves_partial_results(transcripts):
     url = transcripts.add("cli-hang", Reply(chunks=[chunk("partial"), chunk(" text")], hang=True))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tokenscope.cli", "ask", "--base-url", url, "--model", "m",
-         "--format", "json", "q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-m",
+            "tokenscope.cli",
+            "ask",
+            "--base-url",
+            url,
+            "--model",
+            "m",
+            "--format",
+            "json",
+            "q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     deadline = time.monotonic() + 20
     while not transcripts.requests_for("cli-hang") and time.monotonic() < deadline:
@@ -186,8 +228,9 @@ def test_model_output_is_printed_as_data_never_as_terminal_codes(transcripts):
     assert proc.returncode == 0
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
     assert "\\x1b[2J" in proc.stdout and "<think>" in proc.stdout
-    row = json.loads(ask("--base-url", url, "--model", "m", "--no-save", "--format", "json",
-                         "q").stdout)[0]
+    row = json.loads(
+        ask("--base-url", url, "--model", "m", "--no-save", "--format", "json", "q").stdout
+    )[0]
     assert row["answer"] == "ok " + evil  # JSON keeps the exact text, escaped by JSON itself
 
 

@@ -37,7 +37,7 @@ def test_endpoints_models_and_prices():
     write(
         '[probe]\ndefault_endpoint = "box"\nread_timeout = 5\n'
         '[endpoints.box]\nbase_url = "http://10.0.0.2:8080/v1/"\napi_key_env = "BOX_KEY"\n'
-        'implied_think = true\n'
+        "implied_think = true\n"
         '[models.q]\nendpoint = "box"\nmodel = "qwen3-32b"\n'
         '[prices."qwen3-32b"]\ncompletion = 0.6\n'
         '[prices."r1"]\ncompletion_min = 2\ncompletion_max = 2.5\nprompt = 0.5\n'
@@ -85,8 +85,20 @@ def test_ad_hoc_urls_keep_their_preset_habits_and_never_show_user_info():
 
 
 def test_every_preset_named_in_the_issue_exists():
-    wanted = {"openai", "openrouter", "deepseek", "groq", "together", "fireworks", "xai",
-              "anthropic", "ollama", "llama.cpp", "vllm", "lmstudio"}
+    wanted = {
+        "openai",
+        "openrouter",
+        "deepseek",
+        "groq",
+        "together",
+        "fireworks",
+        "xai",
+        "anthropic",
+        "ollama",
+        "llama.cpp",
+        "vllm",
+        "lmstudio",
+    }
     assert wanted <= set(PRESETS)
     ports = {PRESETS[n].host for n in ("ollama", "llama.cpp", "vllm", "lmstudio")}
     assert ports == {"127.0.0.1:11434", "127.0.0.1:8080", "127.0.0.1:8000", "127.0.0.1:1234"}

@@ -69,17 +69,42 @@ def test_live_ratio_follows_a_fixed_or_a_live_baseline():
 
 
 def test_usage_normalisation_rules():
-    assert normalise({"prompt_tokens": 19, "completion_tokens": 84, "total_tokens": 103,
-                      "completion_tokens_details": {"reasoning_tokens": 64}}) == Usage(19, 84, 64, 103)
+    assert normalise(
+        {
+            "prompt_tokens": 19,
+            "completion_tokens": 84,
+            "total_tokens": 103,
+            "completion_tokens_details": {"reasoning_tokens": 64},
+        }
+    ) == Usage(19, 84, 64, 103)
     # xAI: reasoning beside completion.
-    assert normalise({"prompt_tokens": 288, "completion_tokens": 27, "total_tokens": 628,
-                      "completion_tokens_details": {"reasoning_tokens": 313}}).completion == 340
+    assert (
+        normalise(
+            {
+                "prompt_tokens": 288,
+                "completion_tokens": 27,
+                "total_tokens": 628,
+                "completion_tokens_details": {"reasoning_tokens": 313},
+            }
+        ).completion
+        == 340
+    )
     # SGLang: reasoning above completion is clamped.
-    assert normalise({"prompt_tokens": 1, "completion_tokens": 10, "total_tokens": 11,
-                      "reasoning_tokens": 11}).reasoning == 10
+    assert (
+        normalise(
+            {
+                "prompt_tokens": 1,
+                "completion_tokens": 10,
+                "total_tokens": 11,
+                "reasoning_tokens": 11,
+            }
+        ).reasoning
+        == 10
+    )
     # Anthropic shape.
-    assert normalise({"input_tokens": 5, "output_tokens": 7,
-                      "output_tokens_details": {"thinking_tokens": 4}}) == Usage(5, 7, 4, 12)
+    assert normalise(
+        {"input_tokens": 5, "output_tokens": 7, "output_tokens_details": {"thinking_tokens": 4}}
+    ) == Usage(5, 7, 4, 12)
 
 
 def test_counter_without_usage_counts_token_sized_deltas_and_estimates_batches():

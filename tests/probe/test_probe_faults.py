@@ -20,8 +20,10 @@ from .transcript_server import Reply
 
 def chunk(content: str | None = None, finish: str | None = None) -> bytes:
     delta = {} if content is None else {"content": content}
-    obj = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta,
-                                                            "finish_reason": finish}]}
+    obj = {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
 
 
@@ -111,8 +113,12 @@ async def test_unknown_model_404(transcripts):
 
 
 async def test_429_honours_retry_after_then_succeeds(transcripts):
-    limited = Reply(b'{"error":{"message":"slow down"}}', 429, "application/json",
-                    headers={"Retry-After": "0.2"})
+    limited = Reply(
+        b'{"error":{"message":"slow down"}}',
+        429,
+        "application/json",
+        headers={"Retry-After": "0.2"},
+    )
     url = transcripts.add("429ok", limited, Reply(GOOD))
     started = time.perf_counter()
     events, result = await run_probe(url)
@@ -201,7 +207,7 @@ async def test_a_10_mb_chunk(transcripts):
     big = "x" * (10 * 1024 * 1024)
     body = chunk(big) + chunk(finish="stop")
     url = transcripts.add("big", Reply(body))
-    events, result = await run_probe(url)
+    _events, result = await run_probe(url)
     assert result.status == "ok"
     assert len(result.answer) == len(big)
     assert result.tokens_source == "estimated"  # one delta of 10 M characters is not one token

@@ -27,8 +27,13 @@ MAX_TOKENS = 60
 def reported_completion_tokens(base_url: str) -> tuple[int, str]:
     response = httpx.post(
         f"{base_url}/chat/completions",
-        json={"model": "gemma", "messages": [{"role": "user", "content": QUESTION}],
-              "max_tokens": MAX_TOKENS, "temperature": 0, "seed": 1},
+        json={
+            "model": "gemma",
+            "messages": [{"role": "user", "content": QUESTION}],
+            "max_tokens": MAX_TOKENS,
+            "temperature": 0,
+            "seed": 1,
+        },
         timeout=120,
     )
     response.raise_for_status()
@@ -38,8 +43,9 @@ def reported_completion_tokens(base_url: str) -> tuple[int, str]:
 
 async def test_counted_tokens_match_the_servers_own_count(gemma_server):
     reported, text = reported_completion_tokens(gemma_server)
-    request = ProbeRequest(ad_hoc(gemma_server), "gemma", QUESTION, max_tokens=MAX_TOKENS,
-                           temperature=0, seed=1)
+    request = ProbeRequest(
+        ad_hoc(gemma_server), "gemma", QUESTION, max_tokens=MAX_TOKENS, temperature=0, seed=1
+    )
     probe = Probe(request, Settings(read_timeout=120))
     events = [e async for e in probe.stream()]
     result = probe.result()
@@ -59,9 +65,25 @@ async def test_counted_tokens_match_the_servers_own_count(gemma_server):
 def test_ask_then_runs_shows_the_run(gemma_server):
     env = os.environ.copy()
     proc = subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", "ask", "--base-url", gemma_server, "--model",
-         "gemma", "--max-tokens", "40", QUESTION, "--format", "json"],
-        capture_output=True, text=True, timeout=180, env=env,
+        [
+            sys.executable,
+            "-m",
+            "tokenscope.cli",
+            "ask",
+            "--base-url",
+            gemma_server,
+            "--model",
+            "gemma",
+            "--max-tokens",
+            "40",
+            QUESTION,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)[0]
@@ -70,7 +92,10 @@ def test_ask_then_runs_shows_the_run(gemma_server):
     assert row["baseline_source"] == "study prompt"  # the study asked this very question
     runs = subprocess.run(
         [sys.executable, "-m", "tokenscope.cli", "runs", "--source", "user", "--format", "json"],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert runs.returncode == 0, runs.stderr
     listed = json.loads(runs.stdout)

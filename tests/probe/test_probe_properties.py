@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import httpx
 from hypothesis import HealthCheck, example, given, settings
@@ -22,7 +23,7 @@ NAMES = transcript_names()
 def cut(data: bytes, points: list[int]) -> list[bytes]:
     marks = sorted({p % (len(data) + 1) for p in points})
     edges = [0, *marks, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
 
 
 def decode_all(decoder, pieces: list[bytes]):
@@ -46,8 +47,22 @@ def test_sse_decoder_gives_the_same_events_for_any_chunking(name, points):
     assert decode_all(make(), cut(body, points)) == whole
 
 
-SSE_PIECES = [b"data: ", b"data:", b"event: e", b": c", b"id: 1", b"x", b"{}", b"\r", b"\n",
-              b"\r\n", b"\xff", "\u00e9".encode(), "\u2028".encode(), b"\x85"]
+SSE_PIECES = [
+    b"data: ",
+    b"data:",
+    b"event: e",
+    b": c",
+    b"id: 1",
+    b"x",
+    b"{}",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\xff",
+    "\u00e9".encode(),
+    "\u2028".encode(),
+    b"\x85",
+]
 
 
 @given(
@@ -69,8 +84,25 @@ def test_line_endings_are_only_cr_lf_and_crlf():
     assert (comments, invalid) == (1, 0)
 
 
-TAG_PIECES = ["<think>", "</think>", "<", "/", "think", ">", "<th", "ink>", "</", " ", "\n", "a",
-              "answer", "reason", "<thi", "</thi", "nk>"]
+TAG_PIECES = [
+    "<think>",
+    "</think>",
+    "<",
+    "/",
+    "think",
+    ">",
+    "<th",
+    "ink>",
+    "</",
+    " ",
+    "\n",
+    "a",
+    "answer",
+    "reason",
+    "<thi",
+    "</thi",
+    "nk>",
+]
 
 
 @given(
@@ -97,7 +129,7 @@ def test_think_splitter_final_split_is_chunking_independent(pieces, points, impl
 
     marks = sorted({p % (len(text) + 1) for p in points})
     edges = [0, *marks, len(text)]
-    parts = [text[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
+    parts = [text[a:b] for a, b in itertools.pairwise(edges) if b > a]
     assert run(parts) == run([text])
 
 
@@ -137,9 +169,20 @@ def probe_result(name: str, pieces: list[bytes]):
     return asyncio.run(go())
 
 
-FIELDS = ("status", "error", "reasoning", "answer", "tokens_prompt", "tokens_completion",
-          "tokens_reasoning", "tokens_answer", "tokens_source", "estimate", "estimate_error",
-          "finish_reason")
+FIELDS = (
+    "status",
+    "error",
+    "reasoning",
+    "answer",
+    "tokens_prompt",
+    "tokens_completion",
+    "tokens_reasoning",
+    "tokens_answer",
+    "tokens_source",
+    "estimate",
+    "estimate_error",
+    "finish_reason",
+)
 
 
 @given(

@@ -26,11 +26,24 @@ NAMES = transcript_names()
 
 def test_every_provider_in_the_issue_has_a_transcript():
     wanted = {
-        "openai_o4mini", "openrouter_claude", "deepseek_reasoner", "vllm_reasoning",
-        "llama_cpp_timings", "ollama_v1", "ollama_native", "anthropic_thinking",
-        "inline_think_split", "inline_implied_open", "inline_empty_think", "xai_additive",
-        "error_openai_midstream", "error_openrouter_midstream", "error_vllm_midstream",
-        "error_anthropic_midstream", "error_ollama_native", "llama_cpp_python",
+        "openai_o4mini",
+        "openrouter_claude",
+        "deepseek_reasoner",
+        "vllm_reasoning",
+        "llama_cpp_timings",
+        "ollama_v1",
+        "ollama_native",
+        "anthropic_thinking",
+        "inline_think_split",
+        "inline_implied_open",
+        "inline_empty_think",
+        "xai_additive",
+        "error_openai_midstream",
+        "error_openrouter_midstream",
+        "error_vllm_midstream",
+        "error_anthropic_midstream",
+        "error_ollama_native",
+        "llama_cpp_python",
     }
     assert wanted <= set(NAMES)
 
@@ -54,8 +67,16 @@ async def test_transcript(name, transcripts, monkeypatch):
     assert isinstance(terminal, Finished if expect["status"] == "ok" else Failed)
     assert result.status == expect["status"], result.error
     for field in (
-        "reasoning", "answer", "tokens_prompt", "tokens_completion", "tokens_reasoning",
-        "tokens_answer", "tokens_source", "finish_reason", "provider", "hidden_reasoning",
+        "reasoning",
+        "answer",
+        "tokens_prompt",
+        "tokens_completion",
+        "tokens_reasoning",
+        "tokens_answer",
+        "tokens_source",
+        "finish_reason",
+        "provider",
+        "hidden_reasoning",
     ):
         if field in expect:
             assert getattr(result, field) == expect[field], field
@@ -78,9 +99,7 @@ async def test_transcript(name, transcripts, monkeypatch):
     # Estimates are marked until the provider's usage replaces them.
     for event in events:
         if isinstance(event, ReasoningDelta | AnswerDelta):
-            seen_usage = any(
-                isinstance(e, UsageReported) for e in events[: events.index(event)]
-            )
+            seen_usage = any(isinstance(e, UsageReported) for e in events[: events.index(event)])
             assert event.counts.source == ("reported" if seen_usage else "estimated")
 
     # The key went out in the header and nowhere else.

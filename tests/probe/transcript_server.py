@@ -18,9 +18,18 @@ from typing import Any
 
 TRANSCRIPTS = Path(__file__).resolve().parents[1] / "fixtures" / "transcripts"
 
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 @dataclass
@@ -119,8 +128,12 @@ class TranscriptServer:
         chunks = chunked(body, sizes) if sizes else None
         return self.add(
             name if not sizes else f"{name}-{'-'.join(map(str, sizes))}",
-            Reply(body, content_type=meta.get("content_type", "text/event-stream"), chunks=chunks,
-                  **reply),
+            Reply(
+                body,
+                content_type=meta.get("content_type", "text/event-stream"),
+                chunks=chunks,
+                **reply,
+            ),
         )
 
     def url(self, name: str) -> str:
@@ -139,7 +152,7 @@ class TranscriptServer:
         finally:
             try:
                 writer.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -166,12 +179,19 @@ class TranscriptServer:
         name = path.split("/")[2] if path.startswith("/s/") else ""
         scenario = self.scenarios.get(name)
         if scenario is None:
-            await self._write_reply(writer, Reply(b'{"error":"no such scenario"}', 404,
-                                                  "application/json"))
+            await self._write_reply(
+                writer, Reply(b'{"error":"no such scenario"}', 404, "application/json")
+            )
             return
         if scenario.reject_field and isinstance(body, dict) and scenario.reject_field in body:
-            message = json.dumps({"error": {"message": f"Unknown parameter: '{scenario.reject_field}'.",
-                                            "type": "invalid_request_error"}}).encode()
+            message = json.dumps(
+                {
+                    "error": {
+                        "message": f"Unknown parameter: '{scenario.reject_field}'.",
+                        "type": "invalid_request_error",
+                    }
+                }
+            ).encode()
             await self._write_reply(writer, Reply(message, 400, "application/json"))
             return
         index = min(self.served[name], len(scenario.replies) - 1)
@@ -182,9 +202,12 @@ class TranscriptServer:
         if reply.no_response:
             await asyncio.sleep(3600)
             return
-        head = [f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Status')}",
-                f"Content-Type: {reply.content_type}", "Transfer-Encoding: chunked",
-                "Connection: close"]
+        head = [
+            f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Status')}",
+            f"Content-Type: {reply.content_type}",
+            "Transfer-Encoding: chunked",
+            "Connection: close",
+        ]
         head += [f"{k}: {v}" for k, v in reply.headers.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         await writer.drain()

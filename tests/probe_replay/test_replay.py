@@ -85,5 +85,7 @@ async def test_lost_text_still_climbs_the_counter():
     t = FakeTime()
     events = await _collect(ReplayProbe(run, tokens_per_s=1000, sleep=t.sleep, clock=t.clock))
     reasoning = [e for e in events if isinstance(e, ReasoningDelta)]
-    assert reasoning and reasoning[-1].counts.reasoning == pytest.approx(run["tokens_reasoning"], abs=1)
+    assert reasoning and reasoning[-1].counts.reasoning == pytest.approx(
+        run["tokens_reasoning"], abs=1
+    )
     assert not ReplayProbe(run).hidden_reasoning

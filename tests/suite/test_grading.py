@@ -34,7 +34,7 @@ def test_ungraded_stays_null_not_wrong():
 
 def test_rule_grader_agrees_with_the_studys_judge():
     ds = load_dataset("bundled")
-    criteria = dict(zip(ds.prompts["prompt_id"], ds.prompts["criteria"]))
+    criteria = dict(zip(ds.prompts["prompt_id"], ds.prompts["criteria"], strict=False))
     agree = total = 0
     for run in ds.runs.iter_rows(named=True):
         verdict = rule_check(criteria[run["prompt_id"]][0], run["answer"] or "")
@@ -47,8 +47,10 @@ def test_rule_grader_agrees_with_the_studys_judge():
 
 
 def test_judge_reply_is_parsed_with_reasons():
-    reply = 'Sure.\n```json\n{"criteria": [{"criterion": "c", "met": true, "reason": "says 17"}],' \
-            ' "feedback": "fine"}\n```'
+    reply = (
+        'Sure.\n```json\n{"criteria": [{"criterion": "c", "met": true, "reason": "says 17"}],'
+        ' "feedback": "fine"}\n```'
+    )
     met, notes = parse_judge_reply(reply, ("c",))
     assert met == (True,) and "says 17" in notes
 

@@ -11,15 +11,33 @@ from probe.transcript_server import Reply
 
 
 def tokenscope(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tokenscope.cli", *args], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tokenscope.cli", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
 
 
 def test_judge_scores_each_criterion_with_its_reason(transcripts):
     model_url = transcripts.add_transcript("judge_model_answer")
     judge_url = transcripts.add_transcript("judge_grading")
-    proc = tokenscope("run", "--only", "bridge_torch_easy", "-n", "1", "--base-url", model_url,
-                      "--model", "m", "--judge", "judge-m", "--judge-base-url", judge_url)
+    proc = tokenscope(
+        "run",
+        "--only",
+        "bridge_torch_easy",
+        "-n",
+        "1",
+        "--base-url",
+        model_url,
+        "--model",
+        "m",
+        "--judge",
+        "judge-m",
+        "--judge-base-url",
+        judge_url,
+    )
     assert proc.returncode == 0, proc.stderr
     run = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)[0]
     assert run["score"] == 1.0 and run["criteria_met"] == [True]
@@ -40,8 +58,21 @@ def test_a_judge_that_fails_leaves_the_run_ungraded_not_wrong(transcripts):
         b"data: [DONE]\n\n"
     )
     broken = transcripts.add("judge-prose", Reply(prose))
-    proc = tokenscope("run", "--only", "bridge_torch_easy", "-n", "1", "--base-url", model_url,
-                      "--model", "m", "--judge", "j", "--judge-base-url", broken)
+    proc = tokenscope(
+        "run",
+        "--only",
+        "bridge_torch_easy",
+        "-n",
+        "1",
+        "--base-url",
+        model_url,
+        "--model",
+        "m",
+        "--judge",
+        "j",
+        "--judge-base-url",
+        broken,
+    )
     assert proc.returncode == 0, proc.stderr
     run = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)[0]
     assert run["status"] == "ok" and run["score"] is None and run["grader"] is None

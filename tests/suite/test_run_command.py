@@ -22,13 +22,31 @@ def data_dir(isolated_user_dirs):
 def tokenscope(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tokenscope.cli", *args],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=300, **kw,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=300,
+        **kw,
     )
 
 
 def run_args(base_url, *extra):
-    return ("run", "--suite", "study", "--only", ONLY, "--base-url", base_url,
-            "--model", "gemma", "--max-tokens", "24", "--temperature", "0", *extra)
+    return (
+        "run",
+        "--suite",
+        "study",
+        "--only",
+        ONLY,
+        "--base-url",
+        base_url,
+        "--model",
+        "gemma",
+        "--max-tokens",
+        "24",
+        "--temperature",
+        "0",
+        *extra,
+    )
 
 
 def test_study_suite_on_gemma_joins_the_leaderboard(gemma_server, data_dir):
@@ -49,10 +67,15 @@ def test_study_suite_on_gemma_joins_the_leaderboard(gemma_server, data_dir):
 
 
 def test_resume_after_kill_never_repeats_or_loses(gemma_server, data_dir):
-    cmd = [sys.executable, "-m", "tokenscope.cli", *run_args(gemma_server, "-n", "3",
-           "--concurrency", "1")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=os.environ.copy(), text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "tokenscope.cli",
+        *run_args(gemma_server, "-n", "3", "--concurrency", "1"),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(), text=True
+    )
     deadline = time.monotonic() + 120
     store = data_dir / "results" / "tokenscope-runs.jsonl"
     while time.monotonic() < deadline:
@@ -85,18 +108,30 @@ def test_unreachable_server_stops_the_whole_suite_early(data_dir):
 
 
 def test_unreachable_server_is_one_line(data_dir):
-    proc = tokenscope("run", "--only", "one_plus_one", "-n", "1", "--base-url",
-                      "http://127.0.0.1:9/v1", "--model", "x")
+    proc = tokenscope(
+        "run",
+        "--only",
+        "one_plus_one",
+        "-n",
+        "1",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model",
+        "x",
+    )
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert "127.0.0.1:9" in proc.stderr or "refused" in proc.stderr.lower()
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("--only", "nope"), "unknown prompt 'nope'"),
-    (("--suite", "/no/such/file.toml"), "not found"),
-    (("-n", "0"), "-n must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("--only", "nope"), "unknown prompt 'nope'"),
+        (("--suite", "/no/such/file.toml"), "not found"),
+        (("-n", "0"), "-n must be at least 1"),
+    ],
+)
 def test_bad_arguments_are_one_line(data_dir, args, needle):
     proc = tokenscope("run", "--base-url", "http://127.0.0.1:9/v1", "--model", "x", *args)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr

@@ -22,24 +22,40 @@ def fake_asker(calls: list, fail_on: set | None = None, answer: str = "Canberra"
         await asyncio.sleep(0)
         if fail_on and (prompt.prompt_id, index) in fail_on:
             return {"model": "m", "endpoint": "127.0.0.1", "status": "failed", "error": "boom"}
-        return {"model": "m", "endpoint": "127.0.0.1", "status": "ok", "answer": answer,
-                "tokens_completion": 10 + index, "tokens_source": "counted"}
+        return {
+            "model": "m",
+            "endpoint": "127.0.0.1",
+            "status": "ok",
+            "answer": answer,
+            "tokens_completion": 10 + index,
+            "tokens_source": "counted",
+        }
+
     return ask
 
 
 async def test_resume_skips_done_and_retries_failed(data_dir):
     suite = load_suite("study").only(["capital_of_australia", "one_plus_one"])
     calls: list = []
-    first = await run_suite(suite, samples=2, model="m", endpoint="127.0.0.1",
-                            ask=fake_asker(calls, fail_on={("one_plus_one", 1)}))
+    first = await run_suite(
+        suite,
+        samples=2,
+        model="m",
+        endpoint="127.0.0.1",
+        ask=fake_asker(calls, fail_on={("one_plus_one", 1)}),
+    )
     assert (first.done, first.failed) == (3, 1)
     assert len(calls) == 4
     calls.clear()
-    second = await run_suite(suite, samples=2, model="m", endpoint="127.0.0.1", ask=fake_asker(calls))
+    second = await run_suite(
+        suite, samples=2, model="m", endpoint="127.0.0.1", ask=fake_asker(calls)
+    )
     assert calls == [("one_plus_one", 1)] and second.skipped == 3
     assert completed_samples(suite, "m", "127.0.0.1") == {
-        ("capital_of_australia", 0), ("capital_of_australia", 1),
-        ("one_plus_one", 0), ("one_plus_one", 1),
+        ("capital_of_australia", 0),
+        ("capital_of_australia", 1),
+        ("one_plus_one", 0),
+        ("one_plus_one", 1),
     }
     # A different endpoint is a different measurement.
     assert completed_samples(suite, "m", "10.0.0.1") == set()
@@ -49,10 +65,20 @@ async def test_failures_in_a_row_stop_the_run_but_a_token_resets_the_count(data_
     suite = load_suite("study")
     calls: list = []
     every = {(p.prompt_id, i) for p in suite.prompts for i in range(2)}
-    progress = await run_suite(suite, samples=2, model="m", endpoint="h", concurrency=1,
-                               ask=fake_asker(calls, fail_on=every))
+    progress = await run_suite(
+        suite,
+        samples=2,
+        model="m",
+        endpoint="h",
+        concurrency=1,
+        ask=fake_asker(calls, fail_on=every),
+    )
     assert len(calls) == 3 and progress.failed == 3
-    assert progress.stopped and "3 failures in a row" in progress.stopped and "boom" in progress.stopped
+    assert (
+        progress.stopped
+        and "3 failures in a row" in progress.stopped
+        and "boom" in progress.stopped
+    )
     # Failures between successes never stop a run: here every second sample fails.
     calls.clear()
     ok = fake_asker(calls)
@@ -62,8 +88,9 @@ async def test_failures_in_a_row_stop_the_run_but_a_token_resets_the_count(data_
         failed = {**record, "status": "failed", "error": "boom", "tokens_completion": None}
         return failed if len(calls) % 2 else record
 
-    progress = await run_suite(suite, samples=2, model="m2", endpoint="h", concurrency=1,
-                               ask=every_other)
+    progress = await run_suite(
+        suite, samples=2, model="m2", endpoint="h", concurrency=1, ask=every_other
+    )
     assert progress.stopped is None and progress.failed == len(suite.prompts)
 
 
@@ -90,8 +117,13 @@ async def test_cancelling_keeps_the_partial_run_and_takes_no_new_sample(data_dir
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
-            return {"model": "m", "endpoint": "h", "status": "cancelled", "answer": "Can",
-                    "error": "cancelled"}
+            return {
+                "model": "m",
+                "endpoint": "h",
+                "status": "cancelled",
+                "answer": "Can",
+                "error": "cancelled",
+            }
         return {}
 
     task = asyncio.create_task(

@@ -32,8 +32,10 @@ async def wait_painted(app, pilot, key: str, timeout: float = 10.0) -> None:
             view = app.main.view(key)
         except (NoMatches, LookupError):
             continue  # the screen is still composing
-        if view.loaded and not view.stale and not any(
-            w.is_running for w in app.workers if w.group in ("compute", "load")
+        if (
+            view.loaded
+            and not view.stale
+            and not any(w.is_running for w in app.workers if w.group in ("compute", "load"))
         ):
             await pilot.pause(0.05)
             return

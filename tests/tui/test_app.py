@@ -46,7 +46,9 @@ async def test_header_click_sorts() -> None:
         await wait_painted(a, pilot, "leaderboard")
         table = a.screen.query_one("#leaderboard-table")
         table.post_message(
-            table.HeaderSelected(table, table.columns["success_rate"].key, 3, table.columns["success_rate"].label)
+            table.HeaderSelected(
+                table, table.columns["success_rate"].key, 3, table.columns["success_rate"].label
+            )
         )
         await pilot.pause(0.1)
         assert table.sort_key == "success_rate"
@@ -158,7 +160,9 @@ async def test_theme_switch_persists(isolated_dirs: Path) -> None:
     async with a.run_test(size=SIZE) as pilot:
         await wait_painted(a, pilot, "leaderboard")
         assert a.theme == "tokenscope-dark"
-        assert {"tokenscope-dark", "tokenscope-light", "tokenscope-contrast"} <= set(a.available_themes)
+        assert {"tokenscope-dark", "tokenscope-light", "tokenscope-contrast"} <= set(
+            a.available_themes
+        )
         a.theme = "tokenscope-light"
         await pilot.pause(0.1)
     assert load_state()["theme"] == "tokenscope-light"
@@ -206,10 +210,20 @@ async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
         await wait_painted(a, pilot, "leaderboard")
         table = a.screen.query_one("#leaderboard-table")
         assert "user" not in set(table.frame["source"])
-        append_runs([{
-            "model": "my-new-model", "prompt_id": "capital_of_australia", "tokens_completion": 321,
-            "chars_answer": 40, "chars_completion": 40, "score": 1.0, "answer": "Canberra",
-        }], results_dir=isolated_dirs / "data" / "results")
+        append_runs(
+            [
+                {
+                    "model": "my-new-model",
+                    "prompt_id": "capital_of_australia",
+                    "tokens_completion": 321,
+                    "chars_answer": 40,
+                    "chars_completion": 40,
+                    "score": 1.0,
+                    "answer": "Canberra",
+                }
+            ],
+            results_dir=isolated_dirs / "data" / "results",
+        )
         for _ in range(100):
             await pilot.pause(0.1)
             if "my-new-model" in set(table.frame["model"]):
@@ -221,9 +235,17 @@ async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
 async def test_failed_runs_show_their_status_at_80_columns(isolated_dirs: Path) -> None:
     from tokenscope.data.store import append_runs
 
-    append_runs([{"model": "dead-model", "prompt_id": "one_plus_one", "status": "failed",
-                  "error": "connection refused by 127.0.0.1:9"}],
-                results_dir=isolated_dirs / "data" / "results")
+    append_runs(
+        [
+            {
+                "model": "dead-model",
+                "prompt_id": "one_plus_one",
+                "status": "failed",
+                "error": "connection refused by 127.0.0.1:9",
+            }
+        ],
+        results_dir=isolated_dirs / "data" / "results",
+    )
     a = app()
     async with a.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -237,7 +259,9 @@ async def test_failed_runs_show_their_status_at_80_columns(isolated_dirs: Path) 
         assert "status" not in [c.key for c in runs.table.shown]
 
 
-@pytest.mark.parametrize("fmt,suffix", [("csv", ".csv"), ("parquet", ".parquet"), ("markdown", ".md")])
+@pytest.mark.parametrize(
+    "fmt,suffix", [("csv", ".csv"), ("parquet", ".parquet"), ("markdown", ".md")]
+)
 async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
@@ -251,7 +275,10 @@ async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -
         files = list(exports.glob(f"*{suffix}"))
         assert len(files) == 1
         if fmt == "parquet":
-            assert pl.read_parquet(files[0]).height == a.screen.query_one("#leaderboard-table").frame.height
+            assert (
+                pl.read_parquet(files[0]).height
+                == a.screen.query_one("#leaderboard-table").frame.height
+            )
 
 
 async def test_command_palette_lists_actions() -> None:
@@ -259,9 +286,15 @@ async def test_command_palette_lists_actions() -> None:
     async with a.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
         titles = {c.title for c in a.get_system_commands(a.screen)}
-        for expected in ("View: Runs", "Filter: cycle domain", "Export view as CSV",
-                         "Export view as Parquet", "Export view as Markdown",
-                         "Theme: tokenscope-contrast", "Help: keys"):
+        for expected in (
+            "View: Runs",
+            "Filter: cycle domain",
+            "Export view as CSV",
+            "Export view as Parquet",
+            "Export view as Markdown",
+            "Theme: tokenscope-contrast",
+            "Help: keys",
+        ):
             assert expected in titles
 
 

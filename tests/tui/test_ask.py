@@ -92,7 +92,9 @@ async def test_hidden_reasoning_replay_says_thinking() -> None:
         pace = FakePace(limit=5)
         pace.install(view)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: view.board.panes["o3-mini-high (replay)"].status == "streaming")
+        await wait_for(
+            pilot, lambda: view.board.panes["o3-mini-high (replay)"].status == "streaming"
+        )
         pace.go.set()
         await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
         await pilot.pause(0.2)
@@ -103,7 +105,9 @@ async def test_hidden_reasoning_replay_says_thinking() -> None:
         assert view.board.panes["o3-mini-high (replay)"].status == "cancelled"
 
 
-async def test_transcript_stream_is_saved_and_lands_in_runs_table(server, isolated_dirs: Path) -> None:
+async def test_transcript_stream_is_saved_and_lands_in_runs_table(
+    server, isolated_dirs: Path
+) -> None:
     from tokenscope.tui.screens.run_detail import RunDetailScreen
 
     url = server.add_transcript("deepseek_reasoner")
@@ -123,6 +127,7 @@ async def test_transcript_stream_is_saved_and_lands_in_runs_table(server, isolat
         assert view._panes["deepseek-reasoner"].markdown.source == "2 + 2 = 4"
         runs = saved_runs(isolated_dirs)
         assert [r["model"] for r in runs] == ["deepseek-reasoner"] and runs[0]["status"] == "ok"
+
         # The app reloads: the run joins the Runs table.
         def in_table() -> bool:
             frame = a.main.view("runs").table.frame if a.main.view("runs").loaded else None
@@ -156,11 +161,15 @@ async def test_two_models_side_by_side_live_and_replay(server, isolated_dirs: Pa
         statuses = {k: s.status for k, s in view.board.panes.items()}
         assert statuses == {"deepseek-reasoner": "ok", "gpt-oss-120b (replay)": "ok"}
         # Both ratios against the study baseline (the question is a study prompt).
-        assert "×" in meter(view, "deepseek-reasoner") and "×" in meter(view, "gpt-oss-120b (replay)")
+        assert "×" in meter(view, "deepseek-reasoner") and "×" in meter(
+            view, "gpt-oss-120b (replay)"
+        )
         assert [r["model"] for r in saved_runs(isolated_dirs)] == ["deepseek-reasoner"]
 
 
-async def test_escape_cancels_every_stream_fast_and_saves_partial(server, isolated_dirs: Path) -> None:
+async def test_escape_cancels_every_stream_fast_and_saves_partial(
+    server, isolated_dirs: Path
+) -> None:
     body, _ = load_transcript("deepseek_reasoner")
     half = body[: len(body) // 2]
     url = server.add("hang", Reply(half, chunks=chunked(half, [200]), delay=0.01, hang=True))
@@ -171,7 +180,9 @@ async def test_escape_cancels_every_stream_fast_and_saves_partial(server, isolat
         view.set_models([LOOP_MODEL, "replay:deepseek-r1-0528"])
         view.query_one("#ask-pace").value = 30.0
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: all(s.counts for s in view.board.panes.values()), what="tokens")
+        await wait_for(
+            pilot, lambda: all(s.counts for s in view.board.panes.values()), what="tokens"
+        )
         # Every stream ends and the panes say so on screen within 200 ms.
         took = await press_and_time(
             pilot, "escape", lambda: all("cancelled" in meter(view, k) for k in view._panes)
@@ -218,7 +229,9 @@ async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -
         first = view.board
         await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the cancel-or-queue question")
+        await wait_for(
+            pilot, lambda: isinstance(a.screen, BusyScreen), what="the cancel-or-queue question"
+        )
         await pilot.press("q")
         assert view.queued is not None and view.board is first
         pace.release()
@@ -247,12 +260,17 @@ async def test_errors_stay_in_the_pane_and_text_is_literal(server, isolated_dirs
     events = [head % (json.dumps({"content": evil}), "null"), head % ("{}", '"stop"')]
     body = "".join(f"data: {e}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
     good = server.add("evil", Reply(body))
-    bad = server.add("denied", Reply(b'{"error":{"message":"bad key sk-secret-123456789"}}', 401,
-                                     "application/json"))
-    write_config(isolated_dirs, {
-        "loop": {"base_url": good, "models": ["evil"]},
-        "cloud": {"base_url": bad, "models": ["denied"], "api_key_env": "LOOP_TEST_KEY"},
-    })
+    bad = server.add(
+        "denied",
+        Reply(b'{"error":{"message":"bad key sk-secret-123456789"}}', 401, "application/json"),
+    )
+    write_config(
+        isolated_dirs,
+        {
+            "loop": {"base_url": good, "models": ["evil"]},
+            "cloud": {"base_url": bad, "models": ["denied"], "api_key_env": "LOOP_TEST_KEY"},
+        },
+    )
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
@@ -322,7 +340,9 @@ async def test_local_gemma_cancel_and_retry(gemma_server, isolated_dirs: Path) -
         a.main.query_one("#ask-question").text = "Write a long story about a lighthouse."
         await pilot.press("ctrl+s")
         key = "gemma-3-270m (local)"
-        await wait_for(pilot, lambda: view.board.panes[key].counts is not None, timeout=60, what="tokens")
+        await wait_for(
+            pilot, lambda: view.board.panes[key].counts is not None, timeout=60, what="tokens"
+        )
         took = await press_and_time(pilot, "escape", lambda: "cancelled" in meter(view, key))
         assert took < 0.2, f"cancelling took {took * 1000:.0f} ms"
         await wait_ended(view, pilot)
@@ -373,7 +393,11 @@ async def test_the_app_stops_the_local_model_on_exit() -> None:
         await open_ask(a, pilot)
         a.main.view("ask").local = Owned()
         titles = {c.title for c in a.get_system_commands(a.screen)}
-        assert {"Ask: send the question", "Ask: cancel every stream", "Ask: choose models"} <= titles
+        assert {
+            "Ask: send the question",
+            "Ask: cancel every stream",
+            "Ask: choose models",
+        } <= titles
     assert stopped == [True]
 
 

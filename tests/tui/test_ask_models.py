@@ -18,8 +18,13 @@ def configured(available: bool) -> ModelChoice:
 
 
 def server() -> ModelChoice:
-    return ModelChoice("server:ollama:qwen3", "qwen3 (ollama)", "server", "qwen3",
-                       ad_hoc("http://127.0.0.1:11434/v1"))
+    return ModelChoice(
+        "server:ollama:qwen3",
+        "qwen3 (ollama)",
+        "server",
+        "qwen3",
+        ad_hoc("http://127.0.0.1:11434/v1"),
+    )
 
 
 def test_no_key_and_no_server_starts_with_the_local_model():
@@ -31,12 +36,15 @@ def test_a_configured_model_with_its_key_comes_first():
 
 
 def test_a_configured_model_without_its_key_is_skipped_for_a_local_server():
-    assert default_selection([local(), configured(False), server(), *REPLAYS]) == ["server:ollama:qwen3"]
+    assert default_selection([local(), configured(False), server(), *REPLAYS]) == [
+        "server:ollama:qwen3"
+    ]
 
 
 def test_without_the_local_extra_the_offline_demo_is_the_default():
     assert default_selection([local(available=False), configured(False), *REPLAYS]) == [
-        "replay:deepseek-r1-0528", "replay:gpt-oss-120b"
+        "replay:deepseek-r1-0528",
+        "replay:gpt-oss-120b",
     ]
 
 
@@ -45,8 +53,12 @@ def test_run_detail_says_why_a_reasoning_text_is_missing():
 
     title, _ = reasoning_labels({"reasoning": "step one", "chars_reasoning": 8})
     assert title == "Reasoning (8 characters)"
-    title, body = reasoning_labels({"reasoning": None, "chars_reasoning": 39289, "source": "bundled"})
+    title, body = reasoning_labels(
+        {"reasoning": None, "chars_reasoning": 39289, "source": "bundled"}
+    )
     assert "39,289 characters, text not archived" in title and body.startswith("The study counted")
-    title, body = reasoning_labels({"reasoning": "", "chars_reasoning": 0, "tokens_reasoning_reported": 512})
+    title, body = reasoning_labels(
+        {"reasoning": "", "chars_reasoning": 0, "tokens_reasoning_reported": 512}
+    )
     assert "hidden by the provider" in title
     assert reasoning_labels({})[0] == "Reasoning (none shown)"

@@ -7,7 +7,6 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 import tokenscope.tui
-
 from tokenscope.tui.ask_models import PaneState
 from tokenscope.tui.widgets.ask_pane import AskPane
 
@@ -20,8 +19,10 @@ class PaneApp(App[None]):
 
 
 def paragraphs(start: int, count: int) -> str:
-    return "".join(f"Paragraph {i} says something worth a line or two of text.\n\n"
-                   for i in range(start, start + count))
+    return "".join(
+        f"Paragraph {i} says something worth a line or two of text.\n\n"
+        for i in range(start, start + count)
+    )
 
 
 async def test_a_burst_longer_than_the_pane_mounts_only_its_tail() -> None:

@@ -24,8 +24,11 @@ def _runner(models: list[str], steps: int):
         pace.install(view)
         await pilot.press("ctrl+s")
         keys = list(view.board.panes)
-        await wait_for(pilot, lambda: all(view.board.panes[k].status == "streaming" for k in keys),
-                       what="every replay to start")
+        await wait_for(
+            pilot,
+            lambda: all(view.board.panes[k].status == "streaming" for k in keys),
+            what="every replay to start",
+        )
         pace.go.set()
         await wait_for(pilot, lambda: len(pace.blocked) == len(keys), what="the replays to pause")
         await wait_for(pilot, lambda: view.baseline is not None, what="the baseline")

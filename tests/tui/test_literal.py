@@ -31,11 +31,21 @@ def test_table_cells_are_literal() -> None:
 async def test_run_detail_shows_markup_and_escapes_literally(isolated_dirs: Path) -> None:
     from tokenscope.data.store import append_runs
 
-    append_runs([{
-        "model": "[bold]evil[/]-model", "prompt_id": "capital_of_australia",
-        "tokens_completion": 100, "chars_answer": len(NASTY), "chars_completion": len(NASTY),
-        "score": 1.0, "answer": NASTY, "reasoning": "think " + NASTY,
-    }], results_dir=isolated_dirs / "data" / "results")
+    append_runs(
+        [
+            {
+                "model": "[bold]evil[/]-model",
+                "prompt_id": "capital_of_australia",
+                "tokens_completion": 100,
+                "chars_answer": len(NASTY),
+                "chars_completion": len(NASTY),
+                "score": 1.0,
+                "answer": NASTY,
+                "reasoning": "think " + NASTY,
+            }
+        ],
+        results_dir=isolated_dirs / "data" / "results",
+    )
     app = TokenscopeApp(poll_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_painted(app, pilot, "leaderboard")

@@ -41,8 +41,12 @@ async def test_suite_from_the_palette_runs_and_lands_in_the_store(transcripts) -
         screen = app.screen
         await _fill(pilot, screen, url, "bridge_torch_easy,capital_of_australia", samples="2")
         await pilot.click("#suite-start")
-        await _wait(pilot, lambda: not screen.running and "finished" in str(
-            screen.query_one("#suite-status").render()))
+        await _wait(
+            pilot,
+            lambda: (
+                not screen.running and "finished" in str(screen.query_one("#suite-status").render())
+            ),
+        )
     runs = load_dataset("user").runs
     assert runs.height == 4 and set(runs["status"]) == {"ok"}
     assert set(runs["suite"]) == {"study"}
@@ -51,8 +55,7 @@ async def test_suite_from_the_palette_runs_and_lands_in_the_store(transcripts) -
 async def test_cancelling_keeps_finished_samples(transcripts) -> None:
     body, _ = load_transcript("judge_model_answer")
     parts = body.split(b"\n\n")
-    slow = transcripts.add("slow-suite", Reply(chunks=[p + b"\n\n" for p in parts if p],
-                                                delay=0.4))
+    slow = transcripts.add("slow-suite", Reply(chunks=[p + b"\n\n" for p in parts if p], delay=0.4))
     app = TokenscopeApp(poll_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = SuiteRunScreen()

@@ -52,7 +52,8 @@ def to_table(frame: pl.DataFrame, cell_width: int = TABLE_CELL_WIDTH) -> str:
 
     def fmt(cells):
         return "  ".join(
-            c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)
+            c.rjust(w) if num else c.ljust(w)
+            for c, w, num in zip(cells, widths, numeric, strict=False)
         ).rstrip()
 
     lines = [fmt(headers), fmt(["─" * w for w in widths])]
@@ -66,7 +67,9 @@ def to_markdown(frame: pl.DataFrame) -> str:
 
     lines = [
         "| " + " | ".join(frame.columns) + " |",
-        "| " + " | ".join("---:" if frame.schema[c].is_numeric() else "---" for c in frame.columns) + " |",
+        "| "
+        + " | ".join("---:" if frame.schema[c].is_numeric() else "---" for c in frame.columns)
+        + " |",
     ]
     for row in frame.iter_rows():
         lines.append("| " + " | ".join(esc(_cell(v, None)) for v in row) + " |")

@@ -37,8 +37,16 @@ LEADERBOARD_COLUMNS = (
 
 # The columns the leaderboard's metrics read (never the long texts).
 METRIC_COLUMNS = (
-    "model", "source", "lab", "open_weights", "prompt_id", "domain", "tokens_completion",
-    "tokens_reasoning", "chars_completion", "score",
+    "model",
+    "source",
+    "lab",
+    "open_weights",
+    "prompt_id",
+    "domain",
+    "tokens_completion",
+    "tokens_reasoning",
+    "chars_completion",
+    "score",
 )
 
 
@@ -81,11 +89,14 @@ def price_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Lazy
     )
     bundled = prices.join(user.select("model"), on="model", how="anti")
     return pl.concat(
-        [bundled, user.with_columns(
-            ((pl.col("completion_price_min") + pl.col("completion_price_max")) / 2).alias(
-                "completion_price_avg"
-            )
-        )],
+        [
+            bundled,
+            user.with_columns(
+                ((pl.col("completion_price_min") + pl.col("completion_price_max")) / 2).alias(
+                    "completion_price_avg"
+                )
+            ),
+        ],
         how="diagonal_relaxed",
     )
 
@@ -185,14 +196,21 @@ def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODE
 
 
 def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.DataFrame:
-    counts = ds.lazy_runs().group_by(list(MODEL_KEY)).agg(
-        pl.col("lab").drop_nulls().first().alias("_lab"),
-        pl.col("open_weights").drop_nulls().first().alias("_ow"),
-        pl.len().alias("n_runs"),
-        pl.col("prompt_id").n_unique().alias("n_prompts"),
+    counts = (
+        ds.lazy_runs()
+        .group_by(list(MODEL_KEY))
+        .agg(
+            pl.col("lab").drop_nulls().first().alias("_lab"),
+            pl.col("open_weights").drop_nulls().first().alias("_ow"),
+            pl.len().alias("n_runs"),
+            pl.col("prompt_id").n_unique().alias("n_prompts"),
+        )
     )
     prices = price_table(ds, user_prices).select(
-        "model", "completion_price_min", "completion_price_max", "prompt_price_min",
+        "model",
+        "completion_price_min",
+        "completion_price_max",
+        "prompt_price_min",
         "prompt_price_max",
     )
     return (

@@ -15,7 +15,6 @@ from pathlib import Path
 import polars as pl
 
 from tokenscope import paths
-from tokenscope.errors import UserError
 from tokenscope.data import metrics
 from tokenscope.data.result_files import result_files, signature
 from tokenscope.data.schema import (
@@ -26,6 +25,7 @@ from tokenscope.data.schema import (
     conform,
     empty_runs,
 )
+from tokenscope.errors import UserError
 
 SOURCES = ("bundled", "user", "all")
 REQUIRED_COLUMNS = ("model",)
@@ -74,7 +74,7 @@ def _read_bundled(name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     path = _bundled_path(name)
     try:
         frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - any read failure is reported the same way
+    except Exception as exc:
         raise LoadError(f"bundled data is missing or unreadable: {path} ({_reason(exc)})") from exc
     return conform(frame, schema)
 
@@ -83,7 +83,7 @@ def scan_bundled_runs() -> pl.LazyFrame:
     path = _bundled_path("runs")
     try:
         pl.read_parquet_schema(path)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise LoadError(f"bundled data is missing or unreadable: {path} ({_reason(exc)})") from exc
     return conform(pl.scan_parquet(path))
 
@@ -118,7 +118,7 @@ def _conform_file(frame: pl.DataFrame) -> pl.DataFrame:
     _check_columns(frame)
     try:
         return conform(frame)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise LoadError(f"a column has the wrong type ({_reason(exc)})") from exc
 
 
@@ -160,7 +160,7 @@ def read_jsonl(path: Path) -> tuple[pl.DataFrame, str | None]:
         return conform(frame), None
     except LoadError:
         raise
-    except Exception:  # noqa: BLE001 - fall back to the line-by-line reader below
+    except Exception:
         pass
     rows, bad = [], []
     for number, line in enumerate(data.split(b"\n"), start=1):
@@ -178,7 +178,7 @@ def read_jsonl(path: Path) -> tuple[pl.DataFrame, str | None]:
         raise LoadError(f"no readable run records (line {line}: {why})")
     try:
         frame = pl.DataFrame(rows, schema=RUN_SCHEMA, strict=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise LoadError(f"records do not fit the run schema ({_reason(exc)})") from exc
     note = None
     if bad:
@@ -215,7 +215,7 @@ def read_results_file(path: Path) -> tuple[pl.LazyFrame, str | None]:
             return scan_parquet_results(path), None
     except LoadError:
         raise
-    except Exception as exc:  # noqa: BLE001 - corrupt files must never stop loading
+    except Exception as exc:
         raise LoadError(_reason(exc)) from exc
     raise LoadError(f"unsupported file type '{suffix}'")
 

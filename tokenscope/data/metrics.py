@@ -111,16 +111,20 @@ def prompt_normalisers(
     """
     ref = list(reference)
     is_ref = pl.col("model").is_in(ref)
-    return means.group_by("prompt_id").agg(
-        pl.col("mean_completion_tokens").filter(is_ref).mean().alias("_ref"),
-        pl.col("mean_completion_tokens").mean().alias("_all"),
-    ).select(
-        "prompt_id",
-        pl.coalesce("_ref", "_all").alias("normaliser"),
-        pl.when(pl.col("_ref").is_not_null())
-        .then(pl.lit("reference"))
-        .otherwise(pl.lit("all models"))
-        .alias("normaliser_from"),
+    return (
+        means.group_by("prompt_id")
+        .agg(
+            pl.col("mean_completion_tokens").filter(is_ref).mean().alias("_ref"),
+            pl.col("mean_completion_tokens").mean().alias("_all"),
+        )
+        .select(
+            "prompt_id",
+            pl.coalesce("_ref", "_all").alias("normaliser"),
+            pl.when(pl.col("_ref").is_not_null())
+            .then(pl.lit("reference"))
+            .otherwise(pl.lit("all models"))
+            .alias("normaliser_from"),
+        )
     )
 
 
@@ -129,7 +133,9 @@ def relative_by_prompt(
 ) -> pl.LazyFrame:
     """Relative completion tokens per (model, source, prompt): mean / normaliser."""
     means = prompt_means(runs)
-    return means.join(prompt_normalisers(means, reference), on="prompt_id", how="left").with_columns(
+    return means.join(
+        prompt_normalisers(means, reference), on="prompt_id", how="left"
+    ).with_columns(
         (pl.col("mean_completion_tokens") / pl.col("normaliser")).alias(
             "relative_completion_tokens"
         )
@@ -203,7 +209,9 @@ def cost_per_query(runs: pl.LazyFrame, prices: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("tokens_completion").mean().alias("mean_completion_tokens")
     )
     return mean_tokens.join(
-        prices.select("model", "completion_price_min", "completion_price_max", "completion_price_avg"),
+        prices.select(
+            "model", "completion_price_min", "completion_price_max", "completion_price_avg"
+        ),
         on="model",
         how="left",
     ).select(*MODEL_KEY, *cost_columns())

@@ -83,8 +83,9 @@ def match_prompt(question: str, prompts: pl.DataFrame) -> tuple[str, str | None]
     return row["prompt_id"], row["domain"]
 
 
-def _study(prompt_id: str, domain: str | None, means: pl.LazyFrame,
-           reference: Sequence[str]) -> Baseline | None:
+def _study(
+    prompt_id: str, domain: str | None, means: pl.LazyFrame, reference: Sequence[str]
+) -> Baseline | None:
     norm = (
         metrics.prompt_normalisers(means, reference)
         .filter(pl.col("prompt_id") == prompt_id)
@@ -94,11 +95,7 @@ def _study(prompt_id: str, domain: str | None, means: pl.LazyFrame,
         return None
     value = float(norm["normaliser"][0])
     frm = norm["normaliser_from"][0]
-    rows = (
-        means.filter(pl.col("prompt_id") == prompt_id)
-        .sort("mean_completion_tokens")
-        .collect()
-    )
+    rows = means.filter(pl.col("prompt_id") == prompt_id).sort("mean_completion_tokens").collect()
     placements = tuple(
         Placement(
             r["model"],

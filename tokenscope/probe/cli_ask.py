@@ -45,11 +45,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
     p.add_argument("--api", choices=APIS, help="wire protocol for --base-url (default: openai)")
     p.add_argument(
-        "--model", action="append", required=True, metavar="M",
+        "--model",
+        action="append",
+        required=True,
+        metavar="M",
         help="model id (repeat to run several side by side)",
     )
     p.add_argument(
-        "--baseline", default="auto", metavar="auto|none|MODEL",
+        "--baseline",
+        default="auto",
+        metavar="auto|none|MODEL",
         help="auto (study prompt, domain, your earlier runs), none, or a model to run alongside",
     )
     p.add_argument("--domain", help="knowledge, math or logic: compare with the study's domain")
@@ -158,7 +163,9 @@ class LiveLine:
                 text += "waiting"
             else:
                 mark = "~" if counts.source == "estimated" else ""
-                text += f"{mark}{counts.reasoning:,.0f} reasoning + {mark}{counts.answer:,.0f} answer"
+                text += (
+                    f"{mark}{counts.reasoning:,.0f} reasoning + {mark}{counts.answer:,.0f} answer"
+                )
                 ratio = ratios.ratio(key)
                 if ratio is not None:
                     text += f" ({ratio:.2f}x)"
@@ -202,8 +209,10 @@ async def _ask(plan: Plan, live: bool, err: TextIO) -> tuple[list[Any], Any, boo
             if isinstance(event, Notice | Retrying):
                 if line:
                     line.clear()
-                what = event.message if isinstance(event, Notice) else (
-                    f"{event.reason}; retrying in {event.delay_s:g} s"
+                what = (
+                    event.message
+                    if isinstance(event, Notice)
+                    else (f"{event.reason}; retrying in {event.delay_s:g} s")
                 )
                 print(f"tokenscope: {event.key}: {what}", file=err)
             elif isinstance(event, TERMINAL):
@@ -244,8 +253,11 @@ def _finish(plan: Plan, results: list[Any], ratios, save: bool, err: TextIO) -> 
     baseline_tokens = ratios.baseline_tokens()
     out = []
     for result in results:
-        cost = records.cost_usd(result, records.find_price(result.model, user_prices, bundled)
-                                or records.find_price(result.key, user_prices, bundled))
+        cost = records.cost_usd(
+            result,
+            records.find_price(result.model, user_prices, bundled)
+            or records.find_price(result.key, user_prices, bundled),
+        )
         record = records.to_run(
             result, question=plan.question, baseline=plan.baseline, domain=plan.domain, cost=cost
         )
@@ -257,10 +269,16 @@ def _finish(plan: Plan, results: list[Any], ratios, save: bool, err: TextIO) -> 
             except OSError as exc:
                 print(f"tokenscope: could not save the run of {result.key}: {exc}", file=err)
         out.append(
-            (result, records.to_json(
-                result, baseline=plan.baseline, baseline_tokens=baseline_tokens,
-                cost=cost, run_id=run_id,
-            ))
+            (
+                result,
+                records.to_json(
+                    result,
+                    baseline=plan.baseline,
+                    baseline_tokens=baseline_tokens,
+                    cost=cost,
+                    run_id=run_id,
+                ),
+            )
         )
     return out
 
@@ -286,7 +304,8 @@ def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
         source = row["tokens_source"]
         tokens = (
             f"tokens: {_fmt(row['tokens_completion'], ',')} completion "
-            f"({_fmt(row['tokens_reasoning'], ',')} reasoning + {_fmt(row['tokens_answer'], ',')} answer)"
+            f"({_fmt(row['tokens_reasoning'], ',')} reasoning + "
+            f"{_fmt(row['tokens_answer'], ',')} answer)"
             f", {_fmt(row['tokens_prompt'], ',')} prompt" + (f"; {source}" if source else "")
         )
         if result.estimate_error is not None:
@@ -300,7 +319,8 @@ def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
             )
         timing = (
             f"time: first token {_fmt(row['ttft_s'], '.2f', ' s')}, total "
-            f"{_fmt(row['duration_s'], '.2f', ' s')}, {_fmt(row['tokens_per_s'], '.1f', ' tokens/s')}"
+            f"{_fmt(row['duration_s'], '.2f', ' s')}, "
+            f"{_fmt(row['tokens_per_s'], '.1f', ' tokens/s')}"
         )
         if row["cost_usd"] is not None:
             timing += f"; cost ${row['cost_usd']:.6f}"
@@ -315,7 +335,9 @@ def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
 
 
 def _write_placements(base, rows: list, out: TextIO) -> None:
-    print(f"Where the study's models fall on {base.prompt_id} (completion tokens, ratio):", file=out)
+    print(
+        f"Where the study's models fall on {base.prompt_id} (completion tokens, ratio):", file=out
+    )
     entries = [(p.mean_completion_tokens, p.ratio, p.model, False) for p in base.placements]
     for _result, row in rows:
         if row["tokens_completion"] is not None and row["status"] == "ok":

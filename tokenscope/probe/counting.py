@@ -71,7 +71,9 @@ class LiveCounter:
         self.answer_chars = 0
         self.raw_chars = 0
 
-    def add(self, raw_chars: int, reasoning_chars: int, answer_chars: int, in_reasoning: bool) -> None:
+    def add(
+        self, raw_chars: int, reasoning_chars: int, answer_chars: int, in_reasoning: bool
+    ) -> None:
         """One streamed chunk that carried ``raw_chars`` of text.
 
         Its text may have been split between reasoning and answer (a tag inside
@@ -114,7 +116,9 @@ class LiveCounter:
     def snapshot(self, usage: Usage | None = None) -> Counts:
         if usage is not None and usage.completion is not None:
             reasoning = self._reported_reasoning(usage)
-            return Counts(float(reasoning or 0), float(usage.completion - (reasoning or 0)), "reported")
+            return Counts(
+                float(reasoning or 0), float(usage.completion - (reasoning or 0)), "reported"
+            )
         return Counts(self.reasoning_est, self.answer_est)
 
     def _reported_reasoning(self, usage: Usage) -> int | None:
@@ -145,7 +149,14 @@ class LiveCounter:
             reasoning = round(self.reasoning_deltas)
             error = est / completion - 1.0
             return FinalCounts(
-                completion, reasoning, completion - reasoning, prompt, "counted", reasoning, est, error
+                completion,
+                reasoning,
+                completion - reasoning,
+                prompt,
+                "counted",
+                reasoning,
+                est,
+                error,
             )
         completion = round(est)
         reasoning = round(self.reasoning_est)

@@ -69,13 +69,19 @@ PRESETS: dict[str, Endpoint] = {
             effort_style="openrouter",
         ),
         Endpoint(
-            "deepseek", "https://api.deepseek.com/v1", api_key_env="DEEPSEEK_API_KEY", key_required=True
+            "deepseek",
+            "https://api.deepseek.com/v1",
+            api_key_env="DEEPSEEK_API_KEY",
+            key_required=True,
         ),
         Endpoint(
             "groq", "https://api.groq.com/openai/v1", api_key_env="GROQ_API_KEY", key_required=True
         ),
         Endpoint(
-            "together", "https://api.together.xyz/v1", api_key_env="TOGETHER_API_KEY", key_required=True
+            "together",
+            "https://api.together.xyz/v1",
+            api_key_env="TOGETHER_API_KEY",
+            key_required=True,
         ),
         Endpoint(
             "fireworks",
@@ -92,7 +98,9 @@ PRESETS: dict[str, Endpoint] = {
             key_required=True,
             effort_style="anthropic",
         ),
-        Endpoint("ollama", "http://127.0.0.1:11434", api="ollama", effort_style="ollama", local=True),
+        Endpoint(
+            "ollama", "http://127.0.0.1:11434", api="ollama", effort_style="ollama", local=True
+        ),
         Endpoint("ollama-v1", "http://127.0.0.1:11434/v1", local=True),
         Endpoint("llama.cpp", "http://127.0.0.1:8080/v1", local=True),
         Endpoint("vllm", "http://127.0.0.1:8000/v1", local=True),
@@ -120,7 +128,11 @@ def ad_hoc(base_url: str, api_key_env: str | None = None, api: str | None = None
     if preset is not None:
         endpoint = replace(preset, name=parts.hostname, base_url=base_url.rstrip("/"))
     else:
-        guess = "ollama" if parts.port == 11434 and not parts.path.rstrip("/").endswith("/v1") else "openai"
+        guess = (
+            "ollama"
+            if parts.port == 11434 and not parts.path.rstrip("/").endswith("/v1")
+            else "openai"
+        )
         endpoint = Endpoint(
             parts.hostname,
             base_url.rstrip("/"),

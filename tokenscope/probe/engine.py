@@ -170,7 +170,9 @@ class Probe:
                         name = self._dialect.droppable(status, body)
                         if name and name not in dropped:
                             dropped.add(name)
-                            yield Notice(key, f"{endpoint.host} refused '{name}'; asking again without it")
+                            yield Notice(
+                                key, f"{endpoint.host} refused '{name}'; asking again without it"
+                            )
                             continue
                         message = describe_status(status, body, endpoint, request.model)
                         if status in RETRY_STATUSES:

@@ -88,7 +88,7 @@ def retry_after(headers: httpx.Headers) -> float | None:
 def _reason(status: int) -> str:
     try:
         return httpx.codes.get_reason_phrase(status)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
 
 
@@ -144,7 +144,11 @@ def describe_exception(
     if isinstance(exc, httpx.ConnectError):
         chain = list(_chain(exc))
         text = " ".join(str(e) for e in chain).lower()
-        if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in text or "certificate" in text:
+        if (
+            any(isinstance(e, ssl.SSLError) for e in chain)
+            or "ssl" in text
+            or "certificate" in text
+        ):
             detail = next((str(e) for e in chain if isinstance(e, ssl.SSLError)), str(exc))
             return f"TLS error talking to {host}: {scrub(detail)}"
         if any(isinstance(e, socket.gaierror) for e in chain) or any(h in text for h in _DNS_HINTS):

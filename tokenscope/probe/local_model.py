@@ -84,19 +84,29 @@ class LocalModelServer:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(gguf_path(self.cache_dir)),
-            "--model_alias", SERVED_MODEL,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf_path(self.cache_dir)),
+            "--model_alias",
+            SERVED_MODEL,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
             # The GGUF carries no chat template the server picks up; without
             # this the fallback template produces empty answers.
-            "--chat_format", "gemma",
-            "--n_ctx", str(self.n_ctx),
+            "--chat_format",
+            "gemma",
+            "--n_ctx",
+            str(self.n_ctx),
             # By default a new request cuts off the one in flight; queue instead,
             # so side-by-side panes and suite runs each get a whole answer.
-            "--interrupt_requests", "False",
-            "--verbose", "False",
+            "--interrupt_requests",
+            "False",
+            "--verbose",
+            "False",
         ]
 
     def start(self, timeout: float = 90.0) -> LocalModelServer:

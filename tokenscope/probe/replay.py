@@ -4,7 +4,8 @@ The study's reasoning and answer texts are cut into as many deltas as the
 study counted tokens, and emitted at a chosen pace, so the counters climb as
 they did for the real model. A model that hides its reasoning "thinks"
 silently for as long as those tokens would take; where the model showed it but
-the archive lost the text, the counter still climbs, with no text. A replay is labelled as such everywhere
+the archive lost the text, the counter still climbs, with no text. A replay is labelled as
+such everywhere
 and is never stored as a user run.
 """
 
@@ -109,7 +110,7 @@ class ReplayProbe:
 
     def _token_split(self) -> tuple[int, int]:
         completion = int(self.run["tokens_completion"] or 0)
-        reasoning = int(round(self.run.get("tokens_reasoning") or 0))
+        reasoning = round(self.run.get("tokens_reasoning") or 0)
         return min(reasoning, completion), max(completion - reasoning, 0)
 
     async def stream(self) -> AsyncIterator[ProbeEvent]:
@@ -198,4 +199,3 @@ class ReplayProbe:
 
     def result(self) -> ProbeResult:
         return self._result or self._finish("cancelled")
-

@@ -16,9 +16,24 @@ from tokenscope.probe.baseline import Baseline
 from tokenscope.probe.events import ProbeResult
 
 JSON_KEYS = (
-    "model", "endpoint", "status", "error", "answer", "reasoning", "tokens_prompt",
-    "tokens_completion", "tokens_reasoning", "tokens_answer", "tokens_source", "baseline_tokens",
-    "baseline_source", "ratio_to_baseline", "ttft_s", "duration_s", "tokens_per_s", "cost_usd",
+    "model",
+    "endpoint",
+    "status",
+    "error",
+    "answer",
+    "reasoning",
+    "tokens_prompt",
+    "tokens_completion",
+    "tokens_reasoning",
+    "tokens_answer",
+    "tokens_source",
+    "baseline_tokens",
+    "baseline_source",
+    "ratio_to_baseline",
+    "ttft_s",
+    "duration_s",
+    "tokens_per_s",
+    "cost_usd",
     "run_id",
 )
 

@@ -30,7 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="the model id the API expects")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--endpoint", help="a preset or configured endpoint name")
-    where.add_argument("--base-url", help="an OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
+    where.add_argument(
+        "--base-url", help="an OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1"
+    )
     p.add_argument("--api-key-env", help="environment variable holding the API key")
     p.add_argument("--label", help="the name the model gets in tables (default: --model)")
     p.add_argument("-n", "--samples", type=int, default=5, help="samples per prompt (default 5)")
@@ -83,9 +85,17 @@ def run(args: argparse.Namespace) -> int:
         reporter(p)
 
     job = SuiteJob(
-        suite=suite, model=args.model, label=label, endpoint=endpoint, samples=samples,
-        concurrency=concurrency, max_tokens=args.max_tokens, effort=args.effort,
-        temperature=args.temperature, judge=args.judge, judge_endpoint=judge_endpoint,
+        suite=suite,
+        model=args.model,
+        label=label,
+        endpoint=endpoint,
+        samples=samples,
+        concurrency=concurrency,
+        max_tokens=args.max_tokens,
+        effort=args.effort,
+        temperature=args.temperature,
+        judge=args.judge,
+        judge_endpoint=judge_endpoint,
     )
     main = execute(job, settings, on_progress)
     interrupted = False
@@ -99,12 +109,17 @@ def run(args: argparse.Namespace) -> int:
     if progress is None:
         return 1
     outcome = {
-        "model": label, "endpoint": endpoint.host, "suite": suite.name,
-        "samples_done": progress.done, "samples_failed": progress.failed,
-        "samples_skipped": progress.skipped, "samples_planned": progress.total,
+        "model": label,
+        "endpoint": endpoint.host,
+        "suite": suite.name,
+        "samples_done": progress.done,
+        "samples_failed": progress.failed,
+        "samples_skipped": progress.skipped,
+        "samples_planned": progress.total,
         "tokens_completion": progress.tokens,
         "cost_usd": progress.cost_usd if progress.cost_known else None,
-        "interrupted": interrupted, "last_error": progress.last_error,
+        "interrupted": interrupted,
+        "last_error": progress.last_error,
         "stopped": progress.stopped,
     }
     if args.format == "json":

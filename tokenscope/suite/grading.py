@@ -63,7 +63,7 @@ def weighted(met: tuple[bool | None, ...], weights: tuple[float, ...]) -> float 
         return None
     weights = weights if len(weights) == len(met) else (1.0,) * len(met)
     total = sum(weights)
-    return sum(w for w, m in zip(weights, met) if m) / total if total else None
+    return sum(w for w, m in zip(weights, met, strict=False) if m) / total if total else None
 
 
 def apply_grade(record: dict[str, Any], grade: Grade) -> None:
@@ -81,11 +81,17 @@ def apply_grade(record: dict[str, Any], grade: Grade) -> None:
 def grade_asked_run(record: dict[str, Any]) -> None:
     """A question asked live that is one of the study's prompts is graded like a suite
     run (by the rule grader), so the run counts toward its model's success rate."""
-    if record.get("status") != "ok" or not record.get("prompt_id") or record.get("score") is not None:
+    if (
+        record.get("status") != "ok"
+        or not record.get("prompt_id")
+        or record.get("score") is not None
+    ):
         return
     from tokenscope.suite.suites import load_suite
 
-    prompt = next((p for p in load_suite("study").prompts if p.prompt_id == record["prompt_id"]), None)
+    prompt = next(
+        (p for p in load_suite("study").prompts if p.prompt_id == record["prompt_id"]), None
+    )
     if prompt is not None:
         apply_grade(record, rule_grade(record.get("answer"), prompt.criteria, prompt.weights))
 

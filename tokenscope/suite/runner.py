@@ -137,8 +137,10 @@ async def run_suite(
         if record.get("status") == "failed" and not record.get("tokens_completion"):
             streak[0] += 1
             if streak[0] >= breaker and progress.stopped is None:
-                progress.stopped = (f"stopped after {streak[0]} failures in a row with no "
-                                    f"tokens; the last: {record.get('error') or 'failed'}")
+                progress.stopped = (
+                    f"stopped after {streak[0]} failures in a row with no "
+                    f"tokens; the last: {record.get('error') or 'failed'}"
+                )
                 while not queue.empty():
                     queue.get_nowait()
         else:

@@ -61,20 +61,28 @@ async def execute(
 
         async def ask(prompt: SuitePrompt, index: int) -> dict[str, Any]:
             request = ProbeRequest(
-                job.endpoint, job.model, prompt.prompt, label=job.label, effort=job.effort,
-                max_tokens=job.max_tokens, temperature=job.temperature,
+                job.endpoint,
+                job.model,
+                prompt.prompt,
+                label=job.label,
+                effort=job.effort,
+                max_tokens=job.max_tokens,
+                temperature=job.temperature,
             )
             result = await stream(request)
-            return to_run(result, question=prompt.prompt, domain=prompt.domain,
-                          cost=cost_usd(result, price))
+            return to_run(
+                result, question=prompt.prompt, domain=prompt.domain, cost=cost_usd(result, price)
+            )
 
         async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
             if not prompt.criteria or not job.judge:
                 return None
             request = ProbeRequest(
-                job.judge_endpoint or job.endpoint, job.judge,
+                job.judge_endpoint or job.endpoint,
+                job.judge,
                 judge_prompt(prompt.prompt, answer, prompt.criteria),
-                max_tokens=JUDGE_MAX_TOKENS, temperature=0.0,
+                max_tokens=JUDGE_MAX_TOKENS,
+                temperature=0.0,
             )
             result = await stream(request)
             if not result.ok:
@@ -86,7 +94,12 @@ async def execute(
             return Grade(met, weighted(met, prompt.weights), f"judge:{job.judge}", notes)
 
         return await run_suite(
-            job.suite, samples=job.samples, model=job.label, endpoint=job.endpoint.host,
-            ask=ask, concurrency=job.concurrency, judge=judge if job.judge else None,
+            job.suite,
+            samples=job.samples,
+            model=job.label,
+            endpoint=job.endpoint.host,
+            ask=ask,
+            concurrency=job.concurrency,
+            judge=judge if job.judge else None,
             on_progress=on_progress,
         )

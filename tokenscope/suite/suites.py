@@ -44,7 +44,10 @@ def study_suite() -> Suite:
         STUDY_SUITE,
         tuple(
             SuitePrompt(
-                r["prompt_id"], r["domain"], r["prompt_text"], tuple(r["criteria"]),
+                r["prompt_id"],
+                r["domain"],
+                r["prompt_text"],
+                tuple(r["criteria"]),
                 tuple(r["weights"]),
             )
             for r in prompts.iter_rows(named=True)
@@ -68,12 +71,17 @@ def _prompt_from(entry: object, where: str) -> SuitePrompt:
         raise LoadError(f"{where}: prompt '{pid}' has criteria that are not text")
     weights = entry.get("weights") or entry.get("weight") or [1.0] * len(criteria)
     if len(weights) != len(criteria):
-        raise LoadError(f"{where}: prompt '{pid}' has {len(criteria)} criteria but {len(weights)} weights")
+        raise LoadError(
+            f"{where}: prompt '{pid}' has {len(criteria)} criteria but {len(weights)} weights"
+        )
     domain = entry.get("domain")
     if domain is not None and normalise_domain(str(domain)) is None:
         raise LoadError(f"{where}: prompt '{pid}' has unknown domain '{domain}'")
     return SuitePrompt(
-        pid.strip(), normalise_domain(domain) if domain else None, text, tuple(criteria),
+        pid.strip(),
+        normalise_domain(domain) if domain else None,
+        text,
+        tuple(criteria),
         tuple(float(w) for w in weights),
     )
 

@@ -54,9 +54,22 @@ class TokenscopeApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("t", "pick_theme", "Theme", id="app.theme", show=False, tooltip="Choose a theme"),
-        Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False, tooltip="Reload every result file"),
-        Binding("u", "run_suite", "Suite run", id="app.run_suite", show=False,
-                tooltip="Run a prompt suite on a model (like `tokenscope run`)"),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="app.reload",
+            show=False,
+            tooltip="Reload every result file",
+        ),
+        Binding(
+            "u",
+            "run_suite",
+            "Suite run",
+            id="app.run_suite",
+            show=False,
+            tooltip="Run a prompt suite on a model (like `tokenscope run`)",
+        ),
     ]
 
     def __init__(self, poll_seconds: float = 2.0, results_dir: Path | None = None) -> None:
@@ -81,8 +94,12 @@ class TokenscopeApp(App[int]):
         if self._theme_problems:
             # One message for every broken file, then carry on with a working theme.
             self.notify(
-                "Some themes were skipped:\n" + "\n".join(self._theme_problems) + f"\nUsing {self.theme}.",
-                title="Themes", severity="warning", timeout=8,
+                "Some themes were skipped:\n"
+                + "\n".join(self._theme_problems)
+                + f"\nUsing {self.theme}.",
+                title="Themes",
+                severity="warning",
+                timeout=8,
             )
         # Importing Polars in a thread still holds the GIL for long stretches:
         # start it after the first frame is on screen, not before.
@@ -115,8 +132,17 @@ class TokenscopeApp(App[int]):
             self._push_data()  # cell colours come from the theme
 
     # The Ask view follows no filter: their keys leave its footer (and do nothing there).
-    FILTER_ACTIONS = frozenset({"cycle_domain", "cycle_weights", "cycle_source", "pick_lab",
-                                "search", "clear_filters", "export"})
+    FILTER_ACTIONS = frozenset(
+        {
+            "cycle_domain",
+            "cycle_weights",
+            "cycle_source",
+            "pick_lab",
+            "search",
+            "clear_filters",
+            "export",
+        }
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "drill_up":
@@ -154,9 +180,12 @@ class TokenscopeApp(App[int]):
         signature = self.user_results.signature()
         try:
             ds = load_dataset("all", user_results=self.user_results)
-            counts = ds.lazy_runs().select(
-                pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user")
-            ).collect().row(0)
+            counts = (
+                ds.lazy_runs()
+                .select(pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user"))
+                .collect()
+                .row(0)
+            )
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
@@ -172,8 +201,11 @@ class TokenscopeApp(App[int]):
         except ConfigError as exc:
             self.config_warning = str(exc)
             self.call_from_thread(
-                self.notify, f"{exc}\nUsing the defaults until it is fixed.", title="Config",
-                severity="warning", timeout=10,
+                self.notify,
+                f"{exc}\nUsing the defaults until it is fixed.",
+                title="Config",
+                severity="warning",
+                timeout=10,
             )
 
     def _poll(self) -> None:
@@ -196,7 +228,11 @@ class TokenscopeApp(App[int]):
         self.signature = message.signature
         self.summary = message.summary
         if message.ds.warnings:  # type: ignore[union-attr]
-            self.notify("\n".join(message.ds.warnings[:5]), title="Some result files were skipped", severity="warning")  # type: ignore[union-attr]
+            self.notify(
+                "\n".join(message.ds.warnings[:5]),
+                title="Some result files were skipped",
+                severity="warning",
+            )  # type: ignore[union-attr]
         if not first:
             self.notify("New results loaded.", timeout=3)
         self._push_data()
@@ -299,14 +335,19 @@ class TokenscopeApp(App[int]):
         from tokenscope.tui.widgets.tables import SORT_BINDINGS
 
         self.push_screen(
-            HelpScreen([
-                ("Everywhere", list(self.BINDINGS)),
-                ("Views and filters", list(MainScreen.BINDINGS)),
-                ("Tables", SORT_BINDINGS + [Binding("enter", "", "Open: model → runs, run → detail")]),
-                ("Charts", list(ChartsView.BINDINGS)),
-                ("Run detail", list(RunDetailScreen.BINDINGS)),
-                ("Ask", list(AskView.BINDINGS)),
-            ])
+            HelpScreen(
+                [
+                    ("Everywhere", list(self.BINDINGS)),
+                    ("Views and filters", list(MainScreen.BINDINGS)),
+                    (
+                        "Tables",
+                        [*SORT_BINDINGS, Binding("enter", "", "Open: model → runs, run → detail")],
+                    ),
+                    ("Charts", list(ChartsView.BINDINGS)),
+                    ("Run detail", list(RunDetailScreen.BINDINGS)),
+                    ("Ask", list(AskView.BINDINGS)),
+                ]
+            )
         )
 
     def action_pick_theme(self) -> None:
@@ -338,8 +379,10 @@ class TokenscopeApp(App[int]):
         try:
             directory.mkdir(parents=True, exist_ok=True)
             write(frame, path, fmt)
-        except Exception as exc:  # noqa: BLE001 - a failed export is a message, not a crash
-            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error")
+        except Exception as exc:
+            self.call_from_thread(
+                self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error"
+            )
             return
         self.call_from_thread(self.notify, str(path), title=f"Exported {frame.height:,} rows")
 
@@ -394,13 +437,23 @@ class TokenscopeApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for key, label, _ in VIEWS:
-            yield SystemCommand(f"View: {label}", f"Show the {label} view", lambda k=key: self.action_show_view(k))
-        yield SystemCommand("Filter: cycle domain", "all → knowledge → math → logic (d)", self.action_cycle_domain)
-        yield SystemCommand("Filter: open / closed weights", "Cycle the weights filter (w)", self.action_cycle_weights)
+            yield SystemCommand(
+                f"View: {label}", f"Show the {label} view", lambda k=key: self.action_show_view(k)
+            )
+        yield SystemCommand(
+            "Filter: cycle domain", "all → knowledge → math → logic (d)", self.action_cycle_domain
+        )
+        yield SystemCommand(
+            "Filter: open / closed weights",
+            "Cycle the weights filter (w)",
+            self.action_cycle_weights,
+        )
         yield SystemCommand("Filter: source", "all → bundled → user (b)", self.action_cycle_source)
         yield SystemCommand("Filter: lab…", "Pick a lab (l)", self.action_pick_lab)
         yield SystemCommand("Filter: model name…", "Type to filter models (/)", self.action_search)
-        yield SystemCommand("Filter: clear all", "Clear filters and drill-down (x)", self.action_clear_filters)
+        yield SystemCommand(
+            "Filter: clear all", "Clear filters and drill-down (x)", self.action_clear_filters
+        )
         for fmt, name in (("csv", "CSV"), ("parquet", "Parquet"), ("markdown", "Markdown")):
             yield SystemCommand(
                 f"Export view as {name}",
@@ -408,7 +461,11 @@ class TokenscopeApp(App[int]):
                 lambda f=fmt: self.action_export(f),
             )
         for name in sorted(n for n in self.available_themes if n.startswith(PREFIX)):
-            yield SystemCommand(f"Theme: {name}", "Switch theme (remembered)", lambda n=name: setattr(self, "theme", n))
+            yield SystemCommand(
+                f"Theme: {name}",
+                "Switch theme (remembered)",
+                lambda n=name: setattr(self, "theme", n),
+            )
         from tokenscope.tui.widgets.ask_view import ASK_COMMANDS
 
         for title, help_text, action in ASK_COMMANDS:

@@ -68,10 +68,21 @@ def local_choice() -> ModelChoice:
     from tokenscope.probe import local_model
 
     if local_model.available():
-        return ModelChoice(LOCAL_ID, local_model.MODEL_LABEL, "local", local_model.SERVED_MODEL,
-                           note="built-in, starts on first use")
-    return ModelChoice(LOCAL_ID, local_model.MODEL_LABEL, "local", local_model.SERVED_MODEL,
-                       note=f"not installed: {local_model.INSTALL_HINT}", available=False)
+        return ModelChoice(
+            LOCAL_ID,
+            local_model.MODEL_LABEL,
+            "local",
+            local_model.SERVED_MODEL,
+            note="built-in, starts on first use",
+        )
+    return ModelChoice(
+        LOCAL_ID,
+        local_model.MODEL_LABEL,
+        "local",
+        local_model.SERVED_MODEL,
+        note=f"not installed: {local_model.INSTALL_HINT}",
+        available=False,
+    )
 
 
 def default_selection(choices: Iterable[ModelChoice]) -> list[str]:
@@ -99,19 +110,34 @@ def configured_choices(settings) -> list[ModelChoice]:  # type: ignore[no-untype
         if endpoint is None:
             continue
         missing = missing_key_message(endpoint)
-        out.append(ModelChoice(
-            f"alias:{alias.name}", alias.name, "configured", alias.model, endpoint,
-            note=missing or f"{alias.model} @ {endpoint.name}", available=missing is None,
-            effort=alias.effort, implied_think=alias.implied_think,
-        ))
+        out.append(
+            ModelChoice(
+                f"alias:{alias.name}",
+                alias.name,
+                "configured",
+                alias.model,
+                endpoint,
+                note=missing or f"{alias.model} @ {endpoint.name}",
+                available=missing is None,
+                effort=alias.effort,
+                implied_think=alias.implied_think,
+            )
+        )
     for endpoint in settings.endpoints.values():
         missing = missing_key_message(endpoint)
         for model in endpoint.models:
-            out.append(ModelChoice(
-                f"endpoint:{endpoint.name}:{model}", model, "configured", model, endpoint,
-                note=missing or f"@ {endpoint.name} ({endpoint.host})", available=missing is None,
-                implied_think=endpoint.implied_think,
-            ))
+            out.append(
+                ModelChoice(
+                    f"endpoint:{endpoint.name}:{model}",
+                    model,
+                    "configured",
+                    model,
+                    endpoint,
+                    note=missing or f"@ {endpoint.name} ({endpoint.host})",
+                    available=missing is None,
+                    implied_think=endpoint.implied_think,
+                )
+            )
     return _unique_labels(out)
 
 
@@ -120,7 +146,9 @@ def _unique_labels(choices: list[ModelChoice]) -> list[ModelChoice]:
     for c in choices:
         seen[c.label] = seen.get(c.label, 0) + 1
     return [
-        replace(c, label=f"{c.label} @ {c.endpoint.name}") if seen[c.label] > 1 and c.endpoint else c
+        replace(c, label=f"{c.label} @ {c.endpoint.name}")
+        if seen[c.label] > 1 and c.endpoint
+        else c
         for c in choices
     ]
 
@@ -142,9 +170,16 @@ async def discover_local_servers(timeout: float = DISCOVERY_TIMEOUT) -> list[Mod
         if response.status_code != 200:
             return []
         return [
-            ModelChoice(f"server:{endpoint.name}:{n}", f"{n} @ {endpoint.name}", "server", n,
-                        endpoint, note=f"local server {endpoint.host}")
-            for n in names if isinstance(n, str) and n
+            ModelChoice(
+                f"server:{endpoint.name}:{n}",
+                f"{n} @ {endpoint.name}",
+                "server",
+                n,
+                endpoint,
+                note=f"local server {endpoint.host}",
+            )
+            for n in names
+            if isinstance(n, str) and n
         ]
 
     async with httpx.AsyncClient(timeout=timeout) as client:

@@ -19,11 +19,22 @@ __all__ = ["DOMAIN_CYCLE", "SOURCE_CYCLE", "WEIGHTS_CYCLE", "Filters"]
 
 # Only these leave the Parquet file for the Runs table: never the long texts.
 RUN_TABLE_COLUMNS = (
-    "run_id", "source", "model", "lab", "open_weights", "prompt_id", "domain",
-    "sample_index", "tokens_completion", "tokens_reasoning", "tokens_answer",
-    "reasoning_method", "chars_completion", "score", "status",
+    "run_id",
+    "source",
+    "model",
+    "lab",
+    "open_weights",
+    "prompt_id",
+    "domain",
+    "sample_index",
+    "tokens_completion",
+    "tokens_reasoning",
+    "tokens_answer",
+    "reasoning_method",
+    "chars_completion",
+    "score",
+    "status",
 )
-
 
 
 def _model_filters(f: Filters) -> list[pl.Expr]:
@@ -38,9 +49,7 @@ def _model_filters(f: Filters) -> list[pl.Expr]:
         exprs.append(pl.col("source") == f.source)
     if f.text:
         # Literal match: a user typing "a.b" or "(" means those characters.
-        exprs.append(
-            pl.col("model").str.to_lowercase().str.contains(f.text.lower(), literal=True)
-        )
+        exprs.append(pl.col("model").str.to_lowercase().str.contains(f.text.lower(), literal=True))
     if f.model:
         exprs.append(pl.col("model") == f.model)
     return exprs
@@ -138,10 +147,13 @@ def labs(ds: Dataset) -> list[str]:
 
 # ---- chart data -------------------------------------------------------------
 
+
 def overthinking_frame(ds: Dataset, f: Filters, models: list[tuple[str, str]], points: int = 40):
     runs = apply_model_filters(ds.lazy_runs(), f)
     runs = metrics.filter_domain(runs, f.domain)
-    keys = pl.DataFrame(models, schema={"model": pl.String, "source": pl.String}, orient="row").lazy()
+    keys = pl.DataFrame(
+        models, schema={"model": pl.String, "source": pl.String}, orient="row"
+    ).lazy()
     runs = runs.join(keys, on=["model", "source"], how="semi")
     return metrics.overthinking_curve(runs, points=points).collect()
 

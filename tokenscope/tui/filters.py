@@ -8,6 +8,7 @@ DOMAIN_CYCLE = ("all", "knowledge", "math", "logic")
 WEIGHTS_CYCLE = ("all", "open", "closed")
 SOURCE_CYCLE = ("all", "bundled", "user")
 
+
 @dataclass(frozen=True)
 class Filters:
     """The filters every table and chart follows."""
@@ -22,7 +23,11 @@ class Filters:
 
     def cycled(self, name: str, choices: tuple[str, ...]) -> Filters:
         current = getattr(self, name)
-        nxt = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        nxt = (
+            choices[(choices.index(current) + 1) % len(choices)]
+            if current in choices
+            else choices[0]
+        )
         return replace(self, **{name: nxt})
 
     def describe(self) -> list[str]:

@@ -18,8 +18,17 @@ from tokenscope import paths
 PREFIX = "tokenscope-"
 DEFAULT_THEME = "tokenscope-dark"
 COLOUR_FIELDS = (
-    "primary", "secondary", "accent", "foreground", "background", "surface", "panel",
-    "boost", "warning", "error", "success",
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "warning",
+    "error",
+    "success",
 )
 OTHER_FIELDS = ("dark", "luminosity_spread", "text_alpha", "variables", "name")
 

@@ -15,8 +15,12 @@ from textual.widgets.selection_list import Selection
 from tokenscope.text import one_line
 from tokenscope.tui.ask_models import MAX_MODELS, ModelChoice
 
-KIND_LABEL = {"configured": "configured", "server": "local server", "replay": "replay",
-              "local": "local model"}
+KIND_LABEL = {
+    "configured": "configured",
+    "server": "local server",
+    "replay": "replay",
+    "local": "local model",
+}
 
 
 class ModelPickerScreen(ModalScreen[list[str] | None]):
@@ -36,15 +40,19 @@ class ModelPickerScreen(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="-wide"):
             yield Static(
-                f"Models (up to {MAX_MODELS}) · space ticks · d done · escape cancels", classes="detail-heading"
+                f"Models (up to {MAX_MODELS}) · space ticks · d done · escape cancels",
+                classes="detail-heading",
             )
             items = []
             for c in self.choices:
                 label = Text.assemble(
-                    one_line(c.label, 40), (f"  {KIND_LABEL.get(c.kind, c.kind)}", "dim"),
+                    one_line(c.label, 40),
+                    (f"  {KIND_LABEL.get(c.kind, c.kind)}", "dim"),
                     (f" · {one_line(c.note, 60)}" if c.note else "", "dim"),
                 )
-                items.append(Selection(label, c.id, c.id in self.selected, disabled=not c.available))
+                items.append(
+                    Selection(label, c.id, c.id in self.selected, disabled=not c.available)
+                )
             yield SelectionList[str](*items, id="model-options")
             note = "looking for local servers…" if self.searching else ""
             yield Static(note, id="model-note", classes="status-line")
@@ -58,7 +66,10 @@ class ModelPickerScreen(ModalScreen[list[str] | None]):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         count = len(event.selection_list.selected)
         note = self.query_one("#model-note", Static)
-        note.update(f"{count} chosen" + (f" — at most {MAX_MODELS}, untick some" if count > MAX_MODELS else ""))
+        note.update(
+            f"{count} chosen"
+            + (f" — at most {MAX_MODELS}, untick some" if count > MAX_MODELS else "")
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "models-done":
@@ -93,7 +104,10 @@ class BusyScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("Models are still answering.", classes="detail-heading")
-            yield Static("c  cancel them and ask now\nq  queue: ask when they finish\nescape  keep them running")
+            yield Static(
+                "c  cancel them and ask now\nq  queue: ask when they finish\n"
+                "escape  keep them running"
+            )
             with Horizontal(id="picker-buttons"):
                 yield Button("Cancel & ask", id="busy-cancel", variant="warning", compact=True)
                 yield Button("Queue", id="busy-queue", variant="primary", compact=True)

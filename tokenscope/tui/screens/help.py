@@ -20,15 +20,22 @@ INTRO = (
 
 # What the leaderboard's columns hold, under the labels they have at any width.
 COLUMNS: list[tuple[str, str]] = [
-    ("rel / rel. tokens", ("completion tokens relative to the reference models on the same "
-                           "prompts (1.00× = their mean; lower spends fewer tokens)")),
+    (
+        "rel / rel. tokens",
+        (
+            "completion tokens relative to the reference models on the same "
+            "prompts (1.00× = their mean; lower spends fewer tokens)"
+        ),
+    ),
     ("tokens / completion", "mean completion tokens per run (reasoning + answer)"),
     ("reas / reasoning", "mean reasoning tokens, by the study's method"),
     ("ok / success", "share of grading criteria met (— where no run was graded)"),
     ("wts / weights", "open or closed weights"),
     ("$/q / $/query", "mean cost per query at the middle of the provider price band"),
-    ("c/t / chars/tok", ("characters per completion token: far below ~3 hints at hidden "
-                         "or summarised reasoning")),
+    (
+        "c/t / chars/tok",
+        ("characters per completion token: far below ~3 hints at hidden or summarised reasoning"),
+    ),
     ("OAA", "overthinking-adjusted accuracy: accuracy as token budgets shrink (0–1)"),
     ("#p / prompts, runs", "how many prompts and runs the row rests on"),
 ]

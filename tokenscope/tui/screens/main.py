@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.containers import Container
+from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tokenscope.tui.widgets.topbar import TopBar
@@ -43,20 +43,59 @@ class MainScreen(Screen[None]):
     """Tabs over the same data and filters."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "app.show_view('leaderboard')", "Leaderboard", id="view.leaderboard", show=False),
+        Binding(
+            "1", "app.show_view('leaderboard')", "Leaderboard", id="view.leaderboard", show=False
+        ),
         Binding("2", "app.show_view('prompts')", "Prompts", id="view.prompts", show=False),
         Binding("3", "app.show_view('runs')", "Runs", id="view.runs", show=False),
         Binding("4", "app.show_view('charts')", "Charts", id="view.charts", show=False),
         Binding("5", "app.show_view('ask')", "Ask", id="view.ask", show=False),
-        Binding("d", "app.cycle_domain", "Domain", id="filter.domain", tooltip="Cycle the domain: all, knowledge, math, logic"),
-        Binding("w", "app.cycle_weights", "Weights", id="filter.weights", tooltip="Cycle open / closed weights"),
-        Binding("b", "app.cycle_source", "Source", id="filter.source", show=False, tooltip="Cycle the source: all, bundled, user"),
+        Binding(
+            "d",
+            "app.cycle_domain",
+            "Domain",
+            id="filter.domain",
+            tooltip="Cycle the domain: all, knowledge, math, logic",
+        ),
+        Binding(
+            "w",
+            "app.cycle_weights",
+            "Weights",
+            id="filter.weights",
+            tooltip="Cycle open / closed weights",
+        ),
+        Binding(
+            "b",
+            "app.cycle_source",
+            "Source",
+            id="filter.source",
+            show=False,
+            tooltip="Cycle the source: all, bundled, user",
+        ),
         Binding("l", "app.pick_lab", "Lab", id="filter.lab", show=False, tooltip="Pick a lab"),
         Binding("slash", "app.search", "Find", id="filter.search", tooltip="Type to filter models"),
-        Binding("x", "app.clear_filters", "Clear", id="filter.clear", tooltip="Clear every filter and drill-down"),
-        Binding("escape", "app.drill_up", "Back", id="drill.up",
-                tooltip="Back from the runs behind a number to where you drilled down"),
-        Binding("e", "app.export('csv')", "Export", id="export", show=False, tooltip="Export the current view as CSV (others: ctrl+p)"),
+        Binding(
+            "x",
+            "app.clear_filters",
+            "Clear",
+            id="filter.clear",
+            tooltip="Clear every filter and drill-down",
+        ),
+        Binding(
+            "escape",
+            "app.drill_up",
+            "Back",
+            id="drill.up",
+            tooltip="Back from the runs behind a number to where you drilled down",
+        ),
+        Binding(
+            "e",
+            "app.export('csv')",
+            "Export",
+            id="export",
+            show=False,
+            tooltip="Export the current view as CSV (others: ctrl+p)",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -79,7 +118,9 @@ class MainScreen(Screen[None]):
     async def open_search(self) -> Input:
         """The model filter box, mounted above the footer the first time it opens."""
         if self.search_box is None:
-            self.search_box = Input(placeholder="filter models (enter keeps, escape clears)", id="search")
+            self.search_box = Input(
+                placeholder="filter models (enter keeps, escape clears)", id="search"
+            )
             await self.mount(self.search_box, before=self.query_one(Footer))
         return self.search_box
 

@@ -1,4 +1,5 @@
-"""Run detail: the prompt, the reasoning (dimmed, collapsible), the answer, the grading and the numbers.
+"""Run detail: the prompt, the reasoning (dimmed, collapsible), the answer, the grading and
+the numbers.
 
 Every text here is data from a model or a file: it is shown literally through
 ``rich.text.Text`` with control characters made visible, never parsed as markup.
@@ -44,7 +45,10 @@ def numbers_table(run: dict[str, Any]) -> Table:
     table.add_row("completion tokens", _num(run.get("tokens_completion")))
     table.add_row(
         "reasoning tokens",
-        Text.assemble(_num(run.get("tokens_reasoning")), (f"  ({METHODS.get(method or '', method or 'unknown')})", "dim")),
+        Text.assemble(
+            _num(run.get("tokens_reasoning")),
+            (f"  ({METHODS.get(method or '', method or 'unknown')})", "dim"),
+        ),
     )
     table.add_row("answer tokens", _num(run.get("tokens_answer")))
     chars = run.get("chars_completion")
@@ -52,7 +56,8 @@ def numbers_table(run: dict[str, Any]) -> Table:
     per_token = (chars / tokens) if chars and tokens else None
     table.add_row(
         "characters",
-        f"{_num(chars)} (answer {_num(run.get('chars_answer'))}, reasoning {_num(run.get('chars_reasoning'))})",
+        f"{_num(chars)} (answer {_num(run.get('chars_answer'))}, "
+        f"reasoning {_num(run.get('chars_reasoning'))})",
     )
     table.add_row("chars / token", _num(per_token, 2))
     lo, hi = run.get("price_min"), run.get("price_max")
@@ -66,7 +71,10 @@ def numbers_table(run: dict[str, Any]) -> Table:
     score = run.get("score")
     table.add_row(
         "score",
-        "ungraded" if score is None else f"{score * 100:.0f}% ({run.get('criteria_met_count')}/{run.get('criteria_total')} criteria)",
+        "ungraded"
+        if score is None
+        else f"{score * 100:.0f}% "
+        f"({run.get('criteria_met_count')}/{run.get('criteria_total')} criteria)",
     )
     table.add_row("status", plain(run.get("status")))
     if run.get("finish_reason"):
@@ -102,11 +110,15 @@ def reasoning_labels(run: dict) -> tuple[str, str]:
     counted = run.get("chars_reasoning") or 0
     if counted:
         where = "The study" if run.get("source") == "bundled" else "The source of this run"
-        return (f"Reasoning ({counted:,} characters, text not archived)",
-                f"{where} counted {counted:,} characters of reasoning but did not keep the text.")
+        return (
+            f"Reasoning ({counted:,} characters, text not archived)",
+            f"{where} counted {counted:,} characters of reasoning but did not keep the text.",
+        )
     if run.get("tokens_reasoning_reported"):
-        return ("Reasoning (hidden by the provider)",
-                "The provider reported reasoning tokens but sent no reasoning text.")
+        return (
+            "Reasoning (hidden by the provider)",
+            "The provider reported reasoning tokens but sent no reasoning text.",
+        )
     return "Reasoning (none shown)", "The provider returned no reasoning text."
 
 
@@ -115,7 +127,13 @@ class RunDetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "app.pop_screen", "Back", id="detail.back"),
-        Binding("h", "toggle_reasoning", "Reasoning", id="detail.reasoning", tooltip="Show or hide the reasoning"),
+        Binding(
+            "h",
+            "toggle_reasoning",
+            "Reasoning",
+            id="detail.reasoning",
+            tooltip="Show or hide the reasoning",
+        ),
     ]
 
     def __init__(self, run: dict[str, Any]) -> None:
@@ -125,9 +143,13 @@ class RunDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         run = self.run
         title = Text.assemble(
-            ("Run  ", "bold"), plain(run.get("model")), "  ·  ", plain(run.get("prompt_id")),
+            ("Run  ", "bold"),
+            plain(run.get("model")),
+            "  ·  ",
+            plain(run.get("prompt_id")),
             f"  #{run.get('sample_index') if run.get('sample_index') is not None else '—'}",
-            ("  ·  ", "dim"), plain(run.get("source")),
+            ("  ·  ", "dim"),
+            plain(run.get("source")),
         )
         yield Static(title, id="detail-title")
         with VerticalScroll(id="detail-body"):

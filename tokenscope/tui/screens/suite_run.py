@@ -29,8 +29,9 @@ BASE_URL = "__base_url__"
 class SuiteProgress(Message):
     """A snapshot of the run's progress (posted from the worker)."""
 
-    def __init__(self, done: int, failed: int, total: int, skipped: int, line: str,
-                 error: str | None) -> None:
+    def __init__(
+        self, done: int, failed: int, total: int, skipped: int, line: str, error: str | None
+    ) -> None:
         super().__init__()
         self.done, self.failed, self.total, self.skipped = done, failed, total, skipped
         self.line, self.error = line, error
@@ -94,33 +95,49 @@ class SuiteRunScreen(ModalScreen[None]):
             yield Static(Text("Run a suite: the study's prompts, N samples, graded", style="bold"))
             with Horizontal(classes="field"):
                 yield Label("Suite")
-                yield Input("study", id="suite-spec", compact=True,
-                            tooltip="'study' (the 19 prompts) or a TOML/JSONL suite file")
+                yield Input(
+                    "study",
+                    id="suite-spec",
+                    compact=True,
+                    tooltip="'study' (the 19 prompts) or a TOML/JSONL suite file",
+                )
             with Horizontal(classes="field"):
                 yield Label("Endpoint")
-                yield Select(options, value=options[0][1], allow_blank=False,
-                             id="suite-endpoint", compact=True)
+                yield Select(
+                    options,
+                    value=options[0][1],
+                    allow_blank=False,
+                    id="suite-endpoint",
+                    compact=True,
+                )
             with Horizontal(classes="field", id="suite-base-url-row"):
                 yield Label("Base URL")
-                yield Input(placeholder="http://127.0.0.1:8080/v1", id="suite-base-url",
-                            compact=True)
+                yield Input(
+                    placeholder="http://127.0.0.1:8080/v1", id="suite-base-url", compact=True
+                )
             with Horizontal(classes="field"):
                 yield Label("Model id")
-                yield Input("gemma" if local else "", id="suite-model", compact=True,
-                            placeholder="as the API expects it")
+                yield Input(
+                    "gemma" if local else "",
+                    id="suite-model",
+                    compact=True,
+                    placeholder="as the API expects it",
+                )
             with Horizontal(classes="field"):
                 yield Label("Samples")
                 yield Input("1", id="suite-samples", type="integer", max_length=3, compact=True)
             with Horizontal(classes="field"):
                 yield Label("Only prompts")
-                yield Input(placeholder="ids, comma-separated; empty = all", id="suite-only",
-                            compact=True)
+                yield Input(
+                    placeholder="ids, comma-separated; empty = all", id="suite-only", compact=True
+                )
             yield ProgressBar(total=None, show_eta=True, id="suite-progress")
             yield Static("", id="suite-status")
             with Horizontal(id="suite-buttons"):
                 yield Button("Start", variant="primary", id="suite-start", compact=True)
-                yield Button("Cancel run", variant="error", id="suite-cancel", disabled=True,
-                             compact=True)
+                yield Button(
+                    "Cancel run", variant="error", id="suite-cancel", disabled=True, compact=True
+                )
                 yield Button("Close", id="suite-close", compact=True)
 
     def on_mount(self) -> None:
@@ -211,8 +228,11 @@ class SuiteRunScreen(ModalScreen[None]):
 
         def on_progress(p: Progress) -> None:
             progress_seen[:] = [p]
-            self.post_message(SuiteProgress(p.done, p.failed, p.total, p.skipped, summary(p),
-                                            p.stopped or p.last_error))
+            self.post_message(
+                SuiteProgress(
+                    p.done, p.failed, p.total, p.skipped, summary(p), p.stopped or p.last_error
+                )
+            )
 
         try:
             suite = load_suite(inputs["spec"])
@@ -227,8 +247,14 @@ class SuiteRunScreen(ModalScreen[None]):
                 base_url, concurrency = server.base_url, 1  # one model, one request at a time
             name = None if base_url else inputs["endpoint"]
             endpoint = resolve(settings, name, base_url)
-            job = SuiteJob(suite=suite, model=inputs["model"], label=inputs["model"],
-                           endpoint=endpoint, samples=inputs["samples"], concurrency=concurrency)
+            job = SuiteJob(
+                suite=suite,
+                model=inputs["model"],
+                label=inputs["model"],
+                endpoint=endpoint,
+                samples=inputs["samples"],
+                concurrency=concurrency,
+            )
             if inputs["endpoint"] == LOCAL:
                 job = replace(job, max_tokens=256)
             progress = await execute(job, settings, on_progress)
@@ -239,7 +265,7 @@ class SuiteRunScreen(ModalScreen[None]):
             raise
         except (UserError, EndpointError, LocalModelError) as exc:
             self.post_message(SuiteEnded("error", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - the app must never crash on a run
+        except Exception as exc:
             self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
         finally:
             if server is not None:

@@ -90,7 +90,7 @@ def meter_text(
     estimated = counts is not None and counts.source == "estimated"
     text = Text()
     waiting = state.first is None and not state.finished and state.started is not None
-    if state.hidden and not state.finished or (waiting and state.status == "streaming"):
+    if (state.hidden and not state.finished) or (waiting and state.status == "streaming"):
         thinking = now - (state.started or now)
         label = "thinking…" if state.hidden or state.status == "streaming" else "waiting…"
         text.append(f"{label} {thinking:.0f}s", style="italic")
@@ -122,7 +122,11 @@ def meter_text(
     text.append("\n")
     end = state.ended if state.ended is not None else now
     elapsed = end - state.started if state.started is not None else None
-    ttft = state.first - state.started if state.first is not None and state.started is not None else None
+    ttft = (
+        state.first - state.started
+        if state.first is not None and state.started is not None
+        else None
+    )
     rate = None
     if state.result is not None and state.result.tokens_per_s:
         rate = state.result.tokens_per_s
@@ -139,10 +143,14 @@ def meter_text(
 
 def status_text(state: PaneState) -> Text:
     if state.status == "failed":
-        return Text("✗ " + literal(state.message or "failed", keep_newlines=False), style="bold red")
+        return Text(
+            "✗ " + literal(state.message or "failed", keep_newlines=False), style="bold red"
+        )
     if state.status == "cancelled":
-        return Text("■ cancelled · partial" + (" · not saved (replay)" if state.replay else " · saved"),
-                    style="italic")
+        return Text(
+            "■ cancelled · partial" + (" · not saved (replay)" if state.replay else " · saved"),
+            style="italic",
+        )
     if state.status == "ok":
         source = state.counts.source if state.counts is not None else "estimated"
         what = {
@@ -159,8 +167,10 @@ def status_text(state: PaneState) -> Text:
         return Text("waiting…", style="italic")
     if state.message:
         return Text(literal(state.message, keep_newlines=False), style="italic")
-    return Text("~ estimates until usage arrives" if not state.exact else "exact: usage reported",
-                style="dim")
+    return Text(
+        "~ estimates until usage arrives" if not state.exact else "exact: usage reported",
+        style="dim",
+    )
 
 
 class ReasoningLog(ScrollView, can_focus=False):
@@ -210,7 +220,7 @@ class ReasoningLog(ScrollView, can_focus=False):
 
     def _extend_wrapped(self, raw: str) -> None:
         body = raw.rstrip(" ")
-        self._trailing = raw[len(body):]
+        self._trailing = raw[len(body) :]
         self._lines.extend(self._wrap(body))
 
     def replace_all(self, text: str) -> None:
@@ -300,7 +310,6 @@ class AskPane(Vertical, can_focus=True):
             yield Static(classes="ask-answer-earlier")
             yield Markdown(classes="ask-answer")
 
-
     @property
     def reasoning_log(self) -> ReasoningLog:
         return self.query_one(ReasoningLog)
@@ -353,8 +362,13 @@ class AskPane(Vertical, can_focus=True):
                 title = "reasoning"
             if box.title != title:
                 box.title = title
-            sub = {"ok": "done", "failed": "failed", "cancelled": "cancelled",
-                   "streaming": "streaming", "starting": "starting"}.get(state.status, state.status)
+            sub = {
+                "ok": "done",
+                "failed": "failed",
+                "cancelled": "cancelled",
+                "streaming": "streaming",
+                "starting": "starting",
+            }.get(state.status, state.status)
             self.border_subtitle = sub + (" · replay" if state.replay else "")
             self.set_class(state.status == "failed", "-failed")
             self.set_class(state.finished, "-finished")
@@ -395,8 +409,13 @@ class AskPane(Vertical, can_focus=True):
 
     def _show_dropped(self) -> None:
         earlier = self.query_one(".ask-answer-earlier", Static)
-        earlier.update(Text(f"… {self._dropped:,} earlier characters: o opens the whole run "
-                            "when it ends, c copies it", style="dim italic"))
+        earlier.update(
+            Text(
+                f"… {self._dropped:,} earlier characters: o opens the whole run "
+                "when it ends, c copies it",
+                style="dim italic",
+            )
+        )
         earlier.display = True
 
     async def _flush_answer(self) -> None:

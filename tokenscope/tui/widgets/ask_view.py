@@ -45,11 +45,25 @@ if TYPE_CHECKING:
 
 FPS = 15.0  # pane repaints per second while text streams; keys repaint at once
 METER_EVERY = 2  # frames between meter repaints while text streams
-EFFORTS = [("default effort", ""), ("effort low", "low"), ("effort medium", "medium"), ("effort high", "high")]
-PACES = [("replay 30 tok/s", 30.0), ("replay 60 tok/s", 60.0), ("replay 150 tok/s", 150.0),
-         ("replay 600 tok/s", 600.0)]
-BASE_FIXED = [("baseline auto", "auto"), ("no baseline", "none"), ("knowledge domain", "domain:knowledge"),
-              ("math domain", "domain:math"), ("logic domain", "domain:logic")]
+EFFORTS = [
+    ("default effort", ""),
+    ("effort low", "low"),
+    ("effort medium", "medium"),
+    ("effort high", "high"),
+]
+PACES = [
+    ("replay 30 tok/s", 30.0),
+    ("replay 60 tok/s", 60.0),
+    ("replay 150 tok/s", 150.0),
+    ("replay 600 tok/s", 600.0),
+]
+BASE_FIXED = [
+    ("baseline auto", "auto"),
+    ("no baseline", "none"),
+    ("knowledge domain", "domain:knowledge"),
+    ("math domain", "domain:math"),
+    ("logic domain", "domain:logic"),
+]
 
 
 @dataclass(frozen=True)
@@ -67,11 +81,28 @@ def blank_result(key: str, model: str, status: str, error: str | None, replay: b
     from tokenscope.probe.events import ProbeResult
 
     return ProbeResult(
-        key=key, model=model, endpoint="replay" if replay else "", endpoint_host="replay" if replay else "",
-        status=status, error=error, reasoning="", answer="", tokens_prompt=None, tokens_completion=None,
-        tokens_reasoning=None, tokens_answer=None, tokens_reasoning_reported=None,
-        tokens_source="estimated", estimate=0.0, estimate_error=None, ttft_s=None, duration_s=None,
-        tokens_per_s=None, finish_reason=None, provider=None, effort=None,
+        key=key,
+        model=model,
+        endpoint="replay" if replay else "",
+        endpoint_host="replay" if replay else "",
+        status=status,
+        error=error,
+        reasoning="",
+        answer="",
+        tokens_prompt=None,
+        tokens_completion=None,
+        tokens_reasoning=None,
+        tokens_answer=None,
+        tokens_reasoning_reported=None,
+        tokens_source="estimated",
+        estimate=0.0,
+        estimate_error=None,
+        ttft_s=None,
+        duration_s=None,
+        tokens_per_s=None,
+        finish_reason=None,
+        provider=None,
+        effort=None,
     )
 
 
@@ -99,7 +130,7 @@ class LazyProbe:
             self._inner = await asyncio.to_thread(self._make)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure to start is this pane's error
+        except Exception as exc:
             message = one_line(str(exc) or type(exc).__name__, 300)
             self._result = blank_result(self.key, self.model, "failed", message, self.replay)
             yield Failed(self.key, self._result)
@@ -111,8 +142,9 @@ class LazyProbe:
         if self._inner is not None:
             return self._inner.result()
         if self._result is None:
-            self._result = blank_result(self.key, self.model, "cancelled", "cancelled before it started",
-                                        self.replay)
+            self._result = blank_result(
+                self.key, self.model, "cancelled", "cancelled before it started", self.replay
+            )
         return self._result
 
 
@@ -134,19 +166,62 @@ class AskView(View):
     title = "Ask"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,ctrl+enter,ctrl+j", "send", "Send", id="ask.send", tooltip="Ask the chosen models"),
-        Binding("enter", "send", "Send", id="ask.send_enter", show=False,
-                tooltip="Send, from outside the question box (inside it, enter starts a new line)"),
-        Binding("escape", "cancel", "Cancel", id="ask.cancel",
-                tooltip="Stop every stream (partial runs are saved as cancelled; replays never are)"),
+        Binding(
+            "ctrl+s,ctrl+enter,ctrl+j",
+            "send",
+            "Send",
+            id="ask.send",
+            tooltip="Ask the chosen models",
+        ),
+        Binding(
+            "enter",
+            "send",
+            "Send",
+            id="ask.send_enter",
+            show=False,
+            tooltip="Send, from outside the question box (inside it, enter starts a new line)",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="ask.cancel",
+            tooltip="Stop every stream (partial runs are saved as cancelled; replays never are)",
+        ),
         Binding("r", "retry", "Retry", id="ask.retry", tooltip="Ask the last question again"),
         Binding("c", "copy", "Copy", id="ask.copy", tooltip="Copy the focused pane's answer"),
-        Binding("o", "open_run", "Open", id="ask.open", tooltip="Open the focused pane's run in Run detail"),
+        Binding(
+            "o",
+            "open_run",
+            "Open",
+            id="ask.open",
+            tooltip="Open the focused pane's run in Run detail",
+        ),
         Binding("m", "pick_models", "Models", id="ask.models", tooltip="Choose one to four models"),
         # The same from inside the question box, where m is a letter.
-        Binding("ctrl+n", "pick_models", "Models", id="ask.models_ctrl", tooltip="Choose one to four models"),
-        Binding("p", "pick_prompt", "Study prompt", id="ask.prompt", show=False, tooltip="Ask one of the study's prompts"),
-        Binding("h", "toggle_reasoning", "Reasoning", id="ask.reasoning", show=False, tooltip="Show or hide reasoning"),
+        Binding(
+            "ctrl+n",
+            "pick_models",
+            "Models",
+            id="ask.models_ctrl",
+            tooltip="Choose one to four models",
+        ),
+        Binding(
+            "p",
+            "pick_prompt",
+            "Study prompt",
+            id="ask.prompt",
+            show=False,
+            tooltip="Ask one of the study's prompts",
+        ),
+        Binding(
+            "h",
+            "toggle_reasoning",
+            "Reasoning",
+            id="ask.reasoning",
+            show=False,
+            tooltip="Show or hide reasoning",
+        ),
         Binding("i", "edit", "Question", id="ask.edit", show=False, tooltip="Edit the question"),
     ]
 
@@ -198,11 +273,18 @@ class AskView(View):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-form"):
-            yield TextArea(DEMO_QUESTION, id="ask-question", soft_wrap=True, compact=True,
-                           placeholder="Ask a question (ctrl+s sends)")
+            yield TextArea(
+                DEMO_QUESTION,
+                id="ask-question",
+                soft_wrap=True,
+                compact=True,
+                placeholder="Ask a question (ctrl+s sends)",
+            )
             with Horizontal(id="ask-options"):
                 yield Button("Models…", id="ask-models-button", compact=True)
-                yield Select(BASE_FIXED, value="auto", allow_blank=False, compact=True, id="ask-baseline")
+                yield Select(
+                    BASE_FIXED, value="auto", allow_blank=False, compact=True, id="ask-baseline"
+                )
                 yield Select(EFFORTS, value="", allow_blank=False, compact=True, id="ask-effort")
                 yield Select(PACES, value=60.0, allow_blank=False, compact=True, id="ask-pace")
                 yield Button("Send", id="ask-send", variant="primary", compact=True)
@@ -210,16 +292,22 @@ class AskView(View):
             yield Static(id="ask-baseline-line", classes="status-line")
         with Container(id="ask-panes"):
             yield Static(
-                "Ask any question; ctrl+s sends it. ctrl+n (or m) chooses up to four models: your endpoints, "
+                "Ask any question; ctrl+s sends it. ctrl+n (or m) chooses up to four models: "
+                "your endpoints, "
                 "servers on this machine, the built-in Gemma model, and replays of the study (the "
-                "offline demo: no key, no network). escape stops; r retries; c copies; o opens the run.",
+                "offline demo: no key, no network). escape stops; r retries; c copies; "
+                "o opens the run.",
                 id="ask-hint",
             )
 
     def on_mount(self) -> None:
         self._show_models()
-        self.query_one("#ask-baseline-line", Static).update(Text("baseline: auto (a study prompt's "
-                                                                 "reference mean when the question is one)", style="dim"))
+        self.query_one("#ask-baseline-line", Static).update(
+            Text(
+                "baseline: auto (a study prompt's reference mean when the question is one)",
+                style="dim",
+            )
+        )
 
     def on_unmount(self) -> None:
         self.local.stop()
@@ -273,7 +361,9 @@ class AskView(View):
             replays = await asyncio.to_thread(replay_models)
             self._set_choices([local_choice(), *configured, *(replay_choice(m) for m in replays)])
             servers = await discover_local_servers()
-            self._set_choices([local_choice(), *configured, *servers, *(replay_choice(m) for m in replays)])
+            self._set_choices(
+                [local_choice(), *configured, *servers, *(replay_choice(m) for m in replays)]
+            )
         finally:
             self.searching = False
         if problems:
@@ -306,7 +396,9 @@ class AskView(View):
         self.query_one("#ask-models", Static).update(line)
         base = self.query_one("#ask-baseline", Select)
         value = base.value
-        options = BASE_FIXED + [(f"baseline {self.choices[i].label}", f"model:{i}") for i in self.selected]
+        options = BASE_FIXED + [
+            (f"baseline {self.choices[i].label}", f"model:{i}") for i in self.selected
+        ]
         base.set_options(options)
         base.value = value if any(v == value for _, v in options) else "auto"
 
@@ -317,7 +409,9 @@ class AskView(View):
             if ids:
                 self.set_models(ids)
 
-        self.app.push_screen(ModelPickerScreen(list(self.choices.values()), self.selected, self.searching), chosen)
+        self.app.push_screen(
+            ModelPickerScreen(list(self.choices.values()), self.selected, self.searching), chosen
+        )
 
     @on(Button.Pressed, "#ask-models-button")
     def _models_button(self) -> None:
@@ -342,7 +436,9 @@ class AskView(View):
                 text = dict(prompts)[value]
                 self.query_one("#ask-question", TextArea).text = text
 
-        self.app.push_screen(PickerScreen("Study prompt", [(pid, f"{pid}: {t}") for pid, t in prompts]), chosen)
+        self.app.push_screen(
+            PickerScreen("Study prompt", [(pid, f"{pid}: {t}") for pid, t in prompts]), chosen
+        )
 
     def action_edit(self) -> None:
         self.query_one("#ask-question", TextArea).focus()
@@ -365,8 +461,14 @@ class AskView(View):
         base = self.query_one("#ask-baseline", Select).value
         effort = self.query_one("#ask-effort", Select).value
         pace = self.query_one("#ask-pace", Select).value
-        return AskSpec(question, choices, str(base), str(effort) or None, float(pace),  # type: ignore[arg-type]
-                       self.max_tokens)
+        return AskSpec(
+            question,
+            choices,
+            str(base),
+            str(effort) or None,
+            float(pace),  # type: ignore[arg-type]
+            self.max_tokens,
+        )
 
     def action_send(self) -> None:
         spec = self.current_spec()
@@ -432,7 +534,9 @@ class AskView(View):
         self.records = {}
         self._mount_panes(spec)
         self.query_one("#ask-form").add_class("-asked")
-        self.query_one("#ask-baseline-line", Static).update(Text("baseline: resolving…", style="dim"))
+        self.query_one("#ask-baseline-line", Static).update(
+            Text("baseline: resolving…", style="dim")
+        )
         if self._frame_timer is None:
             self._frame_timer = self.set_interval(1 / FPS, self._paint_frame)
         self._stream_worker(spec, board)
@@ -474,8 +578,9 @@ class AskView(View):
                 raise
             shown = models.filter(models["model"] == choice.model)["full_cot"]
             run["full_cot"] = bool(shown[0]) if len(shown) else True
-            return ReplayProbe(run, spec.pace, label=choice.label, sleep=self.replay_sleep,
-                               clock=self.replay_clock)
+            return ReplayProbe(
+                run, spec.pace, label=choice.label, sleep=self.replay_sleep, clock=self.replay_clock
+            )
         settings = self.settings
         if settings is None:
             from tokenscope.config import Settings
@@ -493,8 +598,13 @@ class AskView(View):
             max_tokens = max_tokens or self.local_max_tokens
         assert endpoint is not None
         request = ProbeRequest(
-            endpoint, choice.model, spec.question, label=choice.label,
-            effort=spec.effort or choice.effort, max_tokens=max_tokens, implied_think=choice.implied_think,
+            endpoint,
+            choice.model,
+            spec.question,
+            label=choice.label,
+            effort=spec.effort or choice.effort,
+            max_tokens=max_tokens,
+            implied_think=choice.implied_think,
         )
         return Probe(request, settings)
 
@@ -561,7 +671,9 @@ class AskView(View):
                     if ratios is not None:
                         ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
                     # Saved beside the stream: the other panes' events keep flowing.
-                    saving.append(asyncio.create_task(self._store_run(spec, result, board, context)))
+                    saving.append(
+                        asyncio.create_task(self._store_run(spec, result, board, context))
+                    )
             await asyncio.gather(*saving, return_exceptions=True)
         finally:
             if self._group is group:  # a cancelled ask ends after its replacement began
@@ -590,17 +702,21 @@ class AskView(View):
         for state in board.panes.values():
             state.dirty = True
 
-    async def _store_run(self, spec: AskSpec, result, board: LiveBoard, context: asyncio.Future) -> None:  # type: ignore[no-untyped-def]
+    async def _store_run(
+        self, spec: AskSpec, result, board: LiveBoard, context: asyncio.Future
+    ) -> None:  # type: ignore[no-untyped-def]
         """Store one ended model's run (never a replay) and keep a record for Run detail."""
         from tokenscope.probe import results as records
         from tokenscope.suite.grading import grade_asked_run
 
         try:
             baseline, prices = await context
-        except Exception:  # noqa: BLE001 - no baseline is no reason to lose the run
+        except Exception:
             baseline, prices = None, {}
         per_token = prices.get(result.key)
-        cost = result.tokens_completion * per_token if per_token and result.tokens_completion else None
+        cost = (
+            result.tokens_completion * per_token if per_token and result.tokens_completion else None
+        )
         state = board.panes.get(result.key)
         replay = state is not None and state.replay
         record = records.to_run(result, question=spec.question, baseline=baseline, cost=cost)
@@ -611,6 +727,7 @@ class AskView(View):
             record["endpoint"] = "replay"
             await asyncio.to_thread(grade_asked_run, record)  # for Run detail; never saved
         else:
+
             def grade_and_save() -> None:
                 grade_asked_run(record)
                 records.save(record)
@@ -653,7 +770,9 @@ class AskView(View):
         has_baseline = self.baseline is not None and self.baseline.source != "none"
         now = self.clock()
         # Every pane appends its answer in the same frame: one layout pass for all of them.
-        every = ANSWER_EVERY_BURST if any(p.bursting for p in self._panes.values()) else ANSWER_EVERY
+        every = (
+            ANSWER_EVERY_BURST if any(p.bursting for p in self._panes.values()) else ANSWER_EVERY
+        )
         flush = time.monotonic() - self._answer_flushed >= every
         if flush:
             self._answer_flushed = time.monotonic()
@@ -662,15 +781,20 @@ class AskView(View):
             pane = self._panes.get(key)
             if pane is None or not pane.is_mounted:
                 continue
-            pending = bool(state.reasoning or state.answer or state.moved is not None or pane.has_pending)
+            pending = bool(
+                state.reasoning or state.answer or state.moved is not None or pane.has_pending
+            )
             live = not state.finished and state.status != "waiting"
             if not (pending or state.dirty or (meters and live)):
                 continue
             meter = None
-            if state.dirty and (meters or state.finished) or (meters and live):
+            if (state.dirty and (meters or state.finished)) or (meters and live):
                 ratio = ratios.ratio(key) if ratios is not None and has_baseline else None
                 meter = meter_text(
-                    state, now=now, ratio=ratio, baseline_tokens=base_tokens if has_baseline else None,
+                    state,
+                    now=now,
+                    ratio=ratio,
+                    baseline_tokens=base_tokens if has_baseline else None,
                     price_per_token=self.prices.get(key),
                 )
                 state.dirty = False
@@ -678,8 +802,11 @@ class AskView(View):
             painted = True
         if painted:
             self.frames += 1
-        if board.done and board.context_settled and not board.closed and not any(
-            s.dirty or s.reasoning or s.answer for s in board.panes.values()
+        if (
+            board.done
+            and board.context_settled
+            and not board.closed
+            and not any(s.dirty or s.reasoning or s.answer for s in board.panes.values())
         ):
             await self._ended(board)
 
@@ -723,7 +850,9 @@ class AskView(View):
             self.notify("No answer yet.", severity="warning")
             return
         self.app.copy_to_clipboard(answer)
-        self.notify(f"Copied the answer of {one_line(key, 40)} ({len(answer):,} characters).", timeout=3)
+        self.notify(
+            f"Copied the answer of {one_line(key, 40)} ({len(answer):,} characters).", timeout=3
+        )
 
     def action_open_run(self) -> None:
         from tokenscope.tui.screens.run_detail import RunDetailScreen

@@ -28,7 +28,10 @@ def _cells(value: float, scale: float, width: int) -> float:
 
 
 def render_bars(
-    title: str, bars: list[Bar], width: int, marks: list[tuple[float, str]] | None = None,
+    title: str,
+    bars: list[Bar],
+    width: int,
+    marks: list[tuple[float, str]] | None = None,
     muted: str = "dim",
 ) -> Text:
     """``marks`` are reference lines (value, style) drawn as │ where no bar covers them."""
@@ -61,7 +64,7 @@ def render_bars(
             if line[pos] == " ":
                 line[pos] = "│"
                 styles[pos] = style
-        for i, ch in enumerate(line[len(row.plain):], start=len(row.plain)):
+        for i, ch in enumerate(line[len(row.plain) :], start=len(row.plain)):
             row.append(ch, style=styles[i] or "")
         out.append_text(row)
         out.append(" " + bar.value_text.rjust(value_width), style=muted)

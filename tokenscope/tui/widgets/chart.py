@@ -86,7 +86,9 @@ class ChartPlot(PlotextPlot):
             text.append("■ closed", style=self._hex("primary"))
         return text
 
-    def _both_ends(self, frame: pl.DataFrame, bars_of: Callable[[pl.DataFrame], list[Bar]]) -> tuple[list[Bar], str]:
+    def _both_ends(
+        self, frame: pl.DataFrame, bars_of: Callable[[pl.DataFrame], list[Bar]]
+    ) -> tuple[list[Bar], str]:
         """Bars for a sorted frame. When not every model fits, both ends (the most frugal
         and the most verbose, which matter most) with a row saying how many are left out;
         and the note's "N of M models"."""
@@ -96,7 +98,11 @@ class ChartPlot(PlotextPlot):
         bottom = (rows - 1) // 2
         top = rows - 1 - bottom
         hidden = total - top - bottom
-        bars = bars_of(frame.head(top)) + [Bar(f"… {hidden} more", [], "")] + bars_of(frame.tail(bottom))
+        bars = [
+            *bars_of(frame.head(top)),
+            Bar(f"… {hidden} more", [], ""),
+            *bars_of(frame.tail(bottom)),
+        ]
         return bars, f"{total - hidden} of {total} models"
 
     def _bars(self, frame: pl.DataFrame, value: str, fmt: str) -> tuple[list[Bar], str]:
@@ -105,7 +111,9 @@ class ChartPlot(PlotextPlot):
         def bars_of(part: pl.DataFrame) -> list[Bar]:
             return [
                 Bar(label, [(v, open_style if w else closed_style)], fmt.format(v))
-                for label, v, w in zip(part["label"], part[value], part["open_weights"].fill_null(False))
+                for label, v, w in zip(
+                    part["label"], part[value], part["open_weights"].fill_null(False), strict=False
+                )
             ]
 
         return self._both_ends(frame.drop_nulls(value).sort(value), bars_of)
@@ -115,7 +123,11 @@ class ChartPlot(PlotextPlot):
 
     def _draw_relative(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
         bars, shown = self._bars(board, "relative_completion_tokens", "{:.2f}×")
-        self._text_chart("Relative completion tokens (│ = 1.0, the reference)", bars, [(1.0, self._hex("warning"))])
+        self._text_chart(
+            "Relative completion tokens (│ = 1.0, the reference)",
+            bars,
+            [(1.0, self._hex("warning"))],
+        )
         return f"{shown}"
 
     def _draw_composition(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
@@ -123,9 +135,23 @@ class ChartPlot(PlotextPlot):
 
         def bars_of(part: pl.DataFrame) -> list[Bar]:
             out = []
-            for label, completion, reasoning in zip(part["label"], part["mean_completion_tokens"], part["mean_reasoning_tokens"]):
+            for label, completion, reasoning in zip(
+                part["label"],
+                part["mean_completion_tokens"],
+                part["mean_reasoning_tokens"],
+                strict=False,
+            ):
                 reasoning = reasoning or 0.0
-                out.append(Bar(label, [(reasoning, reasoning_style), (max(completion - reasoning, 0.0), answer_style)], f"{completion:,.0f}"))
+                out.append(
+                    Bar(
+                        label,
+                        [
+                            (reasoning, reasoning_style),
+                            (max(completion - reasoning, 0.0), answer_style),
+                        ],
+                        f"{completion:,.0f}",
+                    )
+                )
             return out
 
         frame = board.drop_nulls("mean_completion_tokens").sort("mean_completion_tokens")
@@ -134,13 +160,22 @@ class ChartPlot(PlotextPlot):
         return shown
 
     def _draw_cost(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
-        frame = board.drop_nulls("cost_per_query_usd_max").sort("cost_per_query_usd", descending=True)
+        frame = board.drop_nulls("cost_per_query_usd_max").sort(
+            "cost_per_query_usd", descending=True
+        )
         total = frame.height
         frame = frame.tail(self._plot_rows())
         band, mid = self._rgb("primary"), self._rgb("accent")
-        for y, (lo, hi) in enumerate(zip(frame["cost_per_query_usd_min"], frame["cost_per_query_usd_max"]), 1):
+        for y, (lo, hi) in enumerate(
+            zip(frame["cost_per_query_usd_min"], frame["cost_per_query_usd_max"], strict=False), 1
+        ):
             plt.plot([lo, hi], [y, y], color=band, marker="━")
-        plt.scatter(frame["cost_per_query_usd"].to_list(), list(range(1, frame.height + 1)), color=mid, marker="●")
+        plt.scatter(
+            frame["cost_per_query_usd"].to_list(),
+            list(range(1, frame.height + 1)),
+            color=mid,
+            marker="●",
+        )
         plt.yticks(list(range(1, frame.height + 1)), [_short(x) for x in frame["label"]])
         plt.xscale("log")
         plt.title("Cost per query, USD (log): min–max provider band, ● midpoint")
@@ -152,22 +187,28 @@ class ChartPlot(PlotextPlot):
         bars, shown = self._bars(board, "chars_per_token", "{:.2f}")
         self._text_chart(
             "Characters per completion token (~3 raw CoT · ~1 condensed · <0.5 summary only)",
-            bars, [(3.1, self._hex("success")), (1.0, self._hex("warning"))],
+            bars,
+            [(3.1, self._hex("success")), (1.0, self._hex("warning"))],
         )
         return f"{shown} · │ at 3.1 and 1.0"
 
     def _draw_pareto(self, plt: Any, board: pl.DataFrame, data: dict) -> str:
         frame = board.drop_nulls(["mean_completion_tokens", "success_rate"])
-        for flag, colour, name in ((True, "accent", "open"), (False, "primary", "closed")):
+        for flag, colour, _name in ((True, "accent", "open"), (False, "primary", "closed")):
             part = frame.filter(pl.col("open_weights").fill_null(False) == flag)
             if part.height:
                 plt.scatter(
-                    part["mean_completion_tokens"].to_list(), (part["success_rate"] * 100).to_list(),
-                    color=self._rgb(colour), marker="●",
+                    part["mean_completion_tokens"].to_list(),
+                    (part["success_rate"] * 100).to_list(),
+                    color=self._rgb(colour),
+                    marker="●",
                 )
         front = pareto_front(frame, "mean_completion_tokens", "success_rate")
         if front.height:
-            xs, ys = front["mean_completion_tokens"].to_list(), (front["success_rate"] * 100).to_list()
+            xs, ys = (
+                front["mean_completion_tokens"].to_list(),
+                (front["success_rate"] * 100).to_list(),
+            )
             plt.plot(xs, ys, color=self._rgb("warning"), marker="◆")
         plt.xlabel("mean completion tokens")
         plt.ylabel("success %")
@@ -179,12 +220,16 @@ class ChartPlot(PlotextPlot):
         curves: pl.DataFrame = data["curves"]
         self._legend: list[tuple[str, str]] = []
         colours = ["primary", "accent", "secondary", "success", "warning", "error"]
-        for i, ((model, source), part) in enumerate(curves.group_by(["model", "source"], maintain_order=True)):
+        for i, ((model, source), part) in enumerate(
+            curves.group_by(["model", "source"], maintain_order=True)
+        ):
             label = model if source == "bundled" else f"{model} ({source})"
             colour = colours[i % len(colours)]
             plt.plot(
-                part["budget"].to_list(), (part["accuracy"] * 100).to_list(),
-                color=self._rgb(colour), marker="braille",
+                part["budget"].to_list(),
+                (part["accuracy"] * 100).to_list(),
+                color=self._rgb(colour),
+                marker="braille",
             )
             self._legend.append((_short(label), colour))
         plt.xlabel("thinking-token budget t")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -60,7 +58,9 @@ class ChartsView(View):
 
         board = leaderboard_frame(ds, filters)
         best = board.drop_nulls("overthinking_auc").sort("overthinking_auc", descending=True)
-        curve_models = list(zip(best["model"].to_list(), best["source"].to_list()))[:CURVE_MODELS]
+        curve_models = list(zip(best["model"].to_list(), best["source"].to_list(), strict=False))[
+            :CURVE_MODELS
+        ]
         curves = overthinking_frame(ds, filters, curve_models)
         board = board.with_columns(label_expr())
         return {"board": board, "curves": curves, "domain": filters.domain}

@@ -60,11 +60,14 @@ def ratio_style(value: float, palette: Palette) -> str:
 
 
 def format_cell(value: object, kind: str, palette: Palette, width: int = 40) -> Text:
-    """One cell as plain Text; numbers are padded by hand so alignment never depends on the widget."""
+    """One cell as plain Text; numbers are padded by hand so alignment never depends on the
+    widget."""
     if _missing(value):
         return Text(
-            MISSING.rjust(width, "\u00a0") if kind != "text" else MISSING, style=palette.muted,
-            no_wrap=True, justify="right" if kind != "text" else "left",
+            MISSING.rjust(width, "\u00a0") if kind != "text" else MISSING,
+            style=palette.muted,
+            no_wrap=True,
+            justify="right" if kind != "text" else "left",
         )
     if kind == "text":
         return Text(one_line(str(value), width))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.message import Message
@@ -46,7 +46,10 @@ class PromptsView(View):
             self.model = model
             self.prompt_id = prompt_id
 
-    models: dict[str, tuple[str, str]] = {}
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        # Header label -> (model, source) of the matrix on screen.
+        self.models: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield FrameTable(FIXED, None, fit=False, id="prompts-table")
@@ -59,7 +62,7 @@ class PromptsView(View):
         from tokenscope.tui.explorer import leaderboard_frame, matrix_frame
 
         board = leaderboard_frame(ds, filters)
-        order = list(zip(board["model"].to_list(), board["source"].to_list()))
+        order = list(zip(board["model"].to_list(), board["source"].to_list(), strict=False))
         return matrix_frame(ds, filters, order), order
 
     def apply(self, result: tuple[pl.DataFrame, list[tuple[str, str]]]) -> None:

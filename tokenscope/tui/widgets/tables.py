@@ -8,9 +8,7 @@ so a million runs scroll as fast as a hundred.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -27,8 +25,17 @@ if TYPE_CHECKING:
 NARROW = 100  # below this many cells, headers use their short labels
 
 SORT_BINDINGS: list[BindingType] = [
-    Binding("s", "sort_here", "Sort", id="table.sort", tooltip="Sort by the column under the cursor"),
-    Binding("r", "reverse_sort", "Reverse", id="table.reverse", show=False, tooltip="Toggle the sort direction"),
+    Binding(
+        "s", "sort_here", "Sort", id="table.sort", tooltip="Sort by the column under the cursor"
+    ),
+    Binding(
+        "r",
+        "reverse_sort",
+        "Reverse",
+        id="table.reverse",
+        show=False,
+        tooltip="Toggle the sort direction",
+    ),
 ]
 
 
@@ -71,7 +78,7 @@ class _Empty:
 
     height = 0
     width = 0
-    columns: list[str] = []
+    columns: ClassVar[list[str]] = []
 
 
 def _empty() -> Any:
@@ -118,7 +125,11 @@ class FrameTable(SortsFrame, DataTable):
     BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
 
     def __init__(
-        self, cols: list[Col], sort_key: str | None, descending: bool = False, fit: bool = True,
+        self,
+        cols: list[Col],
+        sort_key: str | None,
+        descending: bool = False,
+        fit: bool = True,
         **kw: Any,
     ) -> None:
         super().__init__(cursor_type="cell", zebra_stripes=True, **kw)
@@ -149,12 +160,17 @@ class FrameTable(SortsFrame, DataTable):
         row, column = self.cursor_coordinate
         self.clear(columns=True)
         for col in self.shown:
-            self.add_column(header(col, short, self.sort_key, self.descending), key=col.key, width=widths[col.key])
+            self.add_column(
+                header(col, short, self.sort_key, self.descending),
+                key=col.key,
+                width=widths[col.key],
+            )
         keys = [c.key for c in self.shown]
         kinds = [(c.kind, widths[c.key]) for c in self.shown]
         data = self.frame.select(keys).rows() if self.frame.height else []
         self.add_rows(
-            [format_cell(v, kind, palette, w) for v, (kind, w) in zip(r, kinds)] for r in data
+            [format_cell(v, kind, palette, w) for v, (kind, w) in zip(r, kinds, strict=False)]
+            for r in data
         )
         if data:
             self.move_cursor(row=min(row, len(data) - 1), column=min(column, len(keys) - 1))
@@ -193,7 +209,7 @@ def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Pal
     """
     from textual_fastdatatable import ArrowBackend
 
-    kinds = [(c.kind, w) for c, w in zip(cols, widths)]
+    kinds = [(c.kind, w) for c, w in zip(cols, widths, strict=False)]
 
     class StyledArrowBackend(ArrowBackend):
         @property
@@ -202,7 +218,7 @@ def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Pal
 
         def get_row_at(self, index: int) -> list[Text]:
             values = super().get_row_at(index)
-            return [format_cell(v, k, palette, w) for v, (k, w) in zip(values, kinds)]
+            return [format_cell(v, k, palette, w) for v, (k, w) in zip(values, kinds, strict=False)]
 
         def get_cell_at(self, row_index: int, column_index: int) -> Text:
             kind, width = kinds[column_index]
@@ -221,7 +237,9 @@ class RunsTable(SortsFrame, Container):
             super().__init__()
             self.row = row
 
-    def __init__(self, cols: list[Col], sort_key: str | None, descending: bool = False, **kw: Any) -> None:
+    def __init__(
+        self, cols: list[Col], sort_key: str | None, descending: bool = False, **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self.cols = cols
         self.sort_key = sort_key
