@@ -31,3 +31,20 @@ async def run_probe(
     probe = Probe(ProbeRequest(endpoint, request.pop("model", "m"), question, **request), settings)
     events = [event async for event in probe.stream()]
     return events, probe.result()
+
+
+# Terminal control sequences a hostile server may put in what it sends back.
+# (The shared table of hostile strings is to live in tests/hostile.py.)
+OSC52 = "\x1b]52;c;cm0gLXJmIH4K\x07"  # writes "rm -rf ~" to the clipboard
+HOSTILE = {
+    "osc52-clipboard": OSC52,
+    "csi-clear-screen": "\x1b[2J\x1b[H",
+    "osc-title": "\x1b]0;pwned\x07",
+    "c1-csi": "\x9b31m",
+}
+
+
+def assert_printable(text: str) -> None:
+    """No control character but newline and tab reaches the terminal."""
+    bad = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+    assert not bad, f"control characters {bad!r} in {text!r}"
