@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tokenscope.suite.grading import Grade, judge_prompt, parse_judge_reply, weighted
-from tokenscope.suite.runner import Progress, run_suite
+from tokenscope.suite.runner import EndedEarly, Progress, run_suite
 from tokenscope.suite.suites import Suite, SuitePrompt
 
 if TYPE_CHECKING:
@@ -70,9 +70,12 @@ async def execute(
                 temperature=job.temperature,
             )
             result = await stream(request)
-            return to_run(
+            record = to_run(
                 result, question=prompt.prompt, domain=prompt.domain, cost=cost_usd(result, price)
             )
+            if result.ended_early:
+                raise EndedEarly(record)  # the runner asks again
+            return record
 
         async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
             if not prompt.criteria or not job.judge:

@@ -230,7 +230,12 @@ class SuiteRunScreen(ModalScreen[None]):
             progress_seen[:] = [p]
             self.post_message(
                 SuiteProgress(
-                    p.done, p.failed, p.total, p.skipped, summary(p), p.stopped or p.last_error
+                    p.done,
+                    p.failed,
+                    p.total,
+                    p.skipped,
+                    "\n".join([summary(p), *p.notes]),  # notes: e.g. going one at a time
+                    p.stopped or p.last_error,
                 )
             )
 
