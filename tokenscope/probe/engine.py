@@ -53,6 +53,7 @@ from tokenscope.probe.faults import (
 )
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, SSEEvent, StreamFormatError
+from tokenscope.probe.textbuffer import TextBuffer
 from tokenscope.probe.think_splitter import Split, ThinkSplitter
 from tokenscope.probe.usage import Usage, normalise
 
@@ -63,9 +64,6 @@ ERROR_BODY_LIMIT = 64 * 1024
 # are estimates on batching servers, so only a server ignoring the cap trips it.
 RUNAWAY_FACTOR = 1.5
 RUNAWAY_SLACK = 64
-# Streamed text is kept in blocks of this many deltas: a runaway of tiny deltas
-# would otherwise cost an object (~50 bytes) per character.
-TEXT_BLOCK = 1024
 # finish_reason of a run the probe stopped itself (see RUNAWAY_FACTOR, max_text_mb).
 CUT = "cut"
 
@@ -90,30 +88,6 @@ async def _read_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) ->
     return bytes(data[:limit]).decode("utf-8", errors="replace")
 
 
-class _Text:
-    """Text streamed in many small pieces, held as few large blocks."""
-
-    __slots__ = ("_blocks", "_pending")
-
-    def __init__(self) -> None:
-        self._blocks: list[str] = []
-        self._pending: list[str] = []
-
-    def append(self, piece: str) -> None:
-        pending = self._pending
-        pending.append(piece)
-        if len(pending) >= TEXT_BLOCK:
-            self._blocks.append("".join(pending))
-            pending.clear()
-
-    def replace(self, text: str) -> None:
-        self._blocks = [text] if text else []
-        self._pending.clear()
-
-    def text(self) -> str:
-        return "".join(self._blocks) + "".join(self._pending)
-
-
 class Probe:
     """One model answering one question, streamed."""
 
@@ -132,8 +106,8 @@ class Probe:
         self._dialect = dialect_for(request.endpoint)
         self._counter = LiveCounter()
         self._splitter = ThinkSplitter(request.think_prefilled)
-        self._reasoning_parts = _Text()
-        self._answer_parts = _Text()
+        self._reasoning_parts = TextBuffer()
+        self._answer_parts = TextBuffer()
         self._usage: Usage | None = None
         self._finish_reason: str | None = None
         self._provider: str | None = None
@@ -365,8 +339,8 @@ class Probe:
             tokens = counter.estimate if reported is None else reported
             if tokens > self._token_cap:
                 return (
-                    f"cut off: {host} kept streaming past max_tokens {self.request.max_tokens} "
-                    f"(stopped at ~{tokens:,.0f} tokens); what arrived is kept"
+                    f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
+                    "streaming; what arrived is kept"
                 )
         return None
 
