@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from tokenscope.config import Settings
 from tokenscope.probe.endpoints import PRESETS, Endpoint
 from tokenscope.probe.engine import Probe
 from tokenscope.probe.events import ProbeEvent, ProbeResult
+from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 from tokenscope.probe.request import ProbeRequest
 
 FAKE_KEY = "sk-test-abcdefghijklmnop1234"
@@ -13,6 +19,20 @@ FAKE_KEY = "sk-test-abcdefghijklmnop1234"
 FAST = Settings(
     connect_timeout=2.0, read_timeout=2.0, idle_timeout=2.0, max_retries=2, max_retry_wait=1.0
 )
+
+
+@contextmanager
+def local_model_server(log_dir: Path, cache_dir: Path, **options) -> Iterator[LocalModelServer]:
+    """A running llama-cpp-python server with Gemma 3 270M, stopped afterwards."""
+    server = LocalModelServer(log=log_dir / "server.log", cache_dir=cache_dir, **options)
+    try:
+        server.start()
+    except LocalModelError as exc:
+        pytest.fail(f"the local model server is unavailable: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def endpoint_at(url: str, preset: str = "vllm", **changes) -> Endpoint:

@@ -14,9 +14,9 @@ import subprocess
 import sys
 
 import pytest
+from probe.helpers import local_model_server
 
 from tokenscope.data import store
-from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 from tokenscope.suite.runner import SERIAL_NOTE
 
 THREE = ("capital_of_australia", "one_plus_one", "leap_year_february_days")
@@ -24,21 +24,14 @@ THREE = ("capital_of_australia", "one_plus_one", "leap_year_february_days")
 
 @pytest.fixture(scope="module")
 def stock_server(shared_cache_dir, tmp_path_factory):
-    server = LocalModelServer(
+    with local_model_server(
+        tmp_path_factory.mktemp("stock-llama"),
+        shared_cache_dir,
         n_ctx=512,
-        log=tmp_path_factory.mktemp("stock-llama") / "server.log",
-        cache_dir=shared_cache_dir,
         interrupt_requests=True,  # the server's default
-    )
-    assert "--interrupt_requests" not in server.command()
-    try:
-        server.start()
-    except LocalModelError as exc:
-        pytest.fail(f"the stock llama-cpp-python server is unavailable: {exc}", pytrace=False)
-    try:
+    ) as server:
+        assert "--interrupt_requests" not in server.command()
         yield server.base_url
-    finally:
-        server.stop()
 
 
 def test_a_stock_llama_cpp_python_server_gets_every_sample_whole(stock_server):
