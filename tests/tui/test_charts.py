@@ -245,6 +245,26 @@ async def test_cost_chart_survives_a_theme_switch() -> None:
         assert any("gpt-oss-20b" in line for line in before)
 
 
+@pytest.mark.parametrize("search", ["gpt-oss-20b", "deepseek-r1-0528-ds"])
+async def test_one_model_or_one_without_price_or_tokens(search: str) -> None:
+    """One model put the Pareto axis at 50–150 %; none with a price crashed the Cost chart."""
+    a = TokenscopeApp(poll_seconds=0)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        await pilot.press("slash", *search, "enter")
+        await wait_painted(a, pilot, "leaderboard")
+        assert a.screen.query_one("#leaderboard-table").frame.height == 1
+        view = await open_charts(pilot)
+        for key, _ in CHARTS:
+            await show_chart(pilot, view, key)
+            canvas = plain_canvas(view)  # renders, or the test fails here
+            assert canvas, key
+            if key in ("pareto", "overthinking") and "┤" in "".join(canvas):
+                check_percent_axis_and_whole_ticks(view)
+            if key == "cost" and search == "deepseek-r1-0528-ds":
+                assert "no priced models" in note_text(view)
+
+
 async def test_prompt_matrix_headers_are_unique_and_spelt_out() -> None:
     a = TokenscopeApp(poll_seconds=0)
     async with a.run_test(size=(80, 24)) as pilot:

@@ -43,6 +43,10 @@ def percent_range(values: Sequence[float]) -> tuple[float, float]:
 
 
 def whole_range(values: Sequence[float]) -> tuple[int, int]:
-    """The data's range widened to whole numbers (at least one apart)."""
-    lo, hi = math.floor(min(values)), math.ceil(max(values))
-    return (lo, hi) if hi > lo else (lo, lo + 1)
+    """The data's range widened to whole numbers; a single value gets a tenth of itself
+    on either side, so its point sits mid-axis rather than on the frame."""
+    lo, hi = min(values), max(values)
+    if hi - lo < 1:
+        pad = max(abs(lo) / 10, 1.0)
+        lo, hi = lo - pad, hi + pad
+    return math.floor(lo), math.ceil(hi)

@@ -183,10 +183,16 @@ class ChartPlot(PlotextPlot):
         return [shown]
 
     def _draw_cost(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
+        title = "Cost per query, USD (log): min–max provider band, ● midpoint"
         frame = board.drop_nulls("cost_per_query_usd_max").sort(
             "cost_per_query_usd", descending=True
         )
         total = frame.height
+        missing = board.height - total
+        extra = f" · {missing} without a price" if missing else ""
+        if not total:
+            self._text_chart(title, [], [])  # a log axis over no data fails in plotext
+            return [f"no priced models{extra}"]
         frame = frame.tail(self._plot_rows())
         band, mid = self._rgb("primary"), self._rgb("accent")
         for y, (lo, hi) in enumerate(
@@ -203,9 +209,7 @@ class ChartPlot(PlotextPlot):
         ticks = [labels[x] for x in frame["label"]]
         plt.yticks(list(range(1, frame.height + 1)), ticks)
         plt.xscale("log")
-        self._title(plt, "Cost per query, USD (log): min–max provider band, ● midpoint", ticks)
-        missing = board.height - total
-        extra = f" · {missing} without a price" if missing else ""
+        self._title(plt, title, ticks)
         return [f"{frame.height} of {total} priced models{extra}"]
 
     def _draw_chars(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
@@ -234,7 +238,11 @@ class ChartPlot(PlotextPlot):
         plt.xticks(ticks, [f"{t:,}" for t in ticks])
 
     def _draw_pareto(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
+        title = "Accuracy against tokens; the front is what no model beats on both"
         frame = board.drop_nulls(["mean_completion_tokens", "success_rate"])
+        if not frame.height:
+            self._text_chart(title, [], [])
+            return ["no model has both tokens and a success rate"]
         front = pareto_front(frame, "mean_completion_tokens", "success_rate")
         # The front first, so the points on it keep their own glyphs.
         if front.height:
@@ -265,7 +273,11 @@ class ChartPlot(PlotextPlot):
         return [f"{frame.height} models", *[f"{n}," for n in names[:-1]], *names[-1:]]
 
     def _draw_overthinking(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
+        title = "Overthinking-adjusted accuracy (correct and within t tokens)"
         curves: pl.DataFrame = data["curves"]
+        if not curves.height:
+            self._text_chart(title, [], [])
+            return ["no model has an overthinking curve"]
         groups = list(curves.group_by(["model", "source"], maintain_order=True))
         names = unique_labels([model_label(m, s) for (m, s), _ in groups], LABEL_WIDTH)
         for i, ((model, source), part) in enumerate(groups):
@@ -281,12 +293,9 @@ class ChartPlot(PlotextPlot):
                 marker=key.glyph,
             )
             self.keys.append(key)
-        ticks = []
-        if curves.height:
-            self._count_axis(plt, curves["budget"].to_list())
-            ticks = self._percent_axis(plt, [0.0, 100.0])
+        self._count_axis(plt, curves["budget"].to_list())
+        ticks = self._percent_axis(plt, [0.0, 100.0])
         plt.xlabel("thinking-token budget t")
         plt.ylabel("accuracy % within t")
-        self._title(plt, "Overthinking-adjusted accuracy (correct and within t tokens)", ticks)
-        models = curves["model"].n_unique() if curves.height else 0
-        return [f"top {models} by OAA:"]
+        self._title(plt, title, ticks)
+        return [f"top {len(groups)} by OAA:"]

@@ -35,8 +35,16 @@ class ChartsView(View):
 
     title = "Charts"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_chart", "Next chart", id="charts.next"),
-        Binding("p", "previous_chart", "Prev chart", id="charts.previous", show=False),
+        # "Next" alone: the footer has 60 columns for every key at the narrowest.
+        Binding("n", "next_chart", "Next", id="charts.next", tooltip="Show the next chart"),
+        Binding(
+            "p",
+            "previous_chart",
+            "Prev chart",
+            id="charts.previous",
+            show=False,
+            tooltip="Show the previous chart",
+        ),
     ]
 
     def __init__(self, **kw: Any) -> None:
