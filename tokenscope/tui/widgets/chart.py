@@ -237,6 +237,14 @@ class ChartPlot(PlotextPlot):
         ticks = whole_ticks(lo, hi, max(self._width() // 12, 2))
         plt.xticks(ticks, [f"{t:,}" for t in ticks])
 
+    def _pareto_series(self, draw: Callable[..., Any], part: pl.DataFrame, key: Key) -> None:
+        draw(
+            part["mean_completion_tokens"].to_list(),
+            (part["success_rate"] * 100).to_list(),
+            color=self._rgb(key.colour),
+            marker=key.glyph,
+        )
+
     def _draw_pareto(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
         title = "Accuracy against tokens; the front is what no model beats on both"
         frame = board.drop_nulls(["mean_completion_tokens", "success_rate"])
@@ -246,28 +254,16 @@ class ChartPlot(PlotextPlot):
         front = pareto_front(frame, "mean_completion_tokens", "success_rate")
         # The front first, so the points on it keep their own glyphs.
         if front.height:
-            plt.plot(
-                front["mean_completion_tokens"].to_list(),
-                (front["success_rate"] * 100).to_list(),
-                color=self._rgb(FRONT.colour),
-                marker=FRONT.glyph,
-            )
+            self._pareto_series(plt.plot, front, FRONT)
         for key, flag in ((OPEN_POINT, True), (CLOSED_POINT, False)):
             part = frame.filter(pl.col("open_weights").fill_null(False) == flag)
             if part.height:
-                plt.scatter(
-                    part["mean_completion_tokens"].to_list(),
-                    (part["success_rate"] * 100).to_list(),
-                    color=self._rgb(key.colour),
-                    marker=key.glyph,
-                )
-        ticks = []
-        if frame.height:
-            self._count_axis(plt, frame["mean_completion_tokens"].to_list())
-            ticks = self._percent_axis(plt, (frame["success_rate"] * 100).to_list())
+                self._pareto_series(plt.scatter, part, key)
+        self._count_axis(plt, frame["mean_completion_tokens"].to_list())
+        ticks = self._percent_axis(plt, (frame["success_rate"] * 100).to_list())
         plt.xlabel("mean completion tokens")
         plt.ylabel("success %")
-        self._title(plt, "Accuracy against tokens; the front is what no model beats on both", ticks)
+        self._title(plt, title, ticks)
         self.keys = [OPEN_POINT, CLOSED_POINT, FRONT]
         names = front["label"].to_list()
         return [f"{frame.height} models", *[f"{n}," for n in names[:-1]], *names[-1:]]
