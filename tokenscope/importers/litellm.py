@@ -104,18 +104,24 @@ def _run(payload: Mapping[str, Any], model: str) -> dict[str, Any]:
         ttft = None
     failed = payload.get("status") == "failure"
     error = payload.get("error_str")
+    counts = {
+        "tokens_prompt": payload.get("prompt_tokens"),
+        "tokens_completion": payload.get("completion_tokens"),
+        "cost_usd": payload.get("response_cost"),
+    }
+    if failed:
+        # A failed call's payload says 0 tokens and $0 by default: unknown, not zero.
+        counts = {k: (None if v == 0 else v) for k, v in counts.items()}
     return {
         "model": model,
         "endpoint": _host(payload.get("api_base")),
         "provider": payload.get("custom_llm_provider"),
         "prompt_text": user_prompt(payload.get("messages")),
-        "tokens_prompt": payload.get("prompt_tokens"),
-        "tokens_completion": payload.get("completion_tokens"),
+        **counts,
         "tokens_reasoning_reported": first(details, "reasoning_tokens"),
         "answer": text_of(message.get("content")),
         "reasoning": message.get("reasoning_content"),
         "finish_reason": choice.get("finish_reason"),
-        "cost_usd": payload.get("response_cost"),
         "duration_s": _span(start, end),
         "ttft_s": ttft,
         "status": "failed" if failed else "ok",

@@ -92,7 +92,12 @@ def _run(record: Mapping[str, Any], body: Mapping[str, Any], model: str) -> dict
     completion = body.get("native_tokens_completion")
     generation_s = _ms(body.get("generation_time"))
     rate = None
-    if isinstance(completion, int) and isinstance(generation_s, float) and generation_s > 0:
+    if (
+        isinstance(completion, int)
+        and completion >= 0
+        and isinstance(generation_s, float)
+        and generation_s > 0
+    ):
         rate = completion / generation_s
     prompt = first(body, "prompt", "messages") or first(record, "prompt", "messages")
     if body.get("cancelled") is True:

@@ -115,15 +115,19 @@ def _identity(result: Mapping[str, Any], eval_id: str | None, index: int, provid
 def _draft(result: Mapping[str, Any], where: str, eval_id: str | None, index: int) -> Draft | None:
     provider = result.get("provider")
     if isinstance(provider, Mapping):
-        model = first(provider, "label", "id")
-        provider_id = first(provider, "id", "label")
+        # An unset label is written as "", so fall through empty strings too.
+        model = provider.get("label") or provider.get("id")
+        provider_id = provider.get("id") or model
     else:
         model = provider_id = provider
     if not isinstance(model, str) or not model:
         return None
-    response = result.get("response") if isinstance(result.get("response"), Mapping) else {}
-    usage = first(response, "tokenUsage") or first(result, "tokenUsage") or {}
-    details = first(usage, "completionDetails") or {}
+    response = result.get("response") if isinstance(result.get("response"), Mapping) else None
+    # The result-level tokenUsage fills zeros for what the provider never said,
+    # so it stands in only for files whose results carry no response at all.
+    usage = first(response, "tokenUsage") if response is not None else result.get("tokenUsage")
+    details = first(usage, "completionDetails")
+    response = response or {}
     output = response.get("output")
     if output is not None and not isinstance(output, str):
         output = json.dumps(output, ensure_ascii=False)
@@ -139,8 +143,10 @@ def _draft(result: Mapping[str, Any], where: str, eval_id: str | None, index: in
         "tokens_completion": first(usage, "completion"),
         "tokens_reasoning_reported": first(details, "reasoning"),
         "answer": output,
+        "finish_reason": response.get("finishReason"),
         "duration_s": _seconds(first(result, "latencyMs") or first(response, "latencyMs")),
-        "cost_usd": first(result, "cost") or first(response, "cost"),
+        # promptfoo writes a cost of 0 for a model it has no price for: unknown, not free.
+        "cost_usd": first(result, "cost") or first(response, "cost") or None,
         "status": "failed" if failed else "ok",
         "error": str(error).strip().splitlines()[0][:500] if failed and error else None,
     }

@@ -47,32 +47,34 @@ class Draft:
 class Notes:
     """What was skipped or emptied in one file, grouped by reason for one line each."""
 
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> where
-    emptied: dict[str, list[str]] = field(default_factory=dict)
+    # reason -> (places, the first offending value or None)
+    skipped: dict[str, tuple[list[str], str | None]] = field(default_factory=dict)
+    emptied: dict[str, tuple[list[str], str | None]] = field(default_factory=dict)
     remarks: list[str] = field(default_factory=list)  # about the file as a whole
+
+    def skip(self, where: str, reason: str, value: str | None = None) -> None:
+        """A record that cannot become a run at all."""
+        self.skipped.setdefault(reason, ([], value))[0].append(where)
+
+    def empty(self, where: str, reason: str, value: str | None = None) -> None:
+        """A field left null; the rest of the record is kept."""
+        self.emptied.setdefault(reason, ([], value))[0].append(where)
 
     def remark(self, text: str) -> None:
         self.remarks.append(text)
 
-    def skip(self, where: str, reason: str) -> None:
-        """A record that cannot become a run at all."""
-        self.skipped.setdefault(reason, []).append(where)
-
-    def empty(self, where: str, reason: str) -> None:
-        """A field left null; the rest of the record is kept."""
-        self.emptied.setdefault(reason, []).append(where)
-
     @property
     def skipped_count(self) -> int:
-        return sum(len(w) for w in self.skipped.values())
+        return sum(len(places) for places, _ in self.skipped.values())
 
     def lines(self) -> list[str]:
-        """One line per reason: the first place it happened and how many more."""
+        """One line per reason: the first place it happened, how many more, and the outcome."""
         out = list(self.remarks)
-        for kind, groups in (("skipped", self.skipped), ("left empty", self.emptied)):
-            for reason, places in groups.items():
+        for outcome, groups in (("skipped", self.skipped), ("left empty", self.emptied)):
+            for reason, (places, value) in groups.items():
                 more = f" and {len(places) - 1} more" if len(places) > 1 else ""
-                out.append(f"{kind} {places[0]}{more}: {reason}")
+                shown = f" ({value})" if value is not None else ""
+                out.append(f"{places[0]}{more}: {reason}{shown}; {outcome}")
         return out
 
 
@@ -90,27 +92,25 @@ def content_identity(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
 def check_count(value: Any) -> tuple[int | None, str | None]:
     """A token count as a whole number, or null and why (never a made-up zero)."""
     if value is None:
         return None, None
-    if isinstance(value, bool):
-        return None, f"{value!r} is not a count"
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            return None, f"{value!r} is not a whole number"
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())  # OTLP JSON carries int64 as a string
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
         value = int(value)
-    if isinstance(value, str):
-        stripped = value.strip()
-        if not stripped.isdigit() and not (stripped[:1] == "-" and stripped[1:].isdigit()):
-            return None, f"{value[:40]!r} is not a count"
-        value = int(stripped)
-    if not isinstance(value, int):
-        return None, f"a {type(value).__name__} is not a count"
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, "is not a whole number"
     if value < 0:
-        return None, f"{value} is negative"
+        return None, "is negative"
     if value > INT64_MAX:
-        return None, f"{str(value)[:24]}… is beyond any real count"
+        return None, "is beyond any real count (over 2^63)"
     return value, None
 
 
@@ -119,32 +119,30 @@ def check_amount(value: Any) -> tuple[float | None, str | None]:
     if value is None:
         return None, None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, f"a {type(value).__name__} is not a number"
+        return None, "is not a number"
     try:
         number = float(value)
     except OverflowError:
-        return None, "too large"
+        return None, "is out of range"
     if not math.isfinite(number) or number < 0 or number > INT64_MAX:
-        return None, f"{number!r} is out of range"
+        return None, "is out of range"
     return number, None
 
 
 def checked(draft: Draft, notes: Notes) -> dict[str, Any]:
     """The draft's columns with every count, amount and text checked."""
     run = dict(draft.run)
-    for name in COUNT_COLUMNS:
-        run[name], why = check_count(run.get(name))
-        if why:
-            notes.empty(draft.where, f"{name} {why}")
-    for name in AMOUNT_COLUMNS:
-        run[name], why = check_amount(run.get(name))
-        if why:
-            notes.empty(draft.where, f"{name} {why}")
+    for names, check in ((COUNT_COLUMNS, check_count), (AMOUNT_COLUMNS, check_amount)):
+        for name in names:
+            raw = run.get(name)
+            run[name], why = check(raw)
+            if why:
+                notes.empty(draft.where, f"{name} {why}", _shown(raw))
     for name in TEXT_COLUMNS:
         value = run.get(name)
         if value is not None and not isinstance(value, str):
             run[name] = None
-            notes.empty(draft.where, f"{name} is a {type(value).__name__}, not text")
+            notes.empty(draft.where, f"{name} is not text", _shown(value))
     return run
 
 
