@@ -55,7 +55,7 @@ def sniff(head: Head) -> bool:
     record = head.record
     if record is not None:
         spec = record.get("eval")
-        return isinstance(spec, Mapping) and "task" in spec and "version" in record
+        return isinstance(spec, dict) and "task" in spec and "version" in record
     # A log larger than the head: its first keys are still there.
     start = head.text.lstrip()[:400]
     return start.startswith("{") and '"eval"' in start and '"task' in start
@@ -68,7 +68,7 @@ def read(path: Path, notes: Notes) -> Iterator[Draft]:
         yield from _read_zip(path, notes)
         return
     log = load_document(path)
-    if not isinstance(log, Mapping) or not isinstance(log.get("eval"), Mapping):
+    if not isinstance(log, dict) or not isinstance(log.get("eval"), dict):
         raise ImportFileError("not an Inspect log (no 'eval' section)")
     samples = log.get("samples")
     if not isinstance(samples, list) or not samples:
@@ -143,7 +143,7 @@ def _spec(read_entry, names: list[str]) -> Mapping[str, Any]:
                 doc = json.loads(read_entry(entry))
             except (zipfile.BadZipFile, zlib.error, ValueError, NotImplementedError):
                 continue
-            if isinstance(doc, Mapping) and isinstance(doc.get("eval"), Mapping):
+            if isinstance(doc, dict) and isinstance(doc.get("eval"), dict):
                 return doc["eval"]
     raise ImportFileError("the .eval log has no readable header (header.json)")
 
@@ -221,10 +221,10 @@ def score_value(value: Any) -> float | None:
 
 
 def _score(scores: Any) -> tuple[float | None, str | None]:
-    if not isinstance(scores, Mapping):
+    if not isinstance(scores, dict):
         return None, None
     for scorer, result in scores.items():
-        value = result.get("value") if isinstance(result, Mapping) else None
+        value = result.get("value") if isinstance(result, dict) else None
         number = score_value(value)
         if number is not None:
             return number, f"inspect:{scorer}"
@@ -233,7 +233,7 @@ def _score(scores: Any) -> tuple[float | None, str | None]:
 
 def _usage(sample: Mapping[str, Any], model: str | None) -> Mapping[str, Any] | None:
     usage = sample.get("model_usage")
-    if isinstance(usage, Mapping) and usage:
+    if isinstance(usage, dict) and usage:
         if model in usage:
             return usage[model]
         if len(usage) == 1:
@@ -241,7 +241,7 @@ def _usage(sample: Mapping[str, Any], model: str | None) -> Mapping[str, Any] | 
         return None
     # Logs from before per-sample model_usage: the output's own usage.
     output = sample.get("output")
-    return output.get("usage") if isinstance(output, Mapping) else None
+    return output.get("usage") if isinstance(output, dict) else None
 
 
 def _input_tokens(usage: Mapping[str, Any] | None) -> Any:
@@ -258,12 +258,12 @@ def _input_tokens(usage: Mapping[str, Any] | None) -> Any:
 
 def _message_texts(output: Any) -> tuple[str | None, str | None, str | None]:
     """Answer text, reasoning text and stop reason of the sample's output."""
-    if not isinstance(output, Mapping):
+    if not isinstance(output, dict):
         return None, None, None
     choices = output.get("choices")
     choice = choices[0] if isinstance(choices, list) and choices else {}
-    message = choice.get("message") if isinstance(choice, Mapping) else None
-    content = message.get("content") if isinstance(message, Mapping) else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
     answer, reasoning = None, None
     if isinstance(content, str):
         answer = content
@@ -272,7 +272,7 @@ def _message_texts(output: Any) -> tuple[str | None, str | None, str | None]:
         thoughts = [
             part["reasoning"]
             for part in content
-            if isinstance(part, Mapping)
+            if isinstance(part, dict)
             and part.get("type") == "reasoning"
             and not part.get("redacted")
             and isinstance(part.get("reasoning"), str)
@@ -280,12 +280,12 @@ def _message_texts(output: Any) -> tuple[str | None, str | None, str | None]:
         reasoning = "\n\n".join(thoughts) if thoughts else None
     if answer is None and isinstance(output.get("completion"), str):
         answer = output["completion"]
-    stop = choice.get("stop_reason") if isinstance(choice, Mapping) else None
+    stop = choice.get("stop_reason") if isinstance(choice, dict) else None
     return answer, reasoning, stop
 
 
 def _draft(sample: Any, spec: Mapping[str, Any], where: str, notes: Notes) -> Draft | None:
-    if not isinstance(sample, Mapping):
+    if not isinstance(sample, dict):
         notes.skip(where, "a sample is not a JSON object")
         return None
     model = spec.get("model") if isinstance(spec.get("model"), str) else None
@@ -296,7 +296,7 @@ def _draft(sample: Any, spec: Mapping[str, Any], where: str, notes: Notes) -> Dr
     answer, reasoning, stop = _message_texts(sample.get("output"))
     score, grader = _score(sample.get("scores"))
     error = sample.get("error")
-    message = first(error, "message") if isinstance(error, Mapping) else error
+    message = first(error, "message") if isinstance(error, dict) else error
     epoch = sample.get("epoch")
     sample_id = sample.get("id")
     eval_id = first(spec, "eval_id", "run_id", "task_id") or ""

@@ -48,7 +48,7 @@ def read(path: Path, notes: Notes) -> Iterator[Draft]:
         line, payload = item
         seen += 1
         where = f"line {line}"
-        if not isinstance(payload, Mapping):
+        if not isinstance(payload, dict):
             notes.skip(where, "not a JSON object")
             continue
         model = payload.get("model")
@@ -79,10 +79,10 @@ def _span(start: Any, end: Any) -> float | None:
 
 
 def _choice(response: Any) -> Mapping[str, Any]:
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         return {}
     choices = response.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
         return choices[0]
     return {}
 
@@ -90,8 +90,8 @@ def _choice(response: Any) -> Mapping[str, Any]:
 def _run(payload: Mapping[str, Any], model: str) -> dict[str, Any]:
     response = payload.get("response")
     choice = _choice(response)
-    message = choice.get("message") if isinstance(choice.get("message"), Mapping) else {}
-    usage = first(response, "usage") if isinstance(response, Mapping) else None
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    usage = first(response, "usage") if isinstance(response, dict) else None
     details = first(usage, "completion_tokens_details")
     start, first_token, end = (
         payload.get("startTime"),

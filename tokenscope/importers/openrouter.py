@@ -37,7 +37,7 @@ _MARKERS = ("native_tokens_completion", "native_tokens_prompt")
 
 def _body(record: Mapping[str, Any]) -> Mapping[str, Any]:
     data = record.get("data")
-    return data if isinstance(data, Mapping) else record
+    return data if isinstance(data, dict) else record
 
 
 def sniff(head: Head) -> bool:
@@ -64,7 +64,7 @@ def read(path: Path, notes: Notes) -> Iterator[Draft]:
     seen = 0
     for where, record in _records(path, notes):
         seen += 1
-        if not isinstance(record, Mapping):
+        if not isinstance(record, dict):
             notes.skip(where, "not a JSON object")
             continue
         body = _body(record)

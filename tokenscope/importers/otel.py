@@ -55,7 +55,7 @@ def sniff(head: Head) -> bool:
         if "resourceSpans" in record:
             return True
         context = record.get("context")
-        return isinstance(context, Mapping) and "span_id" in context and "name" in record
+        return isinstance(context, dict) and "span_id" in context and "name" in record
     text = head.text[:4000]
     return '"resourceSpans"' in text or ('"span_id"' in text and '"trace_id"' in text)
 
@@ -64,7 +64,7 @@ def sniff(head: Head) -> bool:
 
 
 def _otlp_value(value: Any) -> Any:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     if "stringValue" in value:
         return value["stringValue"]
@@ -92,7 +92,7 @@ def _otlp_attributes(items: Any) -> dict[str, Any]:
     return {
         item["key"]: _otlp_value(item.get("value"))
         for item in items
-        if isinstance(item, Mapping) and isinstance(item.get("key"), str)
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
     }
 
 
@@ -105,17 +105,17 @@ def _nanos(value: Any) -> float | None:
 
 def _otlp_spans(request: Mapping[str, Any]) -> Iterator[Span | None]:
     for resource in request.get("resourceSpans") or []:
-        if not isinstance(resource, Mapping):
+        if not isinstance(resource, dict):
             yield None
             continue
         scopes = resource.get("scopeSpans") or resource.get("instrumentationLibrarySpans") or []
         for scope in scopes:
-            spans = scope.get("spans") if isinstance(scope, Mapping) else None
+            spans = scope.get("spans") if isinstance(scope, dict) else None
             for raw in spans or []:
-                if not isinstance(raw, Mapping):
+                if not isinstance(raw, dict):
                     yield None
                     continue
-                status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+                status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
                 code = status.get("code")
                 yield Span(
                     str(raw.get("traceId") or ""),
@@ -127,7 +127,7 @@ def _otlp_spans(request: Mapping[str, Any]) -> Iterator[Span | None]:
                     [
                         (str(e.get("name")), _otlp_attributes(e.get("attributes")))
                         for e in raw.get("events") or []
-                        if isinstance(e, Mapping)
+                        if isinstance(e, dict)
                     ],
                     error=status.get("message") or None,
                     failed=code in (2, "STATUS_CODE_ERROR"),
@@ -149,13 +149,13 @@ def _iso_seconds(value: Any) -> float | None:
 
 
 def _console_span(raw: Mapping[str, Any]) -> Span:
-    context = raw.get("context") if isinstance(raw.get("context"), Mapping) else {}
-    status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
-    attributes = raw.get("attributes") if isinstance(raw.get("attributes"), Mapping) else {}
+    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+    status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
+    attributes = raw.get("attributes") if isinstance(raw.get("attributes"), dict) else {}
     events = [
         (str(e.get("name")), dict(e.get("attributes") or {}))
         for e in raw.get("events") or []
-        if isinstance(e, Mapping) and isinstance(e.get("attributes") or {}, Mapping)
+        if isinstance(e, dict) and isinstance(e.get("attributes") or {}, dict)
     ]
     return Span(
         str(context.get("trace_id") or ""),
@@ -177,13 +177,13 @@ def _spans(path: Path, notes: Notes) -> Iterator[tuple[str, Span]]:
             continue
         line, value = item
         for doc in value if isinstance(value, list) else [value]:
-            if isinstance(doc, Mapping) and "resourceSpans" in doc:
+            if isinstance(doc, dict) and "resourceSpans" in doc:
                 for span in _otlp_spans(doc):
                     if span is None:
                         notes.skip(f"line {line}", "a span is not a JSON object")
                     else:
                         yield f"span {span.span_id or '?'} (line {line})", span
-            elif isinstance(doc, Mapping) and isinstance(doc.get("context"), Mapping):
+            elif isinstance(doc, dict) and isinstance(doc.get("context"), dict):
                 span = _console_span(doc)
                 yield f"span {span.span_id or '?'} (line {line})", span
             else:
@@ -199,7 +199,7 @@ def _messages(value: Any) -> list[Any]:
             value = json.loads(value)
         except json.JSONDecodeError:
             return [{"role": "user", "content": value}]
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = [value]
     return value if isinstance(value, list) else []
 
@@ -208,12 +208,12 @@ def _parts(messages: list[Any], roles: tuple[str, ...], kind: str) -> str | None
     """Text of one kind ('text' or 'reasoning') from semantic-convention messages."""
     texts = []
     for message in messages:
-        if not isinstance(message, Mapping) or message.get("role", roles[0]) not in roles:
+        if not isinstance(message, dict) or message.get("role", roles[0]) not in roles:
             continue
         parts = message.get("parts")
         if isinstance(parts, list):
             for part in parts:
-                if isinstance(part, Mapping) and part.get("type") == kind:
+                if isinstance(part, dict) and part.get("type") == kind:
                     content = part.get("content")
                     if isinstance(content, str):
                         texts.append(content)

@@ -40,7 +40,7 @@ def sniff(head: Head) -> bool:
         if "evalId" in record:
             return True
         results = record.get("results")
-        block = results if isinstance(results, Mapping) else record
+        block = results if isinstance(results, dict) else record
         return (
             isinstance(block.get("results"), list)
             and ("table" in block or "stats" in block)
@@ -50,9 +50,9 @@ def sniff(head: Head) -> bool:
 
 
 def _results_block(doc: Any) -> Mapping[str, Any]:
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, dict):
         raise ImportFileError("not a promptfoo output file (the document is not an object)")
-    block = doc.get("results") if isinstance(doc.get("results"), Mapping) else doc
+    block = doc.get("results") if isinstance(doc.get("results"), dict) else doc
     version = block.get("version")
     if version not in VERSIONS:
         known = " and ".join(str(v) for v in VERSIONS)
@@ -69,12 +69,12 @@ def read(path: Path, notes: Notes) -> Iterator[Draft]:
     doc = load_document(path)
     block = _results_block(doc)
     eval_id = doc.get("evalId") if isinstance(doc.get("evalId"), str) else None
-    config = doc.get("config") if isinstance(doc.get("config"), Mapping) else {}
+    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
     suite = config.get("description") if isinstance(config.get("description"), str) else None
     created = iso_utc(block.get("timestamp"))
     for index, result in enumerate(block["results"]):
         where = f"result {index + 1}"
-        if not isinstance(result, Mapping):
+        if not isinstance(result, dict):
             notes.skip(where, "a result is not a JSON object")
             continue
         draft = _draft(result, where, eval_id, index)
@@ -86,7 +86,7 @@ def read(path: Path, notes: Notes) -> Iterator[Draft]:
 
 
 def _prompt_text(prompt: Any) -> str | None:
-    raw = prompt.get("raw") if isinstance(prompt, Mapping) else prompt
+    raw = prompt.get("raw") if isinstance(prompt, dict) else prompt
     if not isinstance(raw, str):
         return None
     # A chat prompt is rendered as a JSON list of messages.
@@ -114,7 +114,7 @@ def _identity(result: Mapping[str, Any], eval_id: str | None, index: int, provid
 
 def _draft(result: Mapping[str, Any], where: str, eval_id: str | None, index: int) -> Draft | None:
     provider = result.get("provider")
-    if isinstance(provider, Mapping):
+    if isinstance(provider, dict):
         # An unset label is written as "", so fall through empty strings too.
         model = provider.get("label") or provider.get("id")
         provider_id = provider.get("id") or model
@@ -122,7 +122,7 @@ def _draft(result: Mapping[str, Any], where: str, eval_id: str | None, index: in
         model = provider_id = provider
     if not isinstance(model, str) or not model:
         return None
-    response = result.get("response") if isinstance(result.get("response"), Mapping) else None
+    response = result.get("response") if isinstance(result.get("response"), dict) else None
     # The result-level tokenUsage fills zeros for what the provider never said,
     # so it stands in only for files whose results carry no response at all.
     usage = first(response, "tokenUsage") if response is not None else result.get("tokenUsage")

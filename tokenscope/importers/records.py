@@ -1,9 +1,9 @@
 """What every importer shares: a draft record, checked counts, stable ids, notes per file.
 
 A reader turns its format into ``Draft`` objects (run schema columns, as the
-tool logged them) and says what it could not read through ``Notes``. ``finish``
-then checks every number once, so a negative or absurd count becomes null
-with a note in every format alike. No Polars here.
+tool logged them) and says what it could not read through ``Notes``.
+``checked`` then tests every number once, so a negative or absurd count
+becomes null with a note in every format alike. No Polars here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tokenscope.errors import UserError
@@ -38,7 +39,7 @@ class Draft:
     record twice, from any file, yields the same run.
     """
 
-    where: str  # "line 3", "sample 7 epoch 1": how the user finds it in the file
+    where: str  # "line 3", "samples/7_epoch_1.json": how the user finds it in the file
     identity: str
     run: dict[str, Any] = field(default_factory=dict)
 
@@ -131,16 +132,19 @@ def check_amount(value: Any) -> tuple[float | None, str | None]:
 
 def checked(draft: Draft, notes: Notes) -> dict[str, Any]:
     """The draft's columns with every count, amount and text checked."""
-    run = dict(draft.run)
+    run = draft.run
     for names, check in ((COUNT_COLUMNS, check_count), (AMOUNT_COLUMNS, check_amount)):
         for name in names:
             raw = run.get(name)
+            # The common cases first: absent, or a plain number in range.
+            if raw is None or (type(raw) is int and 0 <= raw <= INT64_MAX):
+                continue
             run[name], why = check(raw)
             if why:
                 notes.empty(draft.where, f"{name} {why}", _shown(raw))
     for name in TEXT_COLUMNS:
         value = run.get(name)
-        if value is not None and not isinstance(value, str):
+        if value is not None and type(value) is not str:
             run[name] = None
             notes.empty(draft.where, f"{name} is not text", _shown(value))
     return run
@@ -161,8 +165,6 @@ def with_text_counts(run: dict[str, Any]) -> dict[str, Any]:
 
 def iso_utc(value: Any) -> str | None:
     """An ISO 8601 time (or Unix seconds) as UTC with a Z, like the store's own times."""
-    from datetime import UTC, datetime
-
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             moment = datetime.fromtimestamp(value, UTC)
@@ -180,7 +182,7 @@ def iso_utc(value: Any) -> str | None:
 
 def first(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
     """The first of ``keys`` present (not None) in a mapping."""
-    if not isinstance(mapping, Mapping):
+    if not isinstance(mapping, dict):
         return None
     for key in keys:
         value = mapping.get(key)
@@ -195,14 +197,14 @@ def text_of(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = [value]
     if isinstance(value, list):
         parts = []
         for part in value:
             if isinstance(part, str):
                 parts.append(part)
-            elif isinstance(part, Mapping) and part.get("type", "text") == "text":
+            elif isinstance(part, dict) and part.get("type", "text") == "text":
                 text = part.get("text", part.get("content"))
                 if isinstance(text, str):
                     parts.append(text)
@@ -219,7 +221,7 @@ def user_prompt(messages: Any) -> str | None:
     texts = [
         text
         for m in messages
-        if isinstance(m, Mapping) and m.get("role") == "user"
+        if isinstance(m, dict) and m.get("role") == "user"
         for text in [text_of(m.get("content"))]
         if text is not None
     ]

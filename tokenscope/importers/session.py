@@ -10,6 +10,7 @@ only what is still missing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,8 @@ def read_file(path: Path, fmt: str | None = None, study: StudyPrompts | None = N
     except OSError as exc:
         result.error, result.runs = f"cannot read it ({exc.strerror or type(exc).__name__})", []
     except Exception as exc:  # hostile content is one line for the user, never a traceback
+        if os.environ.get("TOKENSCOPE_DEBUG"):
+            raise
         result.error, result.runs = f"unexpected content ({type(exc).__name__}: {exc})"[:300], []
     if result.error is None and not result.runs and not result.notes.skipped_count:
         result.error = f"no records in this {name} file"

@@ -27,15 +27,16 @@ class StudyPrompts:
     def match(self, text: Any) -> SuitePrompt | None:
         if not isinstance(text, str):
             return None
-        return self.by_text.get(normalise(text))
+        # Most logs carry the prompt exactly as written; normalising costs more.
+        return self.by_text.get(text) or self.by_text.get(normalise(text))
 
     def join(self, run: dict[str, Any]) -> None:
         """Set prompt id and domain from the study, and grade the answer if ungraded."""
-        from tokenscope.suite.grading import apply_grade, rule_grade
-
         prompt = self.match(run.get("prompt_text"))
         if prompt is None:
             return
+        from tokenscope.suite.grading import apply_grade, rule_grade
+
         run["prompt_id"] = prompt.prompt_id
         run["domain"] = prompt.domain
         if run.get("status") == "ok" and run.get("score") is None:
@@ -46,7 +47,10 @@ class StudyPrompts:
 def _load(bundled: Path) -> StudyPrompts:
     from tokenscope.suite.suites import study_suite
 
-    return StudyPrompts({normalise(p.prompt): p for p in study_suite().prompts})
+    prompts = study_suite().prompts
+    return StudyPrompts(
+        {**{p.prompt: p for p in prompts}, **{normalise(p.prompt): p for p in prompts}}
+    )
 
 
 def study_prompts() -> StudyPrompts:
