@@ -3,7 +3,8 @@
 Exporters disagree: the OpenTelemetry console exporter prints indented objects
 one after another, the collector and LiteLLM write one object per line, and
 Inspect and promptfoo write a single document. ``json_values`` reads all of
-them, and a broken value costs only itself: reading resumes on the next line.
+them, and a broken value costs only itself: it is noted, and reading resumes on
+the next line.
 """
 
 from __future__ import annotations
@@ -12,20 +13,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from tokenscope.importers.records import ImportFileError
+from tokenscope.importers.records import ImportFileError, Notes
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
-
-
-class BadValue:
-    """A stretch of the file that is not JSON; ``line`` is 1-based."""
-
-    __slots__ = ("line", "reason")
-
-    def __init__(self, line: int, reason: str) -> None:
-        self.line = line
-        self.reason = reason
 
 
 def read_text(path: Path) -> str:
@@ -41,8 +32,8 @@ def read_text(path: Path) -> str:
         raise ImportFileError(f"not UTF-8 text (byte {exc.start})") from exc
 
 
-def json_values(text: str) -> Iterator[tuple[int, object] | BadValue]:
-    """Each top-level JSON value with the line it starts on, or a ``BadValue``."""
+def json_values(text: str, notes: Notes) -> Iterator[tuple[int, object]]:
+    """Each top-level JSON value with the line it starts on; broken ones go to ``notes``."""
     pos, line, end = 0, 1, len(text)
     while True:
         while pos < end and text[pos] in _WHITESPACE:
@@ -53,16 +44,10 @@ def json_values(text: str) -> Iterator[tuple[int, object] | BadValue]:
             return
         try:
             value, stop = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield BadValue(line, f"not valid JSON ({exc.msg})")
+        except (json.JSONDecodeError, RecursionError) as exc:
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            notes.skip(f"line {line}", f"not valid JSON ({why})")
             # Resume after this line: a torn or garbled record costs only itself.
-            newline = text.find("\n", pos)
-            if newline < 0:
-                return
-            pos, line = newline + 1, line + 1
-            continue
-        except RecursionError:
-            yield BadValue(line, "JSON nested too deeply")
             newline = text.find("\n", pos)
             if newline < 0:
                 return
@@ -71,6 +56,10 @@ def json_values(text: str) -> Iterator[tuple[int, object] | BadValue]:
         yield line, value
         line += text.count("\n", pos, stop)
         pos = stop
+
+
+def file_values(path: Path, notes: Notes) -> Iterator[tuple[int, object]]:
+    return json_values(read_text(path), notes)
 
 
 def load_document(path: Path) -> object:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import BadValue, json_values, read_text
+from tokenscope.importers.jsonio import file_values
 from tokenscope.importers.records import (
     Draft,
     ImportFileError,
@@ -41,11 +41,7 @@ def sniff(head: Head) -> bool:
 
 def read(path: Path, notes: Notes) -> Iterator[Draft]:
     seen = 0
-    for item in json_values(read_text(path)):
-        if isinstance(item, BadValue):
-            notes.skip(f"line {item.line}", item.reason)
-            continue
-        line, payload = item
+    for line, payload in file_values(path, notes):
         seen += 1
         where = f"line {line}"
         if not isinstance(payload, dict):

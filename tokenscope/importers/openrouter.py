@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import BadValue, json_values, read_text
+from tokenscope.importers.jsonio import file_values
 from tokenscope.importers.records import (
     Draft,
     ImportFileError,
@@ -48,11 +48,7 @@ def sniff(head: Head) -> bool:
 
 
 def _records(path: Path, notes: Notes) -> Iterator[tuple[str, Any]]:
-    for item in json_values(read_text(path)):
-        if isinstance(item, BadValue):
-            notes.skip(f"line {item.line}", item.reason)
-            continue
-        line, value = item
+    for line, value in file_values(path, notes):
         if isinstance(value, list):
             for offset, element in enumerate(value):
                 yield f"line {line} item {offset + 1}", element

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import BadValue, json_values, read_text
+from tokenscope.importers.jsonio import file_values
 from tokenscope.importers.records import Draft, ImportFileError, Notes, first, iso_utc, text_of
 
 NAME = "otel"
@@ -171,11 +171,7 @@ def _console_span(raw: Mapping[str, Any]) -> Span:
 
 
 def _spans(path: Path, notes: Notes) -> Iterator[tuple[str, Span]]:
-    for item in json_values(read_text(path)):
-        if isinstance(item, BadValue):
-            notes.skip(f"line {item.line}", item.reason)
-            continue
-        line, value = item
+    for line, value in file_values(path, notes):
         for doc in value if isinstance(value, list) else [value]:
             if isinstance(doc, dict) and "resourceSpans" in doc:
                 for span in _otlp_spans(doc):
