@@ -25,7 +25,7 @@ def test_dry_run_shows_models_and_totals_and_writes_nothing(capsys, results_dir)
     assert code == 0
     assert "loopback-reasoner" in out and "openllmetry-model" in out
     assert "108,024" in out  # completion tokens of the 19 study spans
-    assert "would import 21 runs from 1 of 1 files; 21 records skipped" in out
+    assert "would import 21 runs from 1 of 1 file; 21 records skipped" in out
     assert err.count("\n") == 1 and "no GenAI attributes" in err
     assert not store.store_path(results_dir).exists()
 
@@ -33,10 +33,10 @@ def test_dry_run_shows_models_and_totals_and_writes_nothing(capsys, results_dir)
 def test_import_then_again(capsys, results_dir):
     assert run_import(str(FIXTURES / "litellm_study.jsonl")) == 0
     out, _ = capsys.readouterr()
-    assert "imported 22 runs from 1 of 1 files" in out
+    assert "imported 22 runs from 1 of 1 file" in out
     assert run_import(str(FIXTURES / "litellm_study.jsonl")) == 0
     out, _ = capsys.readouterr()
-    assert "imported 0 runs from 1 of 1 files; 22 already in your results" in out
+    assert "imported 0 runs from 1 of 1 file; 22 already in your results" in out
 
 
 def test_unreadable_file_is_one_line_and_a_nonzero_exit(capsys, tmp_path, results_dir):
@@ -47,7 +47,7 @@ def test_unreadable_file_is_one_line_and_a_nonzero_exit(capsys, tmp_path, result
     assert code == 1
     [line] = err.splitlines()
     assert line.startswith("tokenscope: skipped bad.eval: ")
-    assert "imported 1 runs from 1 of 2 files" in out
+    assert "imported 1 run from 1 of 2 files" in out
 
 
 def test_format_choice_is_checked(capsys):

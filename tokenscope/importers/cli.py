@@ -64,6 +64,10 @@ class _ProgressLine:
             self.stream.flush()
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -84,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render(plan.summary(), "table") + "\n")
     verb = "would import" if args.dry_run else "imported"
     count = len(plan.new_runs) if args.dry_run else written
-    parts = [f"{verb} {count:,} runs from {readable} of {len(plan.files)} files"]
+    parts = [
+        f"{verb} {_plural(count, 'run')} from {readable} of {_plural(len(plan.files), 'file')}"
+    ]
     if plan.duplicates:
         parts.append(f"{plan.duplicates:,} already in your results")
     if plan.skipped_records:
-        parts.append(f"{plan.skipped_records:,} records skipped")
+        parts.append(f"{_plural(plan.skipped_records, 'record')} skipped")
     print("; ".join(parts))
     if count and not args.dry_run:
         print("see them with: tokenscope leaderboard --source user")
