@@ -14,12 +14,14 @@ from types import ModuleType
 from typing import Any
 
 from tokenscope.importers import inspect_log, litellm, openrouter, otel, promptfoo
+from tokenscope.importers.records import ImportFileError
 
 # Sniffed in this order: the first whose markers a file carries wins.
 READERS: dict[str, ModuleType] = {
     m.NAME: m for m in (inspect_log, promptfoo, otel, litellm, openrouter)
 }
 FORMATS = tuple(READERS)
+__all__ = ["FORMATS", "ORIGIN_DOC", "READERS", "ImportFileError", "read", "sniff"]
 
 # The doc string of the run schema's ``origin`` column.
 ORIGIN_DOC = (
@@ -45,7 +47,5 @@ def read(path: Path, fmt: str | None = None) -> tuple[list[dict[str, Any]], list
 
     result = read_file(path, fmt)
     if result.error is not None:
-        from tokenscope.importers.records import ImportFileError
-
         raise ImportFileError(result.error)
     return result.runs, result.notes.lines()
