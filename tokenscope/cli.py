@@ -240,9 +240,9 @@ def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands that live beside their engines (ask, run)."""
     registrars = []
     try:
-        from tokenscope.probe import cli_ask
+        from tokenscope.ask import cli as ask_cli
 
-        registrars.append(cli_ask.add_parser)
+        registrars.append(ask_cli.add_parser)
     except ImportError:
         pass
     try:

@@ -238,7 +238,7 @@ def test_live_line_marks_estimates_and_shows_the_ratio():
     import io
 
     from tokenscope.probe.baseline import Baseline, LiveRatios
-    from tokenscope.probe.cli_ask import LiveLine
+    from tokenscope.ask.cli import LiveLine
     from tokenscope.probe.counting import Counts
 
     ratios = LiveRatios(Baseline("domain", "x", tokens=10.0))
