@@ -79,7 +79,7 @@ async def measure(
 
     from tokenscope.probe.endpoints import ad_hoc
     from tokenscope.tui.app import TokenscopeApp
-    from tokenscope.tui.ask_models import ModelChoice
+    from tokenscope.ask.models import ModelChoice
 
     app = TokenscopeApp(poll_seconds=0)
     frames: list[float] = []

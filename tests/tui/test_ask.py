@@ -19,7 +19,7 @@ from tests.tui.ask_helpers import (
     write_config,
 )
 from tokenscope.tui.app import TokenscopeApp
-from tokenscope.tui.ask_models import LOCAL_ID
+from tokenscope.ask.models import LOCAL_ID
 
 SIZE = (120, 36)
 LOOP_MODEL = "endpoint:loop:deepseek-reasoner"
@@ -301,7 +301,7 @@ async def test_copy_answer(server, isolated_dirs: Path) -> None:
 
 
 async def test_local_gemma_beside_a_replay_lands_in_runs(gemma_server, isolated_dirs: Path) -> None:
-    from tokenscope.tui.ask_models import LOCAL_ID, ExternalModel, local_choice
+    from tokenscope.ask.models import LOCAL_ID, ExternalModel, local_choice
 
     a = app()
     async with a.run_test(size=SIZE) as pilot:
@@ -329,7 +329,7 @@ async def test_local_gemma_beside_a_replay_lands_in_runs(gemma_server, isolated_
 
 
 async def test_local_gemma_cancel_and_retry(gemma_server, isolated_dirs: Path) -> None:
-    from tokenscope.tui.ask_models import LOCAL_ID, ExternalModel
+    from tokenscope.ask.models import LOCAL_ID, ExternalModel
 
     a = app()
     async with a.run_test(size=SIZE) as pilot:

@@ -34,7 +34,13 @@ RUN_TABLE_COLUMNS = (
     "chars_completion",
     "score",
     "status",
+    "tokens_prompt",
+    "cost_usd",
+    "cost_completion_usd",
+    "cost_prompt_usd",
 )
+COST_COLUMNS = ("cost_usd", "cost_completion_usd", "cost_prompt_usd")
+PRICE_COLUMNS = ("completion_price_min", "completion_price_max", "prompt_price_avg")
 
 
 def _model_filters(f: Filters) -> list[pl.Expr]:
@@ -67,6 +73,8 @@ def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.
 
 
 def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
+    """The leaderboard at the dataset's prices (the app's carries the user's, as the CLI's
+    ``--format`` tables do)."""
     table = leaderboard(ds, domain=f.domain, source=f.source)
     return with_mid_cost(apply_model_filters(table, replace(f, source="all")))
 
@@ -105,28 +113,40 @@ def matrix_frame(ds: Dataset, f: Filters, model_order: list[tuple[str, str]]) ->
     return prompts.join(wide, on="prompt_id", how="left").sort("domain", "prompt_id")
 
 
+def with_run_costs(runs: pl.LazyFrame, ds: Dataset) -> pl.LazyFrame:
+    """Each run's completion, prompt and total cost at today's prices (the user's where
+    set); a run whose model has no price keeps what it cost when it was stored."""
+    prices = price_table(ds).select("model", *PRICE_COLUMNS)
+    stored = [pl.col(c).alias(f"_stored_{c}") for c in COST_COLUMNS]
+    return (
+        runs.with_columns(stored)
+        .join(prices, on="model", how="left", maintain_order="left")
+        .with_columns(metrics.run_cost_columns())
+        .with_columns(
+            pl.when(pl.col("completion_price_min").is_null())
+            .then(pl.col(f"_stored_{c}"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in COST_COLUMNS
+        )
+        .drop(*(f"_stored_{c}" for c in COST_COLUMNS))
+    )
+
+
 def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
-    """Every run matching the filters, numbers only, with the cost at the average price."""
+    """Every run matching the filters, numbers only, with what each cost."""
     runs = apply_model_filters(ds.lazy_runs(), f)
     if f.domain != "all":
         runs = runs.filter(pl.col("domain") == f.domain)
     if f.prompt:
         runs = runs.filter(pl.col("prompt_id") == f.prompt)
-    prices = price_table(ds).select("model", "completion_price_avg")
-    return (
-        runs.select(RUN_TABLE_COLUMNS)
-        .join(prices, on="model", how="left", maintain_order="left")
-        .with_columns(
-            (pl.col("tokens_completion") * pl.col("completion_price_avg") / 1e6).alias("cost_usd")
-        )
-        .drop("completion_price_avg")
-        .collect()
-    )
+    return with_run_costs(runs.select(RUN_TABLE_COLUMNS), ds).drop(*PRICE_COLUMNS).collect()
 
 
 def run_record(ds: Dataset, run_id: str) -> dict | None:
-    """One run with its texts, the prompt's grading criteria and the model's price band."""
-    rows = ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1).collect()
+    """One run with its texts, its costs, the prompt's grading criteria and the model's
+    price band."""
+    rows = with_run_costs(ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1), ds).collect()
     if rows.height == 0:
         return None
     record = rows.row(0, named=True)
@@ -134,9 +154,9 @@ def run_record(ds: Dataset, run_id: str) -> dict | None:
     prompt = ds.prompts.filter(pl.col("prompt_id") == (record["prompt_id"] or ""))
     record["criteria"] = prompt["criteria"][0].to_list() if prompt.height else []
     record["title"] = prompt["title"][0] if prompt.height else None
-    price = price_table(ds).filter(pl.col("model") == record["model"]).collect()
-    record["price_min"] = price["completion_price_min"][0] if price.height else None
-    record["price_max"] = price["completion_price_max"][0] if price.height else None
+    record["price_min"] = record.pop("completion_price_min")
+    record["price_max"] = record.pop("completion_price_max")
+    record["prompt_price"] = record.pop("prompt_price_avg")
     return record
 
 
