@@ -18,8 +18,8 @@ from tests.tui.ask_helpers import (
     wait_for,
     write_config,
 )
-from tokenscope.tui.app import TokenscopeApp
 from tokenscope.ask.models import LOCAL_ID
+from tokenscope.tui.app import TokenscopeApp
 
 SIZE = (120, 36)
 LOOP_MODEL = "endpoint:loop:deepseek-reasoner"

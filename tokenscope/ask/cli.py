@@ -111,12 +111,14 @@ def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
         if domain is None:
             raise AskError(f"unknown domain '{args.domain}' (knowledge, math or logic)")
     names = list(args.model or [])
+    replays = [replay_choice(m) for m in dict.fromkeys(args.replay or [])]
     baseline = args.baseline.strip()
     if baseline not in ("auto", "none"):
         # A baseline model runs beside the others; the user's choice beats any other baseline.
-        if baseline not in names:
+        replayed = next((r.label for r in replays if baseline in (r.model, r.label)), None)
+        if replayed is None and baseline not in names:
             names.append(baseline)
-        baseline = f"model:{baseline}"
+        baseline = f"model:{replayed or baseline}"
     try:
         models = named_choices(
             settings,
@@ -128,7 +130,7 @@ def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
         )
     except EndpointError as exc:
         raise AskError(str(exc)) from None
-    models += [replay_choice(m) for m in dict.fromkeys(args.replay or [])]
+    models += replays
     return AskJob(
         question,
         tuple(models),

@@ -143,7 +143,13 @@ class AskView(View):
             show=False,
             tooltip="Show or hide reasoning",
         ),
-        Binding("i", "edit", "Question", id="ask.edit", show=False, tooltip="Edit the question"),
+        Binding(
+            "i",
+            "edit",
+            "Question",
+            id="ask.edit",
+            tooltip="Type a question (the example is replaced by the first key)",
+        ),
     ]
 
     class Saved(Message):
@@ -627,15 +633,15 @@ class AskView(View):
     async def _ended(self, board: LiveBoard) -> None:
         # Called by the frame timer: stopping it cancels this very call at its next
         # await, so it is stopped last.
+        from tokenscope.tui.screens.ask_dialogs import BusyScreen
+
         board.closed = True
+        if isinstance(self.app.screen, BusyScreen):
+            self.app.screen.models_finished()  # the dialog must not say they still answer
         timer, self._frame_timer = self._frame_timer, None
         for pane in self._panes.values():
             await pane.finish()
         self.post_message(self.Ended(board))
-        from tokenscope.tui.screens.ask_dialogs import BusyScreen
-
-        if isinstance(self.app.screen, BusyScreen):
-            self.app.screen.models_finished()
         if self.queued is not None:
             job, self.queued = self.queued, None
             self.start(job)
