@@ -92,12 +92,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from tokenscope.data.leaderboard import filter_runs
+    from tokenscope.data.leaderboard import filter_runs, run_costs
 
     ds = _load()
     runs = filter_runs(
         ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source
     )
+    runs = run_costs(runs, ds, _user_prices())
     if args.format == "table":
         runs = runs.select(
             "source",

@@ -84,6 +84,15 @@ def price_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Lazy
     return merge_prices(ds.prices, user_prices)
 
 
+def run_costs(
+    runs: pl.DataFrame, ds: Dataset, user_prices: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``runs`` with each run's costs at today's prices (what the app's Runs table shows)."""
+    from tokenscope.data.prices import with_run_costs
+
+    return with_run_costs(runs.lazy(), price_table(ds, user_prices)).collect()
+
+
 def with_mid_cost(table: pl.DataFrame) -> pl.DataFrame:
     """Adds ``cost_per_query_usd``, the middle of the min–max price band (one sortable number):
     mean completion tokens × completion price, the study's cost per query."""

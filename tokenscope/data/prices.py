@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tokenscope.config import Price
-from tokenscope.data.metrics import completion_cost, prompt_cost, run_total_cost
+from tokenscope.data.metrics import completion_cost, prompt_cost, run_cost_columns, run_total_cost
 from tokenscope.data.schema import PRICE_SCHEMA, conform
 
 if TYPE_CHECKING:
@@ -69,6 +69,33 @@ def with_user_prices(ds: Dataset, prices: Mapping[str, Price]) -> Dataset:
     if not prices:
         return ds
     return replace(ds, prices=merge_prices(ds.prices, user_price_frame(prices)).collect())
+
+
+COST_COLUMNS = ("cost_usd", "cost_completion_usd", "cost_prompt_usd")
+PRICE_COLUMNS = ("completion_price_min", "completion_price_max", "prompt_price_avg")
+
+
+def with_run_costs(
+    runs: pl.LazyFrame, prices: pl.LazyFrame, *, keep_prices: bool = False
+) -> pl.LazyFrame:
+    """Each run's completion, prompt and total cost at ``prices`` (today's, the user's
+    where set); a run whose model has no price there keeps what it cost when it was
+    stored. ``keep_prices`` leaves the joined price columns in."""
+    stored = [pl.col(c).alias(f"_stored_{c}") for c in COST_COLUMNS]
+    out = (
+        runs.with_columns(stored)
+        .join(prices.select("model", *PRICE_COLUMNS), on="model", how="left", maintain_order="left")
+        .with_columns(run_cost_columns())
+        .with_columns(
+            pl.when(pl.col("completion_price_min").is_null())
+            .then(pl.col(f"_stored_{c}"))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in COST_COLUMNS
+        )
+        .drop(*(f"_stored_{c}" for c in COST_COLUMNS))
+    )
+    return out if keep_prices else out.drop(*PRICE_COLUMNS)
 
 
 @dataclass(frozen=True)

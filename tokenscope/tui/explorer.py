@@ -13,6 +13,7 @@ import polars as pl
 from tokenscope.data import metrics
 from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix, with_mid_cost
 from tokenscope.data.loader import Dataset
+from tokenscope.data.prices import with_run_costs
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 
 __all__ = ["DOMAIN_CYCLE", "SOURCE_CYCLE", "WEIGHTS_CYCLE", "Filters"]
@@ -39,8 +40,6 @@ RUN_TABLE_COLUMNS = (
     "cost_completion_usd",
     "cost_prompt_usd",
 )
-COST_COLUMNS = ("cost_usd", "cost_completion_usd", "cost_prompt_usd")
-PRICE_COLUMNS = ("completion_price_min", "completion_price_max", "prompt_price_avg")
 
 
 def _model_filters(f: Filters) -> list[pl.Expr]:
@@ -113,26 +112,6 @@ def matrix_frame(ds: Dataset, f: Filters, model_order: list[tuple[str, str]]) ->
     return prompts.join(wide, on="prompt_id", how="left").sort("domain", "prompt_id")
 
 
-def with_run_costs(runs: pl.LazyFrame, ds: Dataset) -> pl.LazyFrame:
-    """Each run's completion, prompt and total cost at today's prices (the user's where
-    set); a run whose model has no price keeps what it cost when it was stored."""
-    prices = price_table(ds).select("model", *PRICE_COLUMNS)
-    stored = [pl.col(c).alias(f"_stored_{c}") for c in COST_COLUMNS]
-    return (
-        runs.with_columns(stored)
-        .join(prices, on="model", how="left", maintain_order="left")
-        .with_columns(metrics.run_cost_columns())
-        .with_columns(
-            pl.when(pl.col("completion_price_min").is_null())
-            .then(pl.col(f"_stored_{c}"))
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c in COST_COLUMNS
-        )
-        .drop(*(f"_stored_{c}" for c in COST_COLUMNS))
-    )
-
-
 def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
     """Every run matching the filters, numbers only, with what each cost."""
     runs = apply_model_filters(ds.lazy_runs(), f)
@@ -140,13 +119,14 @@ def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
         runs = runs.filter(pl.col("domain") == f.domain)
     if f.prompt:
         runs = runs.filter(pl.col("prompt_id") == f.prompt)
-    return with_run_costs(runs.select(RUN_TABLE_COLUMNS), ds).drop(*PRICE_COLUMNS).collect()
+    return with_run_costs(runs.select(RUN_TABLE_COLUMNS), price_table(ds)).collect()
 
 
 def run_record(ds: Dataset, run_id: str) -> dict | None:
     """One run with its texts, its costs, the prompt's grading criteria and the model's
     price band."""
-    rows = with_run_costs(ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1), ds).collect()
+    one = ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1)
+    rows = with_run_costs(one, price_table(ds), keep_prices=True).collect()
     if rows.height == 0:
         return None
     record = rows.row(0, named=True)
