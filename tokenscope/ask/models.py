@@ -19,6 +19,7 @@ from tokenscope.probe.endpoints import PRESETS, Endpoint
 
 if TYPE_CHECKING:
     from tokenscope.config import Settings
+    from tokenscope.probe.local_model import LocalModelServer
 
 DEMO_QUESTION = "What is the capital of Australia?"
 DEMO_REPLAYS = ("deepseek-r1-0528", "gpt-oss-120b")
@@ -251,7 +252,7 @@ class LocalModel:
     """The built-in Gemma server: started on first use, stopped with the app."""
 
     def __init__(self) -> None:
-        self._server = None
+        self._server: LocalModelServer | None = None
         self._lock = threading.Lock()
 
     def url(self) -> str:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,7 +229,7 @@ class AskSession:
 
         context = asyncio.ensure_future(asyncio.to_thread(self._resolve_context))
         context.add_done_callback(self._context_settled)
-        group = ProbeGroup([LazyProbe(c, lambda c=c: self._make_probe(c)) for c in self.job.models])
+        group = ProbeGroup([LazyProbe(c, partial(self._make_probe, c)) for c in self.job.models])
         self._group = group
         if self.cancelled:  # cancelled before it began: every model ends at once
             group.cancel()

@@ -9,7 +9,7 @@ study's, never folded into it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import polars as pl
 
@@ -215,12 +215,23 @@ def prompt_cost(tokens: Amount, price_per_million: Amount) -> Amount:
     return _dollars(tokens, price_per_million)
 
 
-def run_total_cost(completion: Amount | None, prompt: Amount | None) -> Amount | None:
+@overload
+def run_total_cost(completion: pl.Expr, prompt: pl.Expr) -> pl.Expr: ...
+
+
+@overload
+def run_total_cost(completion: float | None, prompt: float | None) -> float | None: ...
+
+
+def run_total_cost(
+    completion: pl.Expr | float | None, prompt: pl.Expr | float | None
+) -> pl.Expr | float | None:
     """A run's total: its completion cost plus its prompt cost where that is known;
     unknown when the completion cost is."""
     if isinstance(completion, pl.Expr):
-        known = prompt if isinstance(prompt, pl.Expr) else pl.lit(prompt)
-        return completion + known.fill_null(0.0)
+        assert isinstance(prompt, pl.Expr)
+        return completion + prompt.fill_null(0.0)
+    assert not isinstance(prompt, pl.Expr)
     if completion is None:
         return None
     return completion + (prompt or 0.0)

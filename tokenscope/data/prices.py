@@ -153,8 +153,8 @@ class PriceBook:
                     )
         by_api: dict[str, tuple[str, ...]] = {}
         if models is not None:
-            for row in models.select("model", "api_model").drop_nulls().iter_rows():
-                by_api[row[1]] = (*by_api.get(row[1], ()), row[0])
+            for name, api_model in models.select("model", "api_model").drop_nulls().iter_rows():
+                by_api[api_model] = (*by_api.get(api_model, ()), name)
         return cls(dict(user), study, by_api)
 
     @classmethod

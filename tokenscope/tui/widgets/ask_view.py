@@ -538,10 +538,10 @@ class AskView(View):
             if board is not self.board:
                 return
             self.records[event.key] = event.record
-            state = board.panes.get(event.key)
-            if event.error and state is not None:
-                state.message = f"not saved: {event.error}"
-                state.dirty = True
+            pane = board.panes.get(event.key)
+            if event.error and pane is not None:
+                pane.message = f"not saved: {event.error}"
+                pane.dirty = True
             elif event.run_id is not None:
                 self.post_message(self.Saved())
         else:
@@ -698,7 +698,8 @@ class AskView(View):
         from tokenscope.tui.explorer import run_record
         from tokenscope.tui.screens.run_detail import RunDetailScreen
 
-        full = run_record(self.tokenscope.ds, record["run_id"])
+        ds = self.tokenscope.ds
+        full = run_record(ds, record["run_id"]) if ds is not None else None
         self.app.call_from_thread(self.app.push_screen, RunDetailScreen(full or record))
 
     def action_toggle_reasoning(self) -> None:
