@@ -12,6 +12,7 @@ from tests.probe.transcript_server import Reply, TranscriptServer, chunked, load
 from tests.tui.ask_helpers import (
     DEMO,
     FakePace,
+    ask_while_streaming,
     open_ask,
     press_and_time,
     wait_ended,
@@ -216,22 +217,10 @@ async def test_retry_asks_again(server, isolated_dirs: Path) -> None:
 
 
 async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -> None:
-    from tokenscope.tui.screens.ask_dialogs import BusyScreen
-
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
-        view.set_models(["replay:gpt-oss-120b"])
-        pace = FakePace(limit=5)
-        pace.install(view)
-        pace.go.set()
-        await pilot.press("ctrl+s")
-        first = view.board
-        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
-        await pilot.press("ctrl+s")
-        await wait_for(
-            pilot, lambda: isinstance(a.screen, BusyScreen), what="the cancel-or-queue question"
-        )
+        pace, first = await ask_while_streaming(a, pilot, view)
         await pilot.press("q")
         assert view.queued is not None and view.board is first
         pace.release()
@@ -239,14 +228,7 @@ async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -
         assert first.panes["gpt-oss-120b (replay)"].status == "ok"  # the first one finished
         await wait_ended(view, pilot)
         # Cancel-and-ask: the running one stops at once, the new one goes out.
-        pace = FakePace(limit=5)
-        pace.install(view)
-        pace.go.set()
-        await pilot.press("ctrl+s")
-        second = view.board
-        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the question")
+        _pace, second = await ask_while_streaming(a, pilot, view)
         await pilot.press("c")
         await wait_for(pilot, lambda: view.board is not second, what="the new ask")
         assert second.panes["gpt-oss-120b (replay)"].status == "cancelled"

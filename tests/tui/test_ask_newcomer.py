@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for
+from tests.tui.ask_helpers import FakePace, ask_while_streaming, open_ask, wait_ended, wait_for
 from tokenscope.ask.models import DEMO_QUESTION
 from tokenscope.tui.app import TokenscopeApp
 
@@ -84,20 +84,10 @@ async def test_a_chosen_domain_baseline_is_used_on_a_study_prompt_and_named() ->
 
 
 async def test_queue_after_the_models_finished_sends_the_question() -> None:
-    from tokenscope.tui.screens.ask_dialogs import BusyScreen
-
     a = TokenscopeApp(poll_seconds=0)
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
-        view.set_models(["replay:gpt-oss-120b"])
-        pace = FakePace(limit=5)
-        pace.install(view)
-        pace.go.set()
-        await pilot.press("ctrl+s")
-        first = view.board
-        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the busy dialog")
+        pace, first = await ask_while_streaming(a, pilot, view)
         dialog = a.screen
         pace.release()  # the models finish while the dialog is open
         await wait_for(pilot, lambda: first.closed, what="the first ask to end")

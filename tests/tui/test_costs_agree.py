@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.probe.transcript_server import TranscriptServer
 from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for
 from tests.tui.conftest import wait_painted
 from tokenscope.ask.models import DEMO_QUESTION
@@ -23,15 +22,6 @@ from tokenscope.tui.app import TokenscopeApp
 SIZE = (120, 36)
 COST_KEYS = ("cost_completion_usd", "cost_prompt_usd", "cost_usd")
 TOKEN_KEYS = ("tokens_prompt", "tokens_completion")
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = TranscriptServer().start()
-    try:
-        yield s
-    finally:
-        s.stop()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -54,9 +44,11 @@ def stored_runs(isolated_dirs: Path) -> list[dict]:
 
 
 async def test_a_live_question_is_stored_with_the_same_tokens_and_costs_from_cli_and_app(
-    server, isolated_dirs: Path
+    transcripts, isolated_dirs: Path
 ) -> None:
-    url = server.add_transcript("deepseek_reasoner")  # reports 13 prompt + 13 completion tokens
+    url = transcripts.add_transcript(
+        "deepseek_reasoner"
+    )  # reports 13 prompt + 13 completion tokens
     write_config(
         isolated_dirs,
         f'[endpoints.loop]\nbase_url = "{url}"\nmodels = ["deepseek-reasoner"]\n'
