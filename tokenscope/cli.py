@@ -61,11 +61,10 @@ def _load():
 
 
 def _user_prices():
-    try:
-        from tokenscope.config import user_price_frame
-    except ImportError:
-        return None
-    return user_price_frame()
+    from tokenscope.config import load_settings
+    from tokenscope.data.prices import user_price_frame
+
+    return user_price_frame(load_settings().prices)
 
 
 def _emit(frame, fmt: str) -> int:
