@@ -566,10 +566,9 @@ class TokenscopeApp(App[int]):
         view.call_after_refresh(getattr(view, f"action_{action}"))
 
     def action_run_suite(self) -> None:
-        from tokenscope.config import Settings
         from tokenscope.tui.screens.suite_run import SuiteRunScreen
 
-        self.push_screen(SuiteRunScreen(self.settings or Settings()))
+        self.push_screen(SuiteRunScreen(self.settings))
 
 
 def run_app() -> int:

@@ -8,7 +8,7 @@ explorer's live refresh shows them, and a cancelled run resumes later.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 if TYPE_CHECKING:
     from tokenscope.config import Settings
     from tokenscope.suite.runner import Progress
+    from tokenscope.tui.app import TokenscopeApp
 
 LOCAL = "__local__"
 BASE_URL = "__base_url__"
@@ -79,10 +80,17 @@ class SuiteRunScreen(ModalScreen[None]):
     SuiteRunScreen #suite-buttons > Button { margin-right: 2; }
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
-        self.settings = settings  # the app's: its endpoints and prices
+        self._settings = settings
         self.running = False
+
+    @property
+    def settings(self) -> Settings:
+        """The app's settings (its endpoints and prices), unless given."""
+        from tokenscope.config import Settings
+
+        return self._settings or cast("TokenscopeApp", self.app).settings or Settings()
 
     def compose(self) -> ComposeResult:
         options = _endpoint_options(self.settings)

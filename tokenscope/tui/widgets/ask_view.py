@@ -148,6 +148,9 @@ class AskView(View):
             "edit",
             "Question",
             id="ask.edit",
+            # Off the footer, where ? Help would fall off an 80-column screen; the hint
+            # under the form says it, and a click in the box does the same.
+            show=False,
             tooltip="Type a question (the example is replaced by the first key)",
         ),
     ]
