@@ -158,3 +158,33 @@ def test_price_book_finds_the_user_price_first_then_the_study_by_name_or_api_id(
     assert book.find("r1") == Price(1.0, 2.0, 0.5)
     assert book.find("other", "mine") == Price(9.0, 9.0)
     assert book.find("nothing") is None
+
+
+def test_tables_cost_unpriced_runs_at_todays_prices_and_keep_stored_costs():
+    from tokenscope.data.prices import merge_prices, user_price_frame, with_run_costs
+
+    runs = pl.LazyFrame(
+        {
+            "model": ["r1", "r1"],
+            "tokens_completion": [1000, 1000],
+            "tokens_prompt": [100, 100],
+            "cost_usd": [None, 0.5],  # the second was billed (or costed) when it ran
+            "cost_completion_usd": [None, 0.4],
+            "cost_prompt_usd": [None, 0.1],
+        },
+        schema_overrides={c: pl.Float64 for c in ("cost_usd", "cost_completion_usd")}
+        | {"cost_prompt_usd": pl.Float64},
+    )
+    study = pl.DataFrame(
+        {"model": ["r1"], "completion_price_min": [1.0], "completion_price_max": [1.0]}
+        | {"prompt_price_avg": [1.0]}
+    )
+    prices = merge_prices(study, user_price_frame({"r1": Price(2.0, 4.0, prompt=10.0)}))
+    new, old = with_run_costs(runs, prices).collect().to_dicts()
+    expected = run_cost(1000, 100, Price(2.0, 4.0, prompt=10.0))
+    assert (new["cost_completion_usd"], new["cost_prompt_usd"], new["cost_usd"]) == (
+        pytest.approx(expected.completion),
+        pytest.approx(expected.prompt),
+        pytest.approx(expected.total),
+    )
+    assert (old["cost_completion_usd"], old["cost_prompt_usd"], old["cost_usd"]) == (0.4, 0.1, 0.5)

@@ -78,19 +78,17 @@ PRICE_COLUMNS = ("completion_price_min", "completion_price_max", "prompt_price_a
 def with_run_costs(
     runs: pl.LazyFrame, prices: pl.LazyFrame, *, keep_prices: bool = False
 ) -> pl.LazyFrame:
-    """Each run's completion, prompt and total cost at ``prices`` (today's, the user's
-    where set); a run whose model has no price there keeps what it cost when it was
-    stored. ``keep_prices`` leaves the joined price columns in."""
-    stored = [pl.col(c).alias(f"_stored_{c}") for c in COST_COLUMNS]
+    """Each run's completion, prompt and total cost. A run stored with its cost keeps it
+    (what it cost when it ran, or what the provider billed for an imported one); the
+    others (the study's, files without costs) are costed at ``prices``, the user's first.
+    ``keep_prices`` leaves the joined price columns in."""
+    stored = pl.col("_stored_cost_usd").is_not_null()
     out = (
-        runs.with_columns(stored)
+        runs.with_columns(pl.col(c).alias(f"_stored_{c}") for c in COST_COLUMNS)
         .join(prices.select("model", *PRICE_COLUMNS), on="model", how="left", maintain_order="left")
         .with_columns(run_cost_columns())
         .with_columns(
-            pl.when(pl.col("completion_price_min").is_null())
-            .then(pl.col(f"_stored_{c}"))
-            .otherwise(pl.col(c))
-            .alias(c)
+            pl.when(stored).then(pl.col(f"_stored_{c}")).otherwise(pl.col(c)).alias(c)
             for c in COST_COLUMNS
         )
         .drop(*(f"_stored_{c}" for c in COST_COLUMNS))
