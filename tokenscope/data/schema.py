@@ -66,7 +66,15 @@ RUN_COLUMNS: dict[str, Column] = {
     "ttft_s": Column(pl.Float64(), "Seconds to the first streamed token."),
     "duration_s": Column(pl.Float64(), "Seconds from request to the end of the stream."),
     "tokens_per_s": Column(pl.Float64(), "Completion tokens per second of generation."),
-    "cost_usd": Column(pl.Float64(), "Cost of the run where a price was known."),
+    "cost_usd": Column(
+        pl.Float64(), "What the run cost in dollars: cost_completion_usd + cost_prompt_usd."
+    ),
+    "cost_completion_usd": Column(
+        pl.Float64(), "Completion tokens × completion price (middle of the band), in dollars."
+    ),
+    "cost_prompt_usd": Column(
+        pl.Float64(), "Prompt tokens × prompt price, in dollars; null where either is unknown."
+    ),
     "effort": Column(pl.String(), "Reasoning effort requested, e.g. 'high'."),
     "suite": Column(pl.String(), "Suite the run belongs to ('study' or a file name)."),
     "created_at": Column(pl.String(), "ISO 8601 UTC time the run finished."),

@@ -53,6 +53,7 @@ from tokenscope.probe.faults import (
 )
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, SSEEvent, StreamFormatError
+from tokenscope.probe.streams import ProbeStream
 from tokenscope.probe.textbuffer import TextBuffer
 from tokenscope.probe.think_splitter import Split, ThinkSplitter
 from tokenscope.probe.usage import Usage, normalise
@@ -481,7 +482,7 @@ _DONE = object()
 class ProbeGroup:
     """Several probes at once, their events merged in arrival order."""
 
-    def __init__(self, probes: Sequence[Probe]) -> None:
+    def __init__(self, probes: Sequence[ProbeStream]) -> None:
         keys = [p.key for p in probes]
         if len(set(keys)) != len(keys):
             raise ValueError("each probe in a group needs a distinct key (label)")
@@ -510,7 +511,7 @@ class ProbeGroup:
                 await asyncio.gather(*pending, return_exceptions=True)
 
     @staticmethod
-    async def _pump(probe: Probe, queue: asyncio.Queue[object]) -> None:
+    async def _pump(probe: ProbeStream, queue: asyncio.Queue[object]) -> None:
         try:
             async for event in probe.stream():
                 queue.put_nowait(event)
