@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from probe.transcript_server import TranscriptServer
 
@@ -29,9 +31,13 @@ KEY_VARIABLES = (
 
 
 @pytest.fixture(scope="session")
-def shared_cache_dir(request) -> object:
-    """Rebuildable files kept across sessions (the assembled GGUF)."""
-    return request.config.cache.mkdir("tokenscope-cache")
+def shared_cache_dir(request, tmp_path_factory) -> Path:
+    """Rebuildable files (the assembled GGUF), kept across sessions in pytest's cache;
+    in a throwaway dir when the cache plugin is off (``-p no:cacheprovider``)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("tokenscope-cache")
+    return cache.mkdir("tokenscope-cache")
 
 
 @pytest.fixture(autouse=True)

@@ -44,8 +44,7 @@ class SuiteEnded(Message):
 
 
 def _endpoint_options() -> list[tuple[str, str]]:
-    from tokenscope.config import load_settings
-    from tokenscope.data.loader import LoadError
+    from tokenscope.config import ConfigError, load_settings
     from tokenscope.probe import local_model
     from tokenscope.probe.endpoints import all_endpoints
 
@@ -54,7 +53,7 @@ def _endpoint_options() -> list[tuple[str, str]]:
         options.append(("local model (Gemma 3 270M)", LOCAL))
     try:
         settings = load_settings()
-    except LoadError:
+    except ConfigError:
         settings = None
     options += [(name, name) for name in sorted(all_endpoints(settings))]
     options.append(("base URL…", BASE_URL))
@@ -217,8 +216,8 @@ class SuiteRunScreen(ModalScreen[None]):
 
         from tokenscope.config import load_settings
         from tokenscope.errors import UserError
-        from tokenscope.probe.endpoints import EndpointError, resolve
-        from tokenscope.probe.local_model import LocalModelError, LocalModelServer
+        from tokenscope.probe.endpoints import resolve
+        from tokenscope.probe.local_model import LocalModelServer
         from tokenscope.suite.progress import summary
         from tokenscope.suite.session import SuiteJob, execute
         from tokenscope.suite.suites import load_suite
@@ -263,7 +262,7 @@ class SuiteRunScreen(ModalScreen[None]):
             line = summary(progress_seen[0]) if progress_seen else "nothing ran"
             self.post_message(SuiteEnded("cancelled", line))
             raise
-        except (UserError, EndpointError, LocalModelError) as exc:
+        except UserError as exc:
             self.post_message(SuiteEnded("error", str(exc)))
         except Exception as exc:
             self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
