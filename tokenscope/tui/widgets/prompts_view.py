@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import FrameTable
-from tokenscope.tui.widgets.view import View
+from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,8 +37,9 @@ def _clip(name: str, width: int) -> str:
     return name[:head] + "…" + (name[-tail:] if tail else "")
 
 
-class PromptsView(View):
+class PromptsView(TableView[FrameTable]):
     title = "Prompts"
+    table_type = FrameTable
 
     class CellChosen(Message):
         def __init__(self, model: tuple[str, str] | None, prompt_id: str) -> None:
@@ -53,10 +54,6 @@ class PromptsView(View):
 
     def compose(self) -> ComposeResult:
         yield FrameTable(FIXED, None, fit=False, id="prompts-table")
-
-    @property
-    def table(self) -> FrameTable:
-        return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
         from tokenscope.tui.explorer import leaderboard_frame, matrix_frame
@@ -77,12 +74,6 @@ class PromptsView(View):
         ]
         self.table.fixed_columns = 1
         self.table.show(frame, FIXED[:2] + model_cols + FIXED[2:])
-
-    def export_frame(self) -> pl.DataFrame | None:
-        return self.table.frame
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
