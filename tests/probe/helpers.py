@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from typing import TextIO
 
 from tokenscope.config import Settings
 from tokenscope.probe.endpoints import PRESETS, Endpoint
@@ -31,3 +36,25 @@ async def run_probe(
     probe = Probe(ProbeRequest(endpoint, request.pop("model", "m"), question, **request), settings)
     events = [event async for event in probe.stream()]
     return events, probe.result()
+
+
+def read_until(stream: TextIO, needle: str) -> str:
+    """A child's output up to and including the first line that holds ``needle`` (all of
+    it, if the child ends first). Reading blocks: the line is the event waited on."""
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if needle in line:
+            break
+    return "".join(lines)
+
+
+@contextmanager
+def watchdog(proc: subprocess.Popen, seconds: float = 120) -> Iterator[None]:
+    """Kill a child that never gets there, so a hang fails one test instead of the run."""
+    timer = threading.Timer(seconds, proc.kill)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

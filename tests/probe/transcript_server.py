@@ -46,6 +46,9 @@ class Reply:
     hang: bool = False  # after the chunks, keep the connection open and silent
     ping_every: float | None = None  # after the chunks, send ': ping' comments forever
     no_response: bool = False  # read the request, never answer
+    # Hold the reply until this many requests for the scenario are open at once: a
+    # client that sends them one after another waits for ever (until its timeout).
+    together: int = 0
 
 
 @dataclass
@@ -88,6 +91,8 @@ class TranscriptServer:
         self.scenarios: dict[str, Scenario] = {}
         self.served: dict[str, int] = {}
         self.received: list[Received] = []
+        self._arrived: dict[str, int] = {}
+        self._all_here: dict[str, asyncio.Event] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.base_events.Server | None = None
@@ -196,7 +201,17 @@ class TranscriptServer:
             return
         index = min(self.served[name], len(scenario.replies) - 1)
         self.served[name] += 1
-        await self._write_reply(writer, scenario.replies[index])
+        reply = scenario.replies[index]
+        if reply.together:
+            await self._gather(name, reply.together)
+        await self._write_reply(writer, reply)
+
+    async def _gather(self, name: str, count: int) -> None:
+        all_here = self._all_here.setdefault(name, asyncio.Event())
+        self._arrived[name] = self._arrived.get(name, 0) + 1
+        if self._arrived[name] >= count:
+            all_here.set()
+        await all_here.wait()
 
     async def _write_reply(self, writer: asyncio.StreamWriter, reply: Reply) -> None:
         if reply.no_response:

@@ -7,9 +7,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+from probe.helpers import read_until, watchdog
 
 ONLY = "capital_of_australia,one_plus_one"
 
@@ -76,13 +76,11 @@ def test_resume_after_kill_never_repeats_or_loses(gemma_server, data_dir):
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(), text=True
     )
-    deadline = time.monotonic() + 120
     store = data_dir / "results" / "tokenscope-runs.jsonl"
-    while time.monotonic() < deadline:
-        if store.exists() and store.read_text().count("\n") >= 2:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    # A sample is stored before its progress line: kill once two are reported.
+    with watchdog(proc):
+        read_until(proc.stderr, "progress: 2/")
+        proc.send_signal(signal.SIGKILL)
     proc.wait()
     first = [json.loads(line) for line in store.read_text().splitlines() if line.strip()]
     assert 2 <= len(first) < 6
