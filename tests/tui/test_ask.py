@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -347,7 +348,8 @@ async def test_local_gemma_cancel_and_retry(gemma_server, isolated_dirs: Path) -
         await wait_for(pilot, lambda: "cancelled" in meter(view, key), what="the cancel")
         await wait_ended(view, pilot)
         assert view.board.panes[key].status == "cancelled"
-        view.max_tokens = 8
+        # A retry asks the last question again as it was: make that one short.
+        view.last = dataclasses.replace(view.last, max_tokens=8)
         await pilot.press("r")
         await wait_for(pilot, lambda: view.board.panes[key].status != "cancelled", what="retry")
         await wait_ended(view, pilot, timeout=120)
