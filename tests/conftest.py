@@ -6,7 +6,13 @@
 - ``transcripts``: a loopback server replaying recorded provider streams byte
   for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
-  loopback port for the whole session; yields its base URL (``.../v1``).
+  loopback port for the whole session; yields its base URL (``.../v1``). Its tests
+  skip, saying why, without the ``local`` extra.
+
+Tests that need the model, and a few others that take seconds, are marked ``slow``
+(``-m "not slow"`` leaves them out) and run first, so that under ``pytest -n 2`` the
+long ones do not finish last on one worker. The model's tests share one
+``xdist_group``: with ``--dist loadgroup`` one worker runs them all, with one server.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 import pytest
 from probe.transcript_server import TranscriptServer
 
+from tokenscope.probe import local_model
 from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 
 KEY_VARIABLES = (
@@ -52,8 +59,19 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
     return data
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "gemma_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("gemma"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow first
+
+
 @pytest.fixture(scope="session")
 def gemma_server(shared_cache_dir, tmp_path_factory):
+    if not local_model.available():
+        pytest.skip(f"needs the local model: {local_model.INSTALL_HINT}")
     # The same server the app starts for its built-in local model.
     server = LocalModelServer(
         log=tmp_path_factory.mktemp("gemma") / "server.log", cache_dir=shared_cache_dir

@@ -237,8 +237,10 @@ def test_model_output_is_printed_as_data_never_as_terminal_codes(transcripts):
     assert row["answer"] == "ok " + evil  # JSON keeps the exact text, escaped by JSON itself
 
 
-def test_live_line_marks_estimates_and_shows_the_ratio():
+def test_live_line_marks_estimates_and_shows_the_ratio(monkeypatch):
     import io
+
+    monkeypatch.setenv("COLUMNS", "200")  # the line is cut to the terminal's width
 
     from tokenscope.probe.baseline import Baseline, LiveRatios
     from tokenscope.probe.cli_ask import LiveLine
