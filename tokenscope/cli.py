@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _commands_beside_their_engines() -> list[Callable[[argparse._SubParsersAction], None]]:
+def _commands_beside_their_engines() -> list[Callable[[argparse._SubParsersAction], object]]:
     """``ask`` and ``run``. A module of ours that fails to import is a bug: it must
     surface, not quietly take its command away."""
     from tokenscope.probe import cli_ask

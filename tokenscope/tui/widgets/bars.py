@@ -58,7 +58,7 @@ def render_bars(
             row.append(text, style=style)
             used = float(len(row.plain))
         line = list(row.plain.ljust(bar_width))
-        styles = [None] * bar_width
+        styles: list[str | None] = [None] * bar_width
         for value, style in marks:
             pos = min(int(_cells(value, scale, bar_width)), bar_width - 1)
             if line[pos] == " ":

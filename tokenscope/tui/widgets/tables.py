@@ -272,10 +272,11 @@ class RunsTable(SortedTable, Container):
         had_focus = old is not None and old.has_focus
         arrow = self.frame.select([c.key for c in self.shown]).to_arrow()
         shown_widths = [widths[c.key] for c in self.shown]
+        column_widths: list[int | None] = list(shown_widths)  # None would mean "measure"
         table = FastTable(
             backend=_styled_backend(arrow, self.shown, shown_widths, palette_for(self.app)),
             column_labels=[header(c, short, self.sort_key, self.descending) for c in self.shown],
-            column_widths=shown_widths,
+            column_widths=column_widths,
             render_markup=False,
             zebra_stripes=True,
             null_rep="—",
