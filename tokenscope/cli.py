@@ -1,8 +1,8 @@
 """The ``tokenscope`` command: the app with no arguments, scriptable subcommands otherwise.
 
 Every subcommand calls the same headless core as the app. Errors a user can
-cause print one line and exit non-zero; tracebacks are only shown with
-``TOKENSCOPE_DEBUG=1``.
+cause (``tokenscope.errors.UserError``) print one line and exit 2, mapped once in
+``main``; anything else is a bug, shown as one line unless ``TOKENSCOPE_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tokenscope import __version__
-from tokenscope.errors import UserError
+from tokenscope.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UserError
+from tokenscope.text import literal
 
 if TYPE_CHECKING:
     import argparse
-
-EXIT_USAGE = 2
-
-# Raised by subcommands for bad arguments; printed as one line.
-CliError = UserError
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -231,27 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", action="store_true", help="write a commented config file (0600)")
     p.set_defaults(func=cmd_config)
 
-    for register in _plugin_commands():
-        register(sub)
+    for add_parser in _commands_beside_their_engines():
+        add_parser(sub)
     return parser
 
 
-def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Subcommands that live beside their engines (ask, run)."""
-    registrars = []
-    try:
-        from tokenscope.ask import cli as ask_cli
+def _commands_beside_their_engines() -> list[Callable[[argparse._SubParsersAction], object]]:
+    """``ask``, ``run`` and ``import``. A module of ours that fails to import is a bug: it
+    must surface, not quietly take its command away."""
+    from tokenscope.ask import cli as ask_cli
+    from tokenscope.importers import cli as import_cli
+    from tokenscope.suite import cli_run
 
-        registrars.append(ask_cli.add_parser)
-    except ImportError:
-        pass
-    try:
-        from tokenscope.suite import cli_run
-
-        registrars.append(cli_run.add_parser)
-    except ImportError:
-        pass
-    return registrars
+    return [ask_cli.add_parser, cli_run.add_parser, import_cli.add_parser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,11 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"tokenscope: error: {exc}", file=sys.stderr)
+        print(f"tokenscope: error: {literal(str(exc), keep_newlines=False)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tokenscope: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `tokenscope runs | head`: the reader left; not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -279,11 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(
-            f"tokenscope: unexpected error: {type(exc).__name__}: {first} "
+            f"tokenscope: unexpected error: {type(exc).__name__}: {literal(first)} "
             "(set TOKENSCOPE_DEBUG=1 for details)",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

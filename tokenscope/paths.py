@@ -24,10 +24,15 @@ def _packaged_or_source(name: str) -> Path:
     return PACKAGE_DIR.parent / name
 
 
+def _override(variable: str) -> Path | None:
+    """The path an environment variable names, if it names one."""
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else None
+
+
 def bundled_dir() -> Path:
     """The study converted to Parquet, shipped with the package."""
-    override = os.environ.get("TOKENSCOPE_BUNDLED_DIR")
-    return Path(override) if override else _packaged_or_source("bundled_results")
+    return _override("TOKENSCOPE_BUNDLED_DIR") or _packaged_or_source("bundled_results")
 
 
 def builtin_themes_dir() -> Path:
@@ -36,10 +41,9 @@ def builtin_themes_dir() -> Path:
 
 def data_dir() -> Path:
     """Where the user's own results live (``TOKENSCOPE_DATA_DIR`` overrides)."""
-    override = os.environ.get("TOKENSCOPE_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _override("TOKENSCOPE_DATA_DIR") or Path(
+        platformdirs.user_data_dir(APP_NAME, appauthor=False)
+    )
 
 
 def results_dir() -> Path:
@@ -49,16 +53,13 @@ def results_dir() -> Path:
 
 def config_file() -> Path:
     """The user's TOML config (``TOKENSCOPE_CONFIG`` overrides the path)."""
-    override = os.environ.get("TOKENSCOPE_CONFIG")
-    if override:
-        return Path(override).expanduser()
-    return config_dir() / "config.toml"
+    return _override("TOKENSCOPE_CONFIG") or config_dir() / "config.toml"
 
 
 def config_dir() -> Path:
-    override = os.environ.get("TOKENSCOPE_CONFIG")
+    override = _override("TOKENSCOPE_CONFIG")
     if override:
-        return Path(override).expanduser().parent
+        return override.parent
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
@@ -68,7 +69,6 @@ def user_themes_dir() -> Path:
 
 def cache_dir() -> Path:
     """Rebuildable files such as the local model (``TOKENSCOPE_CACHE_DIR`` overrides)."""
-    override = os.environ.get("TOKENSCOPE_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    return _override("TOKENSCOPE_CACHE_DIR") or Path(
+        platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+    )

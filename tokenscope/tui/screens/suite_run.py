@@ -220,8 +220,8 @@ class SuiteRunScreen(ModalScreen[None]):
         import asyncio
 
         from tokenscope.errors import UserError
-        from tokenscope.probe.endpoints import EndpointError, resolve
-        from tokenscope.probe.local_model import LocalModelError, LocalModelServer
+        from tokenscope.probe.endpoints import resolve
+        from tokenscope.probe.local_model import LocalModelServer
         from tokenscope.suite.progress import summary
         from tokenscope.suite.session import SuiteJob, execute
         from tokenscope.suite.suites import load_suite
@@ -271,7 +271,7 @@ class SuiteRunScreen(ModalScreen[None]):
             line = summary(progress_seen[0]) if progress_seen else "nothing ran"
             self.post_message(SuiteEnded("cancelled", line))
             raise
-        except (UserError, EndpointError, LocalModelError) as exc:
+        except UserError as exc:
             self.post_message(SuiteEnded("error", str(exc)))
         except Exception as exc:
             self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
