@@ -56,7 +56,9 @@ def _module_level_imports(tree: ast.Module) -> set[str]:
     make a cycle for a reader and for mypy."""
     body = list(tree.body)
     body += [n for node in tree.body if isinstance(node, ast.If) for n in node.body]
-    return {name for node in body for name in _imports(ast.Module([node], []))}
+    # Only the import statements themselves: a function's imports run when it is called.
+    imports = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return {name for node in imports for name in _imports(ast.Module([node], []))}
 
 
 def _layer(module: str) -> str | None:
