@@ -172,6 +172,7 @@ class TokenscopeApp(App[int]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         import polars as pl
+        from polars.exceptions import PanicException
 
         from tokenscope.data.loader import LoadError, UserResults, load_dataset
 
@@ -190,6 +191,9 @@ class TokenscopeApp(App[int]):
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
+        except (Exception, PanicException) as exc:  # a Rust panic is a BaseException
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.post_message(DatasetLoaded(None, signature, f"{type(exc).__name__}: {first}"))
 
     @work(thread=True, group="config", exit_on_error=False)
     def _check_config(self) -> None:
@@ -220,19 +224,31 @@ class TokenscopeApp(App[int]):
             self.call_from_thread(self._load)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        from tokenscope.text import literal
+
+        # File names and reasons come from outside: plain text, never markup or control.
         if message.error:
-            self.notify(message.error, title="Could not load results", severity="error", timeout=10)
+            self.notify(
+                literal(message.error),
+                title="Could not load results",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         first = self.ds is None
         self.ds = message.ds
         self.signature = message.signature
         self.summary = message.summary
         if message.ds.warnings:  # type: ignore[union-attr]
+            from tokenscope.data.loader import warning_lines
+
             self.notify(
-                "\n".join(message.ds.warnings[:5]),
+                literal("\n".join(warning_lines(message.ds.warnings))),  # type: ignore[union-attr]
                 title="Some result files were skipped",
                 severity="warning",
-            )  # type: ignore[union-attr]
+                markup=False,
+            )
         if not first:
             self.notify("New results loaded.", timeout=3)
         self._push_data()
@@ -372,19 +388,28 @@ class TokenscopeApp(App[int]):
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
         from tokenscope.data.export import write
+        from tokenscope.text import literal
 
         directory = paths.data_dir() / "exports"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = directory / f"tokenscope-{name}-{stamp}{EXPORT_SUFFIX[fmt]}"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            write(frame, path, fmt)
+            write(frame, path, fmt)  # creates the folder owner-only
         except Exception as exc:
             self.call_from_thread(
-                self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error"
+                self.notify,
+                literal(f"{type(exc).__name__}: {exc}", keep_newlines=False),
+                title="Export failed",
+                severity="error",
+                markup=False,
             )
             return
-        self.call_from_thread(self.notify, str(path), title=f"Exported {frame.height:,} rows")
+        self.call_from_thread(
+            self.notify,
+            literal(str(path), keep_newlines=False),
+            title=f"Exported {frame.height:,} rows",
+            markup=False,
+        )
 
     # ---- drill-down --------------------------------------------------------
 
