@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -228,3 +232,41 @@ async def test_export_notification_shows_the_path_literally(
         (exported,) = (data / "exports").iterdir()
         assert oct(exported.stat().st_mode & 0o777) == "0o600"
         assert oct((data / "exports").stat().st_mode & 0o777) == "0o700"
+
+
+PANICS = Path(__file__).parent / "fixtures" / "parquet" / "polars-panics.parquet"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux for a real terminal")
+def test_a_polars_panic_is_never_painted_over_the_app(results: Path, tmp_path: Path) -> None:
+    """Issue 13, defect 7: Polars panics on this file; its message must not reach the screen."""
+    shutil.copy(PANICS, results / "panics.parquet")
+    socket = f"tokenscope-test-{os.getpid()}"  # a private tmux server, ended below
+    env = {
+        **{k: os.environ[k] for k in ("TOKENSCOPE_DATA_DIR", "TOKENSCOPE_CONFIG")},
+        "TOKENSCOPE_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "RUST_BACKTRACE": "1",
+    }
+    command = " ".join(
+        ["env", *(f"{k}={v}" for k, v in env.items()), sys.executable, "-m", "tokenscope.cli"]
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], capture_output=True, text=True, timeout=30
+        ).stdout
+
+    tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "30", command)
+    try:
+        screen = ""
+        deadline = time.monotonic() + 120
+        while "panics.parquet" not in screen and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the terminal for the notice to appear
+            screen = tmux("capture-pane", "-p", "-t", "app")
+        assert "panics.parquet" in screen, screen
+        assert "panicked" not in screen and "rust_begin_unwind" not in screen, screen
+        assert "Some result files were skipped" in screen
+    finally:
+        tmux("kill-server")
+    assert "panicked" in (tmp_path / "cache" / "native-stderr.log").read_text()

@@ -278,7 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # every subcommand's parser would import the data layer first.
             return cmd_app(None)
         args = build_parser().parse_args(words)
-        return int(args.func(args) or 0)
+        from tokenscope.native_stderr import native_stderr_to
+
+        # Native messages (a Rust panic's backtrace) go to a log; the user reads one line.
+        with native_stderr_to():
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"tokenscope: error: {literal(str(exc), keep_newlines=False)}", file=sys.stderr)
         return EXIT_USAGE

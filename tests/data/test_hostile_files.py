@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -268,6 +269,19 @@ def test_7_a_file_that_keeps_changing_is_read_twice_then_skipped_with_a_note(dat
         "skipped busy.csv: changed while being read, twice; skipped until it is written in full"
     ]
     assert len(reads) == 2
+
+
+PANICS = Path(__file__).parents[1] / "fixtures" / "parquet" / "polars-panics.parquet"
+
+
+def test_7_a_file_polars_panics_on_is_one_line_naming_it(data_dir):
+    # Polars panics (a Rust assertion) decoding this file: the panic is a BaseException.
+    shutil.copy(PANICS, data_dir / "results" / "panics.parquet")
+    (data_dir / "results" / "good.jsonl").write_text('{"model": "m", "tokens_completion": 5}\n')
+    runs, stderr = user_runs()
+    assert [r["model"] for r in runs] == ["m"]
+    (line,) = stderr.splitlines()
+    assert line.startswith("tokenscope: skipped panics.parquet: a part of the file cannot be read")
 
 
 # ---- 8: names are names, not patterns ---------------------------------------------------

@@ -516,6 +516,10 @@ class TokenscopeApp(App[int]):
 
 
 def run_app() -> int:
-    app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
-    app.run()
+    from tokenscope.native_stderr import native_stderr_to
+
+    # A Rust panic in Polars prints to fd 2: into a log, not over the screen.
+    with native_stderr_to():
+        app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
+        app.run()
     return app.return_code or 0
