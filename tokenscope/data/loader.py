@@ -1,8 +1,16 @@
 """Load the bundled study and the user's own results into one Polars frame.
 
 User results are every ``*.jsonl``, ``*.csv`` and ``*.parquet`` file in
-``<data dir>/results/``. A file that cannot be read is skipped with one
-message naming it, the reason and the line where there is one; the rest loads.
+``<data dir>/results/``, each read by its literal name from a copy of its
+bytes in memory (never a memory map a writer could truncate under us). What
+goes wrong costs as little as it can:
+
+- a value that does not fit its column becomes null (``values``), counted in
+  one note naming the file; a JSONL line that is not a record is skipped;
+- a file that cannot be read at all (corrupt, foreign, empty, not a file, or
+  still changing after a second read) is skipped with one message naming it;
+- everything else loads, and nothing fails later: each file is read in full
+  once here, so a view's query cannot meet a bad page.
 """
 
 from __future__ import annotations
