@@ -77,9 +77,9 @@ async def measure(
 ) -> dict[str, list[float]]:
     from textual import events
 
+    from tokenscope.ask.models import ModelChoice
     from tokenscope.probe.endpoints import ad_hoc
     from tokenscope.tui.app import TokenscopeApp
-    from tokenscope.tui.ask_models import ModelChoice
 
     app = TokenscopeApp(poll_seconds=0)
     frames: list[float] = []

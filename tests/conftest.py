@@ -12,9 +12,8 @@
 from __future__ import annotations
 
 import pytest
+from probe.helpers import local_model_server
 from probe.transcript_server import TranscriptServer
-
-from tokenscope.probe.local_model import LocalModelError, LocalModelServer
 
 KEY_VARIABLES = (
     "OPENAI_API_KEY",
@@ -49,17 +48,8 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
 @pytest.fixture(scope="session")
 def gemma_server(shared_cache_dir, tmp_path_factory):
     # The same server the app starts for its built-in local model.
-    server = LocalModelServer(
-        log=tmp_path_factory.mktemp("gemma") / "server.log", cache_dir=shared_cache_dir
-    )
-    try:
-        server.start()
-    except LocalModelError as exc:
-        pytest.fail(f"the Gemma test server is unavailable: {exc}", pytrace=False)
-    try:
+    with local_model_server(tmp_path_factory.mktemp("gemma"), shared_cache_dir) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -63,11 +63,10 @@ def _load():
 
 
 def _user_prices():
-    try:
-        from tokenscope.config import user_price_frame
-    except ImportError:
-        return None
-    return user_price_frame()
+    from tokenscope.config import load_settings
+    from tokenscope.data.prices import user_price_frame
+
+    return user_price_frame(load_settings().prices)
 
 
 def _emit(frame, fmt: str) -> int:
@@ -94,12 +93,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from tokenscope.data.leaderboard import filter_runs
+    from tokenscope.data.leaderboard import filter_runs, run_costs
 
     ds = _load()
     runs = filter_runs(
         ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source
     )
+    runs = run_costs(runs, ds, _user_prices())
     if args.format == "table":
         runs = runs.select(
             "source",
@@ -256,9 +256,9 @@ def _plugin_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands that live beside their engines (ask, run)."""
     registrars = []
     try:
-        from tokenscope.probe import cli_ask
+        from tokenscope.ask import cli as ask_cli
 
-        registrars.append(cli_ask.add_parser)
+        registrars.append(ask_cli.add_parser)
     except ImportError:
         pass
     try:

@@ -9,6 +9,7 @@ its key. A file the tool creates is readable by its owner only (0600).
     connect_timeout = 10     # seconds
     read_timeout = 120       # seconds without a byte between chunks
     idle_timeout = 300       # seconds without a token (keep-alive pings do not count)
+    max_text_mb = 16         # cut a run whose text passes this (a server ignoring max_tokens)
     max_retries = 3          # on 429/503, honouring Retry-After
     max_retry_wait = 60
 
@@ -77,6 +78,7 @@ class Settings:
     read_timeout: float = 120.0
     idle_timeout: float = 300.0
     max_duration: float = 3600.0
+    max_text_mb: float = 16.0  # million characters of reasoning + answer, then the run is cut
     max_retries: int = 3
     max_retry_wait: float = 60.0
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
@@ -84,7 +86,14 @@ class Settings:
     prices: dict[str, Price] = field(default_factory=dict)
 
 
-_NUMBERS = {"connect_timeout", "read_timeout", "idle_timeout", "max_duration", "max_retry_wait"}
+_NUMBERS = {
+    "connect_timeout",
+    "read_timeout",
+    "idle_timeout",
+    "max_duration",
+    "max_retry_wait",
+    "max_text_mb",
+}
 _PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", "endpoints", "models", "prices"}
 _ENDPOINT_KEYS = {
     "base_url",

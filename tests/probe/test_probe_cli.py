@@ -129,6 +129,35 @@ def test_study_prompt_gets_the_study_normaliser(transcripts):
     assert "<- this run" in text
 
 
+def test_a_named_baseline_model_beats_the_study_prompt_and_is_named(transcripts):
+    from tokenscope.ask.models import DEMO_QUESTION
+
+    url = transcripts.add("cli-named-base", Reply(GOOD))
+    args = ("--base-url", url, "--model", "m", "--baseline", "b", "--no-save")
+    rows = {r["model"]: r for r in json.loads(ask(*args, "--format", "json", DEMO_QUESTION).stdout)}
+    assert rows["m"]["baseline_source"] == "baseline model"
+    assert rows["m"]["baseline_tokens"] == 2 and rows["m"]["ratio_to_baseline"] == 1
+    proc = ask(*args, DEMO_QUESTION)
+    assert "baseline: 2 (live count of baseline model b)" in proc.stdout
+    assert "tokenscope: baseline: live count of baseline model b" in proc.stderr
+
+
+def test_a_replay_can_be_the_baseline(transcripts):
+    from tokenscope.ask.models import DEMO_QUESTION
+
+    url = transcripts.add("cli-replay-base", Reply(GOOD))
+    args = ("--base-url", url, "--model", "m", "--replay", "gpt-oss-120b", "--pace", "1e6")
+    rows = json.loads(
+        ask(*args, "--baseline", "gpt-oss-120b", "--format", "json", DEMO_QUESTION).stdout
+    )
+    assert [r["model"] for r in rows] == ["m", "gpt-oss-120b (replay)"]
+    replay = rows[1]
+    assert rows[0]["baseline_source"] == "baseline model"
+    assert rows[0]["baseline_tokens"] == replay["tokens_completion"]
+    # The replay is never saved; the live run is.
+    assert replay["run_id"] is None and [r["model"] for r in stored()] == ["m"]
+
+
 def test_domain_then_earlier_runs(transcripts):
     url = transcripts.add("cli-domain", Reply(GOOD))
     row = json.loads(
@@ -237,8 +266,8 @@ def test_model_output_is_printed_as_data_never_as_terminal_codes(transcripts):
 def test_live_line_marks_estimates_and_shows_the_ratio():
     import io
 
+    from tokenscope.ask.cli import LiveLine
     from tokenscope.probe.baseline import Baseline, LiveRatios
-    from tokenscope.probe.cli_ask import LiveLine
     from tokenscope.probe.counting import Counts
 
     ratios = LiveRatios(Baseline("domain", "x", tokens=10.0))

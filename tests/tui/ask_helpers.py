@@ -45,6 +45,23 @@ async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignor
     await pilot.pause(0.05)
 
 
+async def ask_while_streaming(app, pilot, view):  # type: ignore[no-untyped-def]
+    """A replay held mid-stream, and the question sent again: the busy dialog is up.
+    Returns the held replay's pace (``release`` lets it finish) and the first ask's board."""
+    from tokenscope.tui.screens.ask_dialogs import BusyScreen
+
+    view.set_models(["replay:gpt-oss-120b"])
+    pace = FakePace(limit=5)
+    pace.install(view)
+    pace.go.set()
+    await pilot.press("ctrl+s")
+    first = view.board
+    await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, BusyScreen), what="the busy dialog")
+    return pace, first
+
+
 def write_config(isolated_dirs: Path, endpoints: dict[str, dict]) -> None:
     lines = []
     for name, fields in endpoints.items():

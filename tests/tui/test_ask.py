@@ -12,14 +12,15 @@ from tests.probe.transcript_server import Reply, TranscriptServer, chunked, load
 from tests.tui.ask_helpers import (
     DEMO,
     FakePace,
+    ask_while_streaming,
     open_ask,
     press_and_time,
     wait_ended,
     wait_for,
     write_config,
 )
+from tokenscope.ask.models import LOCAL_ID
 from tokenscope.tui.app import TokenscopeApp
-from tokenscope.tui.ask_models import LOCAL_ID
 
 SIZE = (120, 36)
 LOOP_MODEL = "endpoint:loop:deepseek-reasoner"
@@ -216,22 +217,10 @@ async def test_retry_asks_again(server, isolated_dirs: Path) -> None:
 
 
 async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -> None:
-    from tokenscope.tui.screens.ask_dialogs import BusyScreen
-
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
-        view.set_models(["replay:gpt-oss-120b"])
-        pace = FakePace(limit=5)
-        pace.install(view)
-        pace.go.set()
-        await pilot.press("ctrl+s")
-        first = view.board
-        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
-        await pilot.press("ctrl+s")
-        await wait_for(
-            pilot, lambda: isinstance(a.screen, BusyScreen), what="the cancel-or-queue question"
-        )
+        pace, first = await ask_while_streaming(a, pilot, view)
         await pilot.press("q")
         assert view.queued is not None and view.board is first
         pace.release()
@@ -239,14 +228,7 @@ async def test_new_question_while_streaming_can_be_queued(isolated_dirs: Path) -
         assert first.panes["gpt-oss-120b (replay)"].status == "ok"  # the first one finished
         await wait_ended(view, pilot)
         # Cancel-and-ask: the running one stops at once, the new one goes out.
-        pace = FakePace(limit=5)
-        pace.install(view)
-        pace.go.set()
-        await pilot.press("ctrl+s")
-        second = view.board
-        await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(a.screen, BusyScreen), what="the question")
+        _pace, second = await ask_while_streaming(a, pilot, view)
         await pilot.press("c")
         await wait_for(pilot, lambda: view.board is not second, what="the new ask")
         assert second.panes["gpt-oss-120b (replay)"].status == "cancelled"
@@ -301,7 +283,7 @@ async def test_copy_answer(server, isolated_dirs: Path) -> None:
 
 
 async def test_local_gemma_beside_a_replay_lands_in_runs(gemma_server, isolated_dirs: Path) -> None:
-    from tokenscope.tui.ask_models import LOCAL_ID, ExternalModel, local_choice
+    from tokenscope.ask.models import LOCAL_ID, ExternalModel, local_choice
 
     a = app()
     async with a.run_test(size=SIZE) as pilot:
@@ -329,7 +311,7 @@ async def test_local_gemma_beside_a_replay_lands_in_runs(gemma_server, isolated_
 
 
 async def test_local_gemma_cancel_and_retry(gemma_server, isolated_dirs: Path) -> None:
-    from tokenscope.tui.ask_models import LOCAL_ID, ExternalModel
+    from tokenscope.ask.models import LOCAL_ID, ExternalModel
 
     a = app()
     async with a.run_test(size=SIZE) as pilot:

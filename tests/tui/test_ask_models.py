@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tokenscope.ask.models import LOCAL_ID, ModelChoice, default_selection, replay_choice
 from tokenscope.probe.endpoints import ad_hoc
-from tokenscope.tui.ask_models import LOCAL_ID, ModelChoice, default_selection, replay_choice
 
 REPLAYS = [replay_choice("deepseek-r1-0528"), replay_choice("gpt-oss-120b")]
 

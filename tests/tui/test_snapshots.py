@@ -1,4 +1,5 @@
-"""SVG snapshots of each main view at 80×24 and 160×48 (bundled data, default theme)."""
+"""SVG snapshots of each main view at 80×24 and 160×48, and of every chart at 60×20, 80×24
+and 120×40 (bundled data, default theme)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import pytest
 
 from tests.tui.conftest import wait_painted
 from tokenscope.tui.app import TokenscopeApp
+from tokenscope.tui.widgets.charts_view import CHARTS
 
 SIZES = [(80, 24), (160, 48)]
+CHART_SIZES = [(60, 20), (80, 24), (120, 40)]
 
 
 def _runner(view: str, detail: bool = False):
@@ -29,7 +32,7 @@ def _runner(view: str, detail: bool = False):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("view", ["leaderboard", "prompts", "runs", "charts"])
+@pytest.mark.parametrize("view", ["leaderboard", "prompts", "runs"])
 def test_view_snapshot(snap_compare, view: str, size: tuple[int, int]) -> None:
     assert snap_compare(TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner(view))
 
@@ -38,4 +41,32 @@ def test_view_snapshot(snap_compare, view: str, size: tuple[int, int]) -> None:
 def test_run_detail_snapshot(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(
         TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner("runs", detail=True)
+    )
+
+
+def _chart_runner(chart: str):
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        from tokenscope.tui.widgets.chart import ChartPlot
+
+        app = pilot.app
+        await wait_painted(app, pilot, "leaderboard")
+        await pilot.press("4")
+        await wait_painted(app, pilot, "charts")
+        keys = [key for key, _ in CHARTS]
+        await pilot.press(*["n"] * keys.index(chart))
+        plot = app.main.view("charts").query_one(ChartPlot)
+        for _ in range(100):
+            if plot.last and plot.last[0] == chart:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", CHART_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("chart", [key for key, _ in CHARTS])
+def test_chart_snapshot(snap_compare, chart: str, size: tuple[int, int]) -> None:
+    assert snap_compare(
+        TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_chart_runner(chart)
     )

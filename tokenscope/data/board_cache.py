@@ -2,8 +2,8 @@
 
 Two files serve the first frame. The cache holds the last default leaderboard
 the app computed, keyed on everything it depends on: the tokenscope version,
-the bundled runs file and the user's result files. The shipped board
-(``bundled_results/leaderboard.json``, written by
+the bundled runs file, the user's result files and the config file (its prices).
+The shipped board (``bundled_results/leaderboard.json``, written by
 ``scripts/build_bundled_results.py``) is the same table for the bundled study
 alone, so even the very first launch paints at once while the results folder
 is empty. A stale or unreadable file is ignored; the live computation replaces
@@ -34,9 +34,26 @@ def _bundled_runs_stat() -> list[int] | None:
     return [st.st_mtime_ns, st.st_size]
 
 
+def _config_stat() -> list[int] | None:
+    # The user's [prices] change the costs: a board from another config is stale.
+    try:
+        st = paths.config_file().stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
 def _key() -> str:
     results = paths.results_dir()
-    return json.dumps([__version__, _bundled_runs_stat(), str(results), list(signature(results))])
+    return json.dumps(
+        [
+            __version__,
+            _bundled_runs_stat(),
+            str(results),
+            list(signature(results)),
+            _config_stat(),
+        ]
+    )
 
 
 def _shipped_key() -> str:

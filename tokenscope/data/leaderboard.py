@@ -78,31 +78,24 @@ def check_model(ds: Dataset, model: str) -> str:
 
 
 def price_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.LazyFrame:
-    """Bundled prices, overridden per model by prices the user configured."""
-    prices = ds.prices.lazy()
-    if user_prices is None or user_prices.is_empty():
-        return prices
-    user = user_prices.lazy().select(
-        "model",
-        pl.col("completion_price_min").cast(pl.Float64),
-        pl.col("completion_price_max").cast(pl.Float64),
-    )
-    bundled = prices.join(user.select("model"), on="model", how="anti")
-    return pl.concat(
-        [
-            bundled,
-            user.with_columns(
-                ((pl.col("completion_price_min") + pl.col("completion_price_max")) / 2).alias(
-                    "completion_price_avg"
-                )
-            ),
-        ],
-        how="diagonal_relaxed",
-    )
+    """The dataset's prices, overridden per model by prices the user configured."""
+    from tokenscope.data.prices import merge_prices
+
+    return merge_prices(ds.prices, user_prices)
+
+
+def run_costs(
+    runs: pl.DataFrame, ds: Dataset, user_prices: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``runs`` with each run's costs at today's prices (what the app's Runs table shows)."""
+    from tokenscope.data.prices import with_run_costs
+
+    return with_run_costs(runs.lazy(), price_table(ds, user_prices)).collect()
 
 
 def with_mid_cost(table: pl.DataFrame) -> pl.DataFrame:
-    """Adds ``cost_per_query_usd``, the middle of the min–max price band (one sortable number)."""
+    """Adds ``cost_per_query_usd``, the middle of the min–max price band (one sortable number):
+    mean completion tokens × completion price, the study's cost per query."""
     return table.with_columns(
         ((pl.col("cost_per_query_usd_min") + pl.col("cost_per_query_usd_max")) / 2).alias(
             "cost_per_query_usd"

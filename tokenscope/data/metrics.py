@@ -9,6 +9,7 @@ study's, never folded into it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar, overload
 
 import polars as pl
 
@@ -193,10 +194,72 @@ def success_rate(runs: pl.LazyFrame) -> pl.LazyFrame:
     return runs.group_by(list(MODEL_KEY)).agg(success_rate_exprs())
 
 
-def cost_columns(mean_completion: str = "mean_completion_tokens") -> list[pl.Expr]:
-    """Cost per query from mean completion tokens and joined completion prices ($/M)."""
+PER_MILLION = 1e6
+# A number (one run, from the CLI or the app) or a Polars expression (a table column):
+# the same formula serves both, so they cannot drift apart.
+Amount = TypeVar("Amount", float, pl.Expr)
+
+
+def _dollars(tokens: Amount, price_per_million: Amount) -> Amount:
+    return tokens * price_per_million / PER_MILLION
+
+
+def completion_cost(tokens: Amount, price_per_million: Amount) -> Amount:
+    """Completion tokens × completion price ($ per million tokens): the study's cost of a
+    query, and a run's completion cost."""
+    return _dollars(tokens, price_per_million)
+
+
+def prompt_cost(tokens: Amount, price_per_million: Amount) -> Amount:
+    """Prompt tokens × prompt price ($ per million tokens): what sending the question cost."""
+    return _dollars(tokens, price_per_million)
+
+
+@overload
+def run_total_cost(completion: pl.Expr, prompt: pl.Expr) -> pl.Expr: ...
+
+
+@overload
+def run_total_cost(completion: float | None, prompt: float | None) -> float | None: ...
+
+
+def run_total_cost(
+    completion: pl.Expr | float | None, prompt: pl.Expr | float | None
+) -> pl.Expr | float | None:
+    """A run's total: its completion cost plus its prompt cost where that is known;
+    unknown when the completion cost is."""
+    if isinstance(completion, pl.Expr):
+        assert isinstance(prompt, pl.Expr)
+        return completion + prompt.fill_null(0.0)
+    assert not isinstance(prompt, pl.Expr)
+    if completion is None:
+        return None
+    return completion + (prompt or 0.0)
+
+
+def completion_price_mid() -> pl.Expr:
+    """The middle of a model's completion price band: the price one run is charged at."""
+    return (pl.col("completion_price_min") + pl.col("completion_price_max")) / 2
+
+
+def run_cost_columns() -> list[pl.Expr]:
+    """``cost_completion_usd``, ``cost_prompt_usd`` and ``cost_usd`` of each run, from its
+    tokens and the joined price columns (completion at the middle of the band, prompt at
+    ``prompt_price_avg``)."""
+    completion = completion_cost(pl.col("tokens_completion"), completion_price_mid())
+    prompt = prompt_cost(pl.col("tokens_prompt"), pl.col("prompt_price_avg"))
     return [
-        (pl.col(mean_completion) * pl.col(f"completion_price_{bound}") / 1e6).alias(
+        completion.alias("cost_completion_usd"),
+        prompt.alias("cost_prompt_usd"),
+        run_total_cost(completion, prompt).alias("cost_usd"),
+    ]
+
+
+def cost_columns(mean_completion: str = "mean_completion_tokens") -> list[pl.Expr]:
+    """Cost per query from mean completion tokens and joined completion prices ($/M):
+    completion tokens only, as the study defines it (prompt tokens are not counted)."""
+    return [
+        completion_cost(pl.col(mean_completion), pl.col(f"completion_price_{bound}")).alias(
             f"cost_per_query_usd_{bound}"
         )
         for bound in ("min", "max", "avg")

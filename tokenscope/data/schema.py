@@ -75,7 +75,19 @@ RUN_COLUMNS: dict[str, Column] = {
     "ttft_s": Column(pl.Float64(), "Seconds to the first streamed token.", low=0),
     "duration_s": Column(pl.Float64(), "Seconds from request to the end of the stream.", low=0),
     "tokens_per_s": Column(pl.Float64(), "Completion tokens per second of generation.", low=0),
-    "cost_usd": Column(pl.Float64(), "Cost of the run where a price was known.", low=0),
+    "cost_usd": Column(
+        pl.Float64(), "What the run cost in dollars: cost_completion_usd + cost_prompt_usd.", low=0
+    ),
+    "cost_completion_usd": Column(
+        pl.Float64(),
+        "Completion tokens × completion price (middle of the band), in dollars.",
+        low=0,
+    ),
+    "cost_prompt_usd": Column(
+        pl.Float64(),
+        "Prompt tokens × prompt price, in dollars; null where either is unknown.",
+        low=0,
+    ),
     "effort": Column(pl.String(), "Reasoning effort requested, e.g. 'high'."),
     "suite": Column(pl.String(), "Suite the run belongs to ('study' or a file name)."),
     "created_at": Column(pl.String(), "ISO 8601 UTC time the run finished."),

@@ -1,13 +1,13 @@
 """What a live token count is compared with, and where that figure came from.
 
-Resolved in this order (issue 4):
+A baseline the user chose wins: a baseline model running side by side (its live
+count), or a domain (the reference models' median per-prompt mean over that
+domain's prompts). Otherwise ('auto'), in this order:
   (a) the question is one of the study's prompts (exact or normalised text):
       the study's normaliser for it (the reference models' mean), plus where
       every bundled model falls on it;
-  (b) a baseline model the user chose runs side by side: its live count;
-  (c) the user named the question's domain: the reference models' median
-      per-prompt mean over that domain's prompts;
-  (d) the user's own earlier runs of the same question: their mean.
+  (b) the user named the question's domain: that domain's median, as above;
+  (c) the user's own earlier runs of the same question: their mean.
 The live ratio is current completion tokens / baseline tokens.
 """
 
@@ -165,35 +165,47 @@ def resolve(
     domain: str | None = None,
     reference: Sequence[str] = metrics.DEFAULT_REFERENCE_MODELS,
     results_dir: Path | None = None,
+    study: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> Baseline:
-    """The baseline for a question. ``choice``: 'auto', 'none' or 'model' (then
-    ``baseline_key`` names the probe running side by side)."""
+    """The baseline for a question. ``choice``: 'auto' (the order in this module's
+    docstring), 'none', 'model' (``baseline_key`` names the probe running side by side)
+    or 'domain' (``domain``'s reference median). A choice the user made wins over the
+    study prompt the question may be; ``study`` is the bundled (runs, prompts), read
+    when not given."""
     if choice == "none":
         return NO_BASELINE
+    if choice == "model":
+        if not baseline_key:
+            raise ValueError("a baseline model needs a name")
+        return Baseline(
+            "baseline model", f"live count of baseline model {baseline_key}", live_key=baseline_key
+        )
+    if choice == "domain" and not domain:
+        raise ValueError("a domain baseline needs a domain (knowledge, math or logic)")
+    canonical = None
+    if domain:
+        canonical = normalise_domain(domain)
+        if canonical is None:
+            raise ValueError(f"unknown domain '{domain}' (knowledge, math or logic)")
     try:
-        runs, prompts, _models, _prices = load_bundled()
+        runs, prompts = study if study is not None else load_bundled()[:2]
         means = metrics.prompt_means(runs.lazy())
     except LoadError:
         prompts = None
         means = None
+    if choice == "domain":
+        found = _domain(canonical, means, reference) if means is not None and canonical else None
+        return found or Baseline("none", f"no baseline: no study runs in the {canonical} domain")
     if prompts is not None and means is not None:
         matched = match_prompt(question, prompts)
         if matched is not None:
             found = _study(matched[0], matched[1], means, reference)
             if found is not None:
                 return found
-    if choice == "model" and baseline_key:
-        return Baseline(
-            "baseline model", f"live count of baseline model {baseline_key}", live_key=baseline_key
-        )
-    if domain:
-        canonical = normalise_domain(domain)
-        if canonical is None:
-            raise ValueError(f"unknown domain '{domain}' (knowledge, math or logic)")
-        if means is not None:
-            found = _domain(canonical, means, reference)
-            if found is not None:
-                return found
+    if canonical and means is not None:
+        found = _domain(canonical, means, reference)
+        if found is not None:
+            return found
     earlier = _earlier(question, results_dir)
     if earlier is not None:
         return earlier

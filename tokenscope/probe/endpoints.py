@@ -5,10 +5,12 @@ An endpoint names the environment variable that holds its key, never the key.
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from tokenscope.config import Settings
@@ -21,6 +23,25 @@ EFFORTS = ("low", "medium", "high")
 
 class EndpointError(Exception):
     """The user named an endpoint or model that cannot be used; one line."""
+
+
+# "scheme://user:password@": the user info, up to the netloc's last '@'.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@")
+
+
+def strip_userinfo(url: str) -> str:
+    """The URL without ``user:password@``: safe to show, store or put in a request line."""
+    return _USERINFO.sub(r"\1", url)
+
+
+def url_credentials(url: str) -> tuple[str, str] | None:
+    """(user, password) from a URL's user info, percent-decoded; None when it has none."""
+    match = _USERINFO.match(url)
+    if match is None:
+        return None
+    userinfo = match.group(0)[len(match.group(1)) : -1]
+    user, _, password = userinfo.partition(":")
+    return unquote(user), unquote(password)
 
 
 @dataclass(frozen=True)
@@ -40,9 +61,41 @@ class Endpoint:
     @property
     def host(self) -> str:
         """host[:port] only: user info in a URL may hold credentials."""
-        parts = urlsplit(self.base_url)
-        host = parts.hostname or self.base_url
-        return f"{host}:{parts.port}" if parts.port else host
+        try:
+            parts = urlsplit(self.base_url)
+            host, port = parts.hostname, parts.port
+        except ValueError:  # a port out of range or a broken IPv6 literal
+            host, port = None, None
+        if host:
+            return f"{host}:{port}" if port else host
+        after_scheme = strip_userinfo(self.base_url).partition("://")[2]
+        return re.split(r"[/?#]", after_scheme, maxsplit=1)[0].lower() or "(no host)"
+
+    @property
+    def public_url(self) -> str:
+        """The base URL as it may be shown: without user info."""
+        return strip_userinfo(self.base_url)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every form of a credential this endpoint holds, for scrubbing messages.
+
+        The API key, and the user info of the base URL as typed, percent-decoded
+        and base64-encoded the way it travels in a ``Basic`` header.
+        """
+        found: list[str] = []
+        key = self.api_key()
+        if key:
+            found.append(key)
+        match = _USERINFO.match(self.base_url)
+        if match is not None:
+            raw = match.group(0)[len(match.group(1)) : -1]
+            user, password = url_credentials(self.base_url) or ("", "")
+            pair = f"{user}:{password}"
+            found += [raw, pair, base64.b64encode(pair.encode()).decode("ascii")]
+            found += [raw.partition(":")[2], password, user]
+        # Longest first, so a pair goes before its parts; very short parts would
+        # blank out ordinary words.
+        return tuple(sorted({s for s in found if len(s) >= 4}, key=len, reverse=True))
 
     def api_key(self) -> str | None:
         if not self.api_key_env:
@@ -123,7 +176,7 @@ def ad_hoc(base_url: str, api_key_env: str | None = None, api: str | None = None
     """An endpoint from ``--base-url``: a known cloud host keeps its preset's habits."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EndpointError(f"not an http(s) URL: {base_url!r}")
+        raise EndpointError(f"not an http(s) URL: {strip_userinfo(base_url)!r}")
     preset = _preset_for_host(base_url)
     if preset is not None:
         endpoint = replace(preset, name=parts.hostname, base_url=base_url.rstrip("/"))

@@ -42,6 +42,9 @@ class ProbeResult:
     effort: str | None
     hidden_reasoning: bool = False
     warnings: tuple[str, ...] = field(default=())
+    # The server closed the stream with no error and no finish reason (llama-cpp-python
+    # does so to a request a newer one interrupts): asking again may succeed.
+    ended_early: bool = False
 
     @property
     def ok(self) -> bool:

@@ -63,6 +63,8 @@ class LocalModelServer:
     """A llama-cpp-python OpenAI-compatible server that this process owns.
 
     Use as a context manager, or call ``start()`` and ``stop()``.
+    ``interrupt_requests=True`` keeps the server's own default (a new request
+    cuts the one streaming), as a user's stock server would behave.
     """
 
     def __init__(
@@ -71,11 +73,14 @@ class LocalModelServer:
         n_ctx: int = 4096,
         log: Path | None = None,
         cache_dir: Path | None = None,
+        *,
+        interrupt_requests: bool = False,
     ):
         self.port = port or free_port()
         self.n_ctx = n_ctx
         self.log = log
         self.cache_dir = cache_dir
+        self.interrupt_requests = interrupt_requests
         self._proc: subprocess.Popen | None = None
 
     @property
@@ -83,7 +88,7 @@ class LocalModelServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
-        return [
+        command = [
             sys.executable,
             "-m",
             "llama_cpp.server",
@@ -101,13 +106,22 @@ class LocalModelServer:
             "gemma",
             "--n_ctx",
             str(self.n_ctx),
-            # By default a new request cuts off the one in flight; queue instead,
-            # so side-by-side panes and suite runs each get a whole answer.
-            "--interrupt_requests",
+            # The server keeps logits for every token of the context by default:
+            # n_ctx x a 262k vocabulary x 4 bytes, 4 GB at n_ctx 4096. Sampling
+            # needs the last token's only; a smaller batch keeps the compute
+            # buffers small too.
+            "--logits_all",
             "False",
+            "--n_batch",
+            "128",
             "--verbose",
             "False",
         ]
+        if not self.interrupt_requests:
+            # By default a new request cuts off the one in flight; queue instead,
+            # so side-by-side panes and suite runs each get a whole answer.
+            command += ["--interrupt_requests", "False"]
+        return command
 
     def start(self, timeout: float = 90.0) -> LocalModelServer:
         if self._proc is not None:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tokenscope.config import Price
 from tokenscope.data import store
+from tokenscope.data.prices import RunCost
 from tokenscope.probe.baseline import Baseline
 from tokenscope.probe.events import ProbeResult
 
@@ -34,51 +34,23 @@ JSON_KEYS = (
     "duration_s",
     "tokens_per_s",
     "cost_usd",
+    "cost_completion_usd",
+    "cost_prompt_usd",
     "run_id",
 )
-
-
-def find_price(model: str, user: Mapping[str, Any] | None = None, bundled=None) -> Price | None:
-    """The user's configured price first, then the study's (by name or API id)."""
-    if user and model in user:
-        p = user[model]
-        return p
-    if bundled is None:
-        return None
-    models, prices = bundled
-    names = {model}
-    if models is not None and models.height:
-        import polars as pl
-
-        names.update(models.filter(pl.col("api_model") == model)["model"].to_list())
-    for row in prices.iter_rows(named=True):
-        if row["model"] in names and row["completion_price_min"] is not None:
-            return Price(
-                row["completion_price_min"], row["completion_price_max"], row["prompt_price_avg"]
-            )
-    return None
-
-
-def cost_usd(result: ProbeResult, price: Price | None) -> float | None:
-    """Completion tokens at the mid completion price, plus prompt tokens where priced."""
-    if price is None or result.tokens_completion is None:
-        return None
-    cost = result.tokens_completion * price.completion / 1e6
-    if price.prompt is not None and result.tokens_prompt is not None:
-        cost += result.tokens_prompt * price.prompt / 1e6
-    return cost
 
 
 def to_run(
     result: ProbeResult,
     *,
     question: str,
-    baseline: Baseline | None = None,
+    prompt_id: str | None = None,
     domain: str | None = None,
-    cost: float | None = None,
+    cost: RunCost | None = None,
     run_id: str | None = None,
 ) -> dict[str, Any]:
-    """Schema columns for ``store.append_run``."""
+    """Schema columns for ``store.append_run``: ``prompt_id`` and ``domain`` say which
+    study prompt (or domain) the question is, whatever it was compared with."""
     chars_r = len(result.reasoning)
     chars_a = len(result.answer)
     return {
@@ -87,12 +59,15 @@ def to_run(
         "model": result.key,
         "endpoint": result.endpoint_host,
         "provider": result.provider,
-        "prompt_id": baseline.prompt_id if baseline else None,
+        "prompt_id": prompt_id,
         "prompt_text": question,
-        "domain": (baseline.domain if baseline and baseline.domain else None) or domain,
+        "domain": domain,
         "tokens_prompt": result.tokens_prompt,
         "tokens_completion": result.tokens_completion,
         "tokens_reasoning_reported": result.tokens_reasoning_reported,
+        # What the probe split; the loader recomputes both by the study's method.
+        "tokens_reasoning": result.tokens_reasoning,
+        "tokens_answer": result.tokens_answer,
         "tokens_source": result.tokens_source if result.tokens_completion is not None else None,
         "estimate_error": result.estimate_error,
         "chars_answer": chars_a,
@@ -106,7 +81,7 @@ def to_run(
         "ttft_s": result.ttft_s,
         "duration_s": result.duration_s,
         "tokens_per_s": result.tokens_per_s,
-        "cost_usd": cost,
+        **(cost or RunCost()).columns(),
         "effort": result.effort,
         "suite": "ask",
     }
@@ -121,7 +96,7 @@ def to_json(
     *,
     baseline: Baseline,
     baseline_tokens: float | None,
-    cost: float | None,
+    cost: RunCost | None,
     run_id: str | None,
 ) -> dict[str, Any]:
     """The object ``tokenscope ask --format json`` prints for one model."""
@@ -146,7 +121,7 @@ def to_json(
         "ttft_s": result.ttft_s,
         "duration_s": result.duration_s,
         "tokens_per_s": result.tokens_per_s,
-        "cost_usd": cost,
+        **(cost or RunCost()).columns(),
         "run_id": run_id,
     }
     assert tuple(out) == JSON_KEYS

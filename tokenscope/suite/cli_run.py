@@ -14,6 +14,7 @@ import sys
 from tokenscope.errors import UserError
 from tokenscope.suite.runner import Progress
 from tokenscope.suite.session import SuiteJob, execute
+from tokenscope.text import literal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -115,25 +116,31 @@ def run(args: argparse.Namespace) -> int:
         "samples_done": progress.done,
         "samples_failed": progress.failed,
         "samples_skipped": progress.skipped,
+        "samples_elsewhere": progress.elsewhere,
         "samples_planned": progress.total,
         "tokens_completion": progress.tokens,
         "cost_usd": progress.cost_usd if progress.cost_known else None,
         "interrupted": interrupted,
         "last_error": progress.last_error,
         "stopped": progress.stopped,
+        "notes": progress.notes,
     }
     if args.format == "json":
         print(json.dumps(outcome, indent=1))
     else:
-        print(f"{label} on {suite.name}: {summary(progress)}")
+        # Names come from the user's files and errors from servers: print them as data.
+        shown = literal(label, keep_newlines=False)
+        print(f"{shown} on {literal(suite.name, keep_newlines=False)}: {summary(progress)}")
         if progress.stopped:
-            print(f"tokenscope: {progress.stopped}", file=sys.stderr)
+            print(f"tokenscope: {literal(progress.stopped, keep_newlines=False)}", file=sys.stderr)
         elif progress.last_error:
-            print(f"last error: {progress.last_error}", file=sys.stderr)
+            print(
+                f"last error: {literal(progress.last_error, keep_newlines=False)}", file=sys.stderr
+            )
         if interrupted:
             print("interrupted: run the same command again to continue", file=sys.stderr)
         elif progress.done:
-            print(f"see it with: tokenscope leaderboard --source all   (model '{label}')")
+            print(f"see it with: tokenscope leaderboard --source all   (model '{shown}')")
     if interrupted:
         return 130
     return 1 if progress.failed else 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tokenscope.suite.grading import Grade, judge_prompt, parse_judge_reply, weighted
-from tokenscope.suite.runner import Progress, run_suite
+from tokenscope.suite.runner import EndedEarly, Progress, run_suite
 from tokenscope.suite.suites import Suite, SuitePrompt
 
 if TYPE_CHECKING:
@@ -38,15 +38,12 @@ async def execute(
     job: SuiteJob, settings: Settings, on_progress: Callable[[Progress], None] | None = None
 ) -> Progress:
     """Ask every missing sample of the job, grade it and store it; cancellable at any await."""
-    from tokenscope.data.loader import load_study_tables
+    from tokenscope.data.prices import PriceBook, run_cost
     from tokenscope.probe.engine import Probe, make_client
     from tokenscope.probe.request import ProbeRequest
-    from tokenscope.probe.results import cost_usd, find_price, to_run
+    from tokenscope.probe.results import to_run
 
-    _, models, prices = load_study_tables()
-    price = find_price(job.model, settings.prices, (models, prices)) or find_price(
-        job.label, settings.prices, (models, prices)
-    )
+    price = PriceBook.load(settings).find(job.model, job.label)
 
     async with make_client(settings) as client:
 
@@ -70,9 +67,11 @@ async def execute(
                 temperature=job.temperature,
             )
             result = await stream(request)
-            return to_run(
-                result, question=prompt.prompt, domain=prompt.domain, cost=cost_usd(result, price)
-            )
+            cost = run_cost(result.tokens_completion, result.tokens_prompt, price)
+            record = to_run(result, question=prompt.prompt, domain=prompt.domain, cost=cost)
+            if result.ended_early:
+                raise EndedEarly(record)  # the runner asks again
+            return record
 
         async def judge(prompt: SuitePrompt, answer: str) -> Grade | None:
             if not prompt.criteria or not job.judge:

@@ -1,9 +1,9 @@
 """The tokenscope explorer: a keyboard-first Textual app over every result.
 
-The app owns the dataset and the filters; views compute their frames in
-thread workers and paint them on the main thread. Data loads after the first
-frame is on screen, and new result files are picked up by polling their
-signature in a thread.
+The app owns the dataset, the filters and the settings; views compute their
+frames in thread workers and paint them on the main thread. Data and settings
+load after the first frame is on screen; new result files and a changed config
+file are picked up by polling their signatures in a thread.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -28,18 +28,45 @@ from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
 
+if TYPE_CHECKING:
+    from tokenscope.config import Settings
+    from tokenscope.data.loader import Dataset
+    from tokenscope.tui.widgets.view import View
+
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
+
+
+def config_signature() -> tuple[int, int] | None:
+    """Changes whenever the config file is written, created or removed."""
+    try:
+        st = paths.config_file().stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 class DatasetLoaded(Message):
     """A worker finished loading; the handler swaps it in (or reports the error)."""
 
     def __init__(
-        self, ds: object | None, signature: tuple, error: str | None = None, summary: str = ""
+        self, ds: Dataset | None, signature: tuple, error: str | None = None, summary: str = ""
     ) -> None:
         super().__init__()
         self.summary = summary
         self.ds = ds
+        self.signature = signature
+        self.error = error
+
+
+class SettingsLoaded(Message):
+    """A worker read the config file: the handler makes them the app's settings (or says
+    what is wrong with the file)."""
+
+    def __init__(
+        self, settings: Settings | None, signature: tuple[int, int] | None, error: str | None
+    ) -> None:
+        super().__init__()
+        self.settings = settings
         self.signature = signature
         self.error = error
 
@@ -78,13 +105,18 @@ class TokenscopeApp(App[int]):
         self.poll_seconds = poll_seconds
         self.results_dir = results_dir
         self.user_results = None
-        self.ds = None
+        self.loaded_ds: Dataset | None = None  # as read, before the user's prices
+        self.ds: Dataset | None = None  # what every view shows: the user's prices applied
         self.signature: tuple | None = None
+        # Read once here, then again only when the file changes; views and sessions are
+        # handed this object and never read the file themselves.
+        self.settings: Settings | None = None
+        self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
         self.state = load_state()
         self._saving_theme = False
-        self.config_warning: str | None = None  # said once, at startup
+        self.config_warning: str | None = None  # said once per distinct problem
         # Chosen before the first compose: a theme set later restyles every widget again.
         self._theme_problems = self._register_themes()
 
@@ -104,7 +136,7 @@ class TokenscopeApp(App[int]):
         # Importing Polars in a thread still holds the GIL for long stretches:
         # start it after the first frame is on screen, not before.
         self.call_after_refresh(self._load)
-        self.call_after_refresh(self._check_config)
+        self.call_after_refresh(self._load_settings)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
 
@@ -195,22 +227,50 @@ class TokenscopeApp(App[int]):
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             self.post_message(DatasetLoaded(None, signature, f"{type(exc).__name__}: {first}"))
 
-    @work(thread=True, group="config", exit_on_error=False)
-    def _check_config(self) -> None:
-        """A broken config file is said at once, not only when the Ask view reads it."""
+    @work(thread=True, exclusive=True, group="config", exit_on_error=False)
+    def _load_settings(self) -> None:
         from tokenscope.config import ConfigError, load_settings
 
+        signature = config_signature()
         try:
-            load_settings()
+            self.post_message(SettingsLoaded(load_settings(), signature, None))
         except ConfigError as exc:
-            self.config_warning = str(exc)
-            self.call_from_thread(
-                self.notify,
-                f"{exc}\nUsing the defaults until it is fixed.",
-                title="Config",
-                severity="warning",
-                timeout=10,
-            )
+            self.post_message(SettingsLoaded(None, signature, str(exc)))
+
+    def on_settings_loaded(self, message: SettingsLoaded) -> None:
+        from tokenscope.config import Settings
+
+        self.config_signature = message.signature
+        if message.error is not None:
+            kept = self.settings is not None and self.settings != Settings()
+            if message.error != self.config_warning:
+                self.notify(
+                    message.error
+                    + (
+                        "\nKeeping the last good settings until it is fixed."
+                        if kept
+                        else "\nUsing the defaults until it is fixed."
+                    ),
+                    title="Config",
+                    severity="warning",
+                    timeout=10,
+                )
+            self.config_warning = message.error
+            if self.settings is not None:
+                return
+            settings = Settings()
+        else:
+            self.config_warning = None
+            assert message.settings is not None
+            settings = message.settings
+        first = self.settings is None
+        self.settings = settings
+        if self.loaded_ds is not None:
+            self._use_dataset(self.loaded_ds)
+            if not first:
+                self._push_data()
+        for view in self._built_views():
+            view.set_settings(settings)
 
     def _poll(self) -> None:
         for worker in self.workers:
@@ -222,14 +282,17 @@ class TokenscopeApp(App[int]):
     def _check_signature(self) -> None:
         if self.user_results is not None and self.user_results.signature() != self.signature:
             self.call_from_thread(self._load)
+        if self.settings is not None and config_signature() != self.config_signature:
+            self.call_from_thread(self._load_settings)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        from tokenscope.data.loader import warning_lines
         from tokenscope.text import literal
 
         # File names and reasons come from outside: plain text, never markup or control.
-        if message.error:
+        if message.error or message.ds is None:
             self.notify(
-                literal(message.error),
+                literal(message.error or "no data"),
                 title="Could not load results",
                 severity="error",
                 timeout=10,
@@ -237,14 +300,12 @@ class TokenscopeApp(App[int]):
             )
             return
         first = self.ds is None
-        self.ds = message.ds
+        self._use_dataset(message.ds)
         self.signature = message.signature
         self.summary = message.summary
-        if message.ds.warnings:  # type: ignore[union-attr]
-            from tokenscope.data.loader import warning_lines
-
+        if message.ds.warnings:
             self.notify(
-                literal("\n".join(warning_lines(message.ds.warnings))),  # type: ignore[union-attr]
+                literal("\n".join(warning_lines(message.ds.warnings))),
                 title="Some result files were skipped",
                 severity="warning",
                 markup=False,
@@ -253,8 +314,24 @@ class TokenscopeApp(App[int]):
             self.notify("New results loaded.", timeout=3)
         self._push_data()
 
+    def _use_dataset(self, ds: Dataset) -> None:
+        """Show ``ds`` with the user's prices in place of the study's, as the CLI does."""
+        from tokenscope.data.prices import with_user_prices
+
+        self.loaded_ds = ds
+        self.ds = with_user_prices(ds, self.settings.prices) if self.settings else ds
+
+    def _built_views(self) -> list[View]:
+        try:
+            return self.main.views()
+        except LookupError:
+            return []
+
     def _push_data(self) -> None:
         from textual.css.query import NoMatches
+
+        if self.ds is None:
+            return
 
         try:
             main = self.main
@@ -263,7 +340,7 @@ class TokenscopeApp(App[int]):
             return  # a load finished while the app closes
         topbar.show(self.filters, self.summary)
         for view in main.views():
-            view.set_data(self.ds, self.filters)  # type: ignore[arg-type]
+            view.set_data(self.ds, self.filters)
         main.view(main.active_key).activate()
 
     def set_filters(self, filters: Filters) -> None:
@@ -446,7 +523,9 @@ class TokenscopeApp(App[int]):
     def _open_run(self, run_id: str) -> None:
         from tokenscope.tui.explorer import run_record
 
-        record = run_record(self.ds, run_id)  # type: ignore[arg-type]
+        if self.ds is None:
+            return
+        record = run_record(self.ds, run_id)
         self.call_from_thread(self._show_run, record)
 
     def _show_run(self, record: dict | None) -> None:
@@ -512,7 +591,7 @@ class TokenscopeApp(App[int]):
     def action_run_suite(self) -> None:
         from tokenscope.tui.screens.suite_run import SuiteRunScreen
 
-        self.push_screen(SuiteRunScreen())
+        self.push_screen(SuiteRunScreen(self.settings))
 
 
 def run_app() -> int:

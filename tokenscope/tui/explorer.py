@@ -13,6 +13,7 @@ import polars as pl
 from tokenscope.data import metrics
 from tokenscope.data.leaderboard import leaderboard, price_table, prompt_matrix, with_mid_cost
 from tokenscope.data.loader import Dataset
+from tokenscope.data.prices import with_run_costs
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 
 __all__ = ["DOMAIN_CYCLE", "SOURCE_CYCLE", "WEIGHTS_CYCLE", "Filters"]
@@ -34,6 +35,10 @@ RUN_TABLE_COLUMNS = (
     "chars_completion",
     "score",
     "status",
+    "tokens_prompt",
+    "cost_usd",
+    "cost_completion_usd",
+    "cost_prompt_usd",
 )
 
 
@@ -67,6 +72,8 @@ def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.
 
 
 def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
+    """The leaderboard at the dataset's prices (the app's carries the user's, as the CLI's
+    ``--format`` tables do)."""
     table = leaderboard(ds, domain=f.domain, source=f.source)
     return with_mid_cost(apply_model_filters(table, replace(f, source="all")))
 
@@ -106,27 +113,20 @@ def matrix_frame(ds: Dataset, f: Filters, model_order: list[tuple[str, str]]) ->
 
 
 def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
-    """Every run matching the filters, numbers only, with the cost at the average price."""
+    """Every run matching the filters, numbers only, with what each cost."""
     runs = apply_model_filters(ds.lazy_runs(), f)
     if f.domain != "all":
         runs = runs.filter(pl.col("domain") == f.domain)
     if f.prompt:
         runs = runs.filter(pl.col("prompt_id") == f.prompt)
-    prices = price_table(ds).select("model", "completion_price_avg")
-    return (
-        runs.select(RUN_TABLE_COLUMNS)
-        .join(prices, on="model", how="left", maintain_order="left")
-        .with_columns(
-            (pl.col("tokens_completion") * pl.col("completion_price_avg") / 1e6).alias("cost_usd")
-        )
-        .drop("completion_price_avg")
-        .collect()
-    )
+    return with_run_costs(runs.select(RUN_TABLE_COLUMNS), price_table(ds)).collect()
 
 
 def run_record(ds: Dataset, run_id: str) -> dict | None:
-    """One run with its texts, the prompt's grading criteria and the model's price band."""
-    rows = ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1).collect()
+    """One run with its texts, its costs, the prompt's grading criteria and the model's
+    price band."""
+    one = ds.lazy_runs().filter(pl.col("run_id") == run_id).head(1)
+    rows = with_run_costs(one, price_table(ds), keep_prices=True).collect()
     if rows.height == 0:
         return None
     record = rows.row(0, named=True)
@@ -134,9 +134,9 @@ def run_record(ds: Dataset, run_id: str) -> dict | None:
     prompt = ds.prompts.filter(pl.col("prompt_id") == (record["prompt_id"] or ""))
     record["criteria"] = prompt["criteria"][0].to_list() if prompt.height else []
     record["title"] = prompt["title"][0] if prompt.height else None
-    price = price_table(ds).filter(pl.col("model") == record["model"]).collect()
-    record["price_min"] = price["completion_price_min"][0] if price.height else None
-    record["price_max"] = price["completion_price_max"][0] if price.height else None
+    record["price_min"] = record.pop("completion_price_min")
+    record["price_max"] = record.pop("completion_price_max")
+    record["prompt_price"] = record.pop("prompt_price_avg")
     return record
 
 

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from tokenscope.ask.models import MAX_MODELS, ModelChoice
 from tokenscope.text import one_line
-from tokenscope.tui.ask_models import MAX_MODELS, ModelChoice
 
 KIND_LABEL = {
     "configured": "configured",
@@ -103,15 +103,21 @@ class BusyScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("Models are still answering.", classes="detail-heading")
+            yield Static("Models are still answering.", id="busy-heading", classes="detail-heading")
             yield Static(
                 "c  cancel them and ask now\nq  queue: ask when they finish\n"
-                "escape  keep them running"
+                "escape  keep them running",
+                id="busy-choices",
             )
             with Horizontal(id="picker-buttons"):
                 yield Button("Cancel & ask", id="busy-cancel", variant="warning", compact=True)
                 yield Button("Queue", id="busy-queue", variant="primary", compact=True)
                 yield Button("Back", id="busy-back", compact=True)
+
+    def models_finished(self) -> None:
+        """The models ended while this was open: either choice now asks at once."""
+        self.query_one("#busy-heading", Static).update("The models have finished.")
+        self.query_one("#busy-choices", Static).update("c or q  ask now\nescape  do not ask")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "busy-back").removeprefix("busy-"))

@@ -18,7 +18,7 @@ INTRO = (
 )
 
 
-# What the leaderboard's columns hold, under the labels they have at any width.
+# What the tables' columns hold, under the labels they have at any width.
 COLUMNS: list[tuple[str, str]] = [
     (
         "rel / rel. tokens",
@@ -31,7 +31,18 @@ COLUMNS: list[tuple[str, str]] = [
     ("reas / reasoning", "mean reasoning tokens, by the study's method"),
     ("ok / success", "share of grading criteria met (— where no run was graded)"),
     ("wts / weights", "open or closed weights"),
-    ("$/q / $/query", "mean cost per query at the middle of the provider price band"),
+    (
+        "$/q / $/query",
+        (
+            "cost per query as the study defines it: mean completion tokens × completion "
+            "price, at the middle of the provider price band (prompt tokens not counted)"
+        ),
+    ),
+    (
+        "run $ (Runs)",
+        "what one run cost: its completion cost plus its prompt cost where the prompt price "
+        "is known; 'completion $' is the completion part alone",
+    ),
     (
         "c/t / chars/tok",
         ("characters per completion token: far below ~3 hints at hidden or summarised reasoning"),
@@ -58,7 +69,7 @@ def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
             if isinstance(b, Binding) and b.description:
                 table.add_row(_key_label(b.key), b.tooltip or b.description)
     table.add_row("", "")
-    table.add_row("Leaderboard columns", "")
+    table.add_row("Columns", "")
     for label, about in COLUMNS:
         table.add_row(label, about)
     return table

@@ -60,14 +60,8 @@ def numbers_table(run: dict[str, Any]) -> Table:
         f"reasoning {_num(run.get('chars_reasoning'))})",
     )
     table.add_row("chars / token", _num(per_token, 2))
-    lo, hi = run.get("price_min"), run.get("price_max")
-    if tokens and lo is not None and hi is not None:
-        cost = f"${tokens * lo / 1e6:.5f} – ${tokens * hi / 1e6:.5f}"
-    elif run.get("cost_usd") is not None:
-        cost = f"${run['cost_usd']:.5f}"
-    else:
-        cost = "— (no price known)"
-    table.add_row("cost", cost)
+    for label, value in cost_rows(run):
+        table.add_row(label, value)
     score = run.get("score")
     table.add_row(
         "score",
@@ -84,6 +78,33 @@ def numbers_table(run: dict[str, Any]) -> Table:
     if run.get("error"):
         table.add_row("error", plain(run.get("error")))
     return table
+
+
+def _usd(value: float | None) -> str:
+    return "—" if value is None else f"${value:.5f}"
+
+
+def cost_rows(run: dict[str, Any]) -> list[tuple[str, Text | str]]:
+    """The run's cost, named plainly: completion (with the band the provider prices span),
+    prompt, and their total."""
+    from tokenscope.data.metrics import completion_cost
+
+    completion, prompt, total = (
+        run.get("cost_completion_usd"),
+        run.get("cost_prompt_usd"),
+        run.get("cost_usd"),
+    )
+    if completion is None and total is None:
+        return [("cost", "— (no price known)")]
+    tokens, lo, hi = run.get("tokens_completion"), run.get("price_min"), run.get("price_max")
+    band = ""
+    if tokens and lo is not None and hi is not None and lo != hi:
+        band = f"  (band {_usd(completion_cost(tokens, lo))} – {_usd(completion_cost(tokens, hi))})"
+    return [
+        ("completion cost", Text.assemble(_usd(completion), (band, "dim"))),
+        ("prompt cost", _usd(prompt) if prompt is not None else "— (no prompt price or count)"),
+        ("run cost", Text.assemble(_usd(total), ("  completion + prompt", "dim"))),
+    ]
 
 
 def criteria_text(run: dict[str, Any]) -> Text:

@@ -8,7 +8,7 @@ explorer's live refresh shows them, and a cancelled run resumes later.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 if TYPE_CHECKING:
+    from tokenscope.config import Settings
     from tokenscope.suite.runner import Progress
+    from tokenscope.tui.app import TokenscopeApp
 
 LOCAL = "__local__"
 BASE_URL = "__base_url__"
@@ -43,19 +45,13 @@ class SuiteEnded(Message):
         self.status, self.line = status, line
 
 
-def _endpoint_options() -> list[tuple[str, str]]:
-    from tokenscope.config import load_settings
-    from tokenscope.data.loader import LoadError
+def _endpoint_options(settings: Settings) -> list[tuple[str, str]]:
     from tokenscope.probe import local_model
     from tokenscope.probe.endpoints import all_endpoints
 
     options: list[tuple[str, str]] = []
     if local_model.available():
         options.append(("local model (Gemma 3 270M)", LOCAL))
-    try:
-        settings = load_settings()
-    except LoadError:
-        settings = None
     options += [(name, name) for name in sorted(all_endpoints(settings))]
     options.append(("base URL…", BASE_URL))
     return options
@@ -84,12 +80,20 @@ class SuiteRunScreen(ModalScreen[None]):
     SuiteRunScreen #suite-buttons > Button { margin-right: 2; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
+        self._settings = settings
         self.running = False
 
+    @property
+    def settings(self) -> Settings:
+        """The app's settings (its endpoints and prices), unless given."""
+        from tokenscope.config import Settings
+
+        return self._settings or cast("TokenscopeApp", self.app).settings or Settings()
+
     def compose(self) -> ComposeResult:
-        options = _endpoint_options()
+        options = _endpoint_options(self.settings)
         local = options[0][1] == LOCAL
         with VerticalScroll():
             yield Static(Text("Run a suite: the study's prompts, N samples, graded", style="bold"))
@@ -215,7 +219,6 @@ class SuiteRunScreen(ModalScreen[None]):
     async def _run(self, inputs: dict[str, Any]) -> None:
         import asyncio
 
-        from tokenscope.config import load_settings
         from tokenscope.errors import UserError
         from tokenscope.probe.endpoints import EndpointError, resolve
         from tokenscope.probe.local_model import LocalModelError, LocalModelServer
@@ -230,7 +233,12 @@ class SuiteRunScreen(ModalScreen[None]):
             progress_seen[:] = [p]
             self.post_message(
                 SuiteProgress(
-                    p.done, p.failed, p.total, p.skipped, summary(p), p.stopped or p.last_error
+                    p.done,
+                    p.failed,
+                    p.total,
+                    p.skipped,
+                    "\n".join([summary(p), *p.notes]),  # notes: e.g. going one at a time
+                    p.stopped or p.last_error,
                 )
             )
 
@@ -238,7 +246,7 @@ class SuiteRunScreen(ModalScreen[None]):
             suite = load_suite(inputs["spec"])
             if inputs["only"]:
                 suite = suite.only(inputs["only"])
-            settings = load_settings()
+            settings = self.settings
             base_url = inputs["base_url"] if inputs["endpoint"] == BASE_URL else None
             concurrency = 4
             if inputs["endpoint"] == LOCAL:

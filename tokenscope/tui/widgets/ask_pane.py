@@ -32,6 +32,7 @@ from tokenscope.text import literal
 if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
+    from tokenscope.config import Price
     from tokenscope.tui.ask_models import PaneState
 
 BAR_WIDTH = 12
@@ -83,9 +84,10 @@ def meter_text(
     now: float,
     ratio: float | None,
     baseline_tokens: float | None,
-    price_per_token: float | None,
+    price: Price | None,
 ) -> Text:
-    """The meter's four lines: tokens, the bar and ratio, times and speed, the count's status."""
+    """The meter's four lines: tokens, the bar and ratio (and the run's cost so far), times
+    and speed, the count's status."""
     counts = state.counts
     estimated = counts is not None and counts.source == "estimated"
     text = Text()
@@ -116,8 +118,12 @@ def meter_text(
         text.append("no baseline", style="dim")
     else:
         text.append("░" * BAR_WIDTH + " —", style="dim")
-    if price_per_token is not None and counts is not None:
-        cost = counts.completion * price_per_token
+    if price is not None and counts is not None:
+        from tokenscope.data.prices import run_cost
+
+        # The run's cost as it will be stored: completion so far, plus the prompt once known.
+        prompt = state.result.tokens_prompt if state.result is not None else None
+        cost = run_cost(counts.completion, prompt, price).total or 0.0
         text.append(f" · ${cost:.3f}" if cost >= 0.01 else f" · ${cost:.5f}", style="dim")
     text.append("\n")
     end = state.ended if state.ended is not None else now

@@ -1,11 +1,12 @@
 """Ask: a question to one to four models at once, streamed side by side.
 
-One async worker runs the probes (``ProbeGroup``) and folds every event into a
-``LiveBoard`` (plain data, no widgets). A frame timer on this view paints what
-arrived since the last frame: text is batched per pane per frame and meters
-are throttled, so the screen redraws at most ~30 times a second whatever the
-token rate. Runs are saved (except replays) as each model ends, and the app's
-data is reloaded so they show up in the Runs table.
+The view only collects the question and paints: an ``AskSession`` (tokenscope.ask)
+does the asking (probes, baseline, prices, grading, saving), as it does for
+``tokenscope ask``. Its events are folded into a ``LiveBoard`` (plain data, no
+widgets) as they come; a frame timer on this view paints what arrived since the
+last frame: text is batched per pane per frame and meters are throttled, so the
+screen redraws at most ~30 times a second whatever the token rate. Saved runs make
+the app reload its data so they show up in the Runs table.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,24 +24,27 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Select, Static, TextArea
 
-from tokenscope.text import literal, one_line
-from tokenscope.tui.ask_models import (
+from tokenscope.ask.models import (
     DEMO_QUESTION,
     DEMO_REPLAYS,
     MAX_MODELS,
-    ExternalModel,
-    LiveBoard,
     LocalModel,
+    LocalServer,
     ModelChoice,
     default_selection,
     local_choice,
     replay_choice,
 )
+from tokenscope.text import literal, one_line
+from tokenscope.tui.ask_models import LiveBoard
 from tokenscope.tui.widgets.ask_pane import ANSWER_EVERY, ANSWER_EVERY_BURST, AskPane, meter_text
 from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
-    from tokenscope.probe.baseline import Baseline, LiveRatios
+    from tokenscope.ask.session import AskEvent, AskJob, AskSession, StudyTables
+    from tokenscope.config import Settings
+    from tokenscope.probe.baseline import Baseline
+    from tokenscope.tui.app import TokenscopeApp
 
 FPS = 15.0  # pane repaints per second while text streams; keys repaint at once
 METER_EVERY = 2  # frames between meter repaints while text streams
@@ -64,88 +67,6 @@ BASE_FIXED = [
     ("math domain", "domain:math"),
     ("logic domain", "domain:logic"),
 ]
-
-
-@dataclass(frozen=True)
-class AskSpec:
-    question: str
-    choices: tuple[ModelChoice, ...]
-    baseline: str  # auto | none | domain:X | model:<choice id>
-    effort: str | None
-    pace: float
-    max_tokens: int | None = None
-
-
-def blank_result(key: str, model: str, status: str, error: str | None, replay: bool = False):  # type: ignore[no-untyped-def]
-    """A result for a model that never got as far as a request."""
-    from tokenscope.probe.events import ProbeResult
-
-    return ProbeResult(
-        key=key,
-        model=model,
-        endpoint="replay" if replay else "",
-        endpoint_host="replay" if replay else "",
-        status=status,
-        error=error,
-        reasoning="",
-        answer="",
-        tokens_prompt=None,
-        tokens_completion=None,
-        tokens_reasoning=None,
-        tokens_answer=None,
-        tokens_reasoning_reported=None,
-        tokens_source="estimated",
-        estimate=0.0,
-        estimate_error=None,
-        ttft_s=None,
-        duration_s=None,
-        tokens_per_s=None,
-        finish_reason=None,
-        provider=None,
-        effort=None,
-    )
-
-
-class LazyProbe:
-    """A probe whose making may block (starting the local model, finding a replay):
-    made in a thread when streaming starts, so every pane starts at once and a
-    model that cannot be made fails in its own pane."""
-
-    def __init__(self, key: str, model: str, make: Callable[[], Any], replay: bool) -> None:
-        self.key = key
-        self.model = model
-        self.replay = replay
-        self._make = make
-        self._inner: Any = None
-        self._result = None
-
-    @property
-    def done(self) -> bool:
-        return self._result is not None or (self._inner is not None and self._inner.done)
-
-    async def stream(self):  # type: ignore[no-untyped-def]
-        from tokenscope.probe.events import Failed
-
-        try:
-            self._inner = await asyncio.to_thread(self._make)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            message = one_line(str(exc) or type(exc).__name__, 300)
-            self._result = blank_result(self.key, self.model, "failed", message, self.replay)
-            yield Failed(self.key, self._result)
-            return
-        async for event in self._inner.stream():
-            yield event
-
-    def result(self):  # type: ignore[no-untyped-def]
-        if self._inner is not None:
-            return self._inner.result()
-        if self._result is None:
-            self._result = blank_result(
-                self.key, self.model, "cancelled", "cancelled before it started", self.replay
-            )
-        return self._result
 
 
 # The Ask actions for the command palette: (title, help, action name on AskView).
@@ -222,7 +143,16 @@ class AskView(View):
             show=False,
             tooltip="Show or hide reasoning",
         ),
-        Binding("i", "edit", "Question", id="ask.edit", show=False, tooltip="Edit the question"),
+        Binding(
+            "i",
+            "edit",
+            "Question",
+            id="ask.edit",
+            # Off the footer, where ? Help would fall off an 80-column screen; the hint
+            # under the form says it, and a click in the box does the same.
+            show=False,
+            tooltip="Type a question (the example is replaced by the first key)",
+        ),
     ]
 
     class Saved(Message):
@@ -240,8 +170,8 @@ class AskView(View):
         self.choices: dict[str, ModelChoice] = {}
         self.selected: list[str] = []
         self.user_chose = False  # until then the selection follows default_selection
-        self.local: LocalModel | ExternalModel = LocalModel()
-        self.settings: Any = None
+        self.local: LocalServer = LocalModel()
+        self.settings: Settings | None = None  # the app's; given by set_settings
         self.searching = False
         self.discovered = False
         # Injected by tests and the snapshots: the clocks and the replay's sleep.
@@ -251,23 +181,30 @@ class AskView(View):
         self.max_tokens: int | None = None
         self.local_max_tokens = 256
         self.board: LiveBoard | None = None
-        self.ratios: LiveRatios | None = None
-        self.baseline: Baseline | None = None
-        self.prices: dict[str, float | None] = {}
+        self.session: AskSession | None = None
         self.records: dict[str, dict[str, Any]] = {}
-        self.last: AskSpec | None = None
-        self.queued: AskSpec | None = None
+        self.last: AskJob | None = None
+        self.queued: AskJob | None = None
         self.frames = 0
-        self._group: Any = None
         self._panes: dict[str, AskPane] = {}
         self._frame_timer: Any = None
         self._frame_count = 0
         self._answer_flushed = 0.0
         self._painting = False
         self._paint_again = False
-        self._bundled: Any = None
+        self._study: StudyTables | None = None
         self._reload_timer: Any = None
+        self._prefilled: str | None = DEMO_QUESTION  # replaced whole by the first key typed
         self._set_choices([local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)])
+
+    @property
+    def baseline(self) -> Baseline | None:
+        """The baseline of the current ask, once the session has resolved it."""
+        return self.session.baseline if self.session is not None else None
+
+    @property
+    def tokenscope(self) -> TokenscopeApp:
+        return cast("TokenscopeApp", self.app)
 
     # ---- layout --------------------------------------------------------------
 
@@ -292,15 +229,16 @@ class AskView(View):
             yield Static(id="ask-baseline-line", classes="status-line")
         with Container(id="ask-panes"):
             yield Static(
-                "Ask any question; ctrl+s sends it. ctrl+n (or m) chooses up to four models: "
-                "your endpoints, "
-                "servers on this machine, the built-in Gemma model, and replays of the study (the "
-                "offline demo: no key, no network). escape stops; r retries; c copies; "
-                "o opens the run.",
+                "Ask any question: i (or a click) edits it, ctrl+s sends it. m (ctrl+n in the "
+                "box) chooses up to four models: your endpoints, servers on this machine, the "
+                "built-in Gemma model, and replays of the study (the offline demo: no key, no "
+                "network). escape stops; r retries; c copies; o opens the run.",
                 id="ask-hint",
             )
 
     def on_mount(self) -> None:
+        if self.settings is None:
+            self.settings = self.tokenscope.settings
         self._show_models()
         self.query_one("#ask-baseline-line", Static).update(
             Text(
@@ -314,7 +252,7 @@ class AskView(View):
 
     # ---- View protocol: this tab does not use the dataset --------------------
 
-    def set_data(self, ds, filters) -> None:  # type: ignore[no-untyped-def]
+    def set_data(self, ds, filters) -> None:  # type: ignore[no-untyped-def]  # the base's types
         self.ds, self.filters = ds, filters
         self.stale = False
         self.loaded = True
@@ -323,41 +261,43 @@ class AskView(View):
         self.active = True
         self.loaded = True
         self.stale = False
-        if not self.discovered and self._ready:
+        if not self.discovered and self._ready and self.settings is not None:
             self.discovered = True
             self.discover()
 
+    def set_settings(self, settings: Settings) -> None:
+        """The app's settings, at startup and whenever the config file changes: the
+        configured models are listed again, and the next ask uses them."""
+        self.settings = settings
+        if self.discovered:
+            self.discover()
+        elif self.active:
+            self.activate()
+
     def focus_main(self) -> None:
+        # Never the question box: its letters would swallow the footer's keys. i or a
+        # click edits the question.
         if self.board is not None and self._panes:
             next(iter(self._panes.values())).focus()
         else:
-            self.query_one("#ask-question", TextArea).focus()
+            self.query_one("#ask-send", Button).focus()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        question = self.query_one("#ask-question", TextArea)
+        if event.widget is question and question.text == self._prefilled:
+            # A question the user did not type: the first key replaces it.
+            question.select_all()
 
     # ---- the model list ------------------------------------------------------
 
     @work(exclusive=True, group="ask-discover", exit_on_error=False)
     async def discover(self) -> None:
         """Configured models, replays and the local model; then servers on the usual local ports."""
-        from tokenscope.tui.ask_models import (
-            configured_choices,
-            discover_local_servers,
-            replay_models,
-        )
+        from tokenscope.ask.models import configured_choices, discover_local_servers, replay_models
 
         self.searching = True
-        problems = []
         try:
-            from tokenscope.config import ConfigError, load_settings
-
-            try:
-                self.settings = await asyncio.to_thread(load_settings)
-            except ConfigError as exc:
-                if str(exc) != getattr(self.app, "config_warning", None):  # not said already
-                    problems.append(str(exc))
-                from tokenscope.config import Settings
-
-                self.settings = Settings()
-            configured = configured_choices(self.settings)
+            configured = configured_choices(self.settings) if self.settings is not None else []
             replays = await asyncio.to_thread(replay_models)
             self._set_choices([local_choice(), *configured, *(replay_choice(m) for m in replays)])
             servers = await discover_local_servers()
@@ -366,8 +306,6 @@ class AskView(View):
             )
         finally:
             self.searching = False
-        if problems:
-            self.notify("\n".join(problems), title="Config", severity="warning", timeout=8)
 
     def _set_choices(self, choices: list[ModelChoice]) -> None:
         self.choices = {c.id: c for c in choices}
@@ -426,7 +364,7 @@ class AskView(View):
 
     @work(exclusive=True, group="ask-prompts", exit_on_error=False)
     async def _pick_prompt(self) -> None:
-        from tokenscope.tui.ask_models import study_prompts
+        from tokenscope.ask.models import study_prompts
         from tokenscope.tui.screens.pickers import PickerScreen
 
         prompts = await asyncio.to_thread(study_prompts)
@@ -435,6 +373,7 @@ class AskView(View):
             if value:
                 text = dict(prompts)[value]
                 self.query_one("#ask-question", TextArea).text = text
+                self._prefilled = text
 
         self.app.push_screen(
             PickerScreen("Study prompt", [(pid, f"{pid}: {t}") for pid, t in prompts]), chosen
@@ -447,9 +386,13 @@ class AskView(View):
 
     @property
     def running(self) -> bool:
-        return self.board is not None and not self.board.done
+        """An ask is on screen and has not ended (its last frame is not painted yet)."""
+        return self.board is not None and not self.board.closed
 
-    def current_spec(self) -> AskSpec | None:
+    def current_job(self) -> AskJob | None:
+        """The form as an ask, or None (and a word to the user) when it is not one yet."""
+        from tokenscope.ask.session import AskJob
+
         question = self.query_one("#ask-question", TextArea).text.strip()
         if not question:
             self.notify("Type a question first.", severity="warning")
@@ -458,33 +401,43 @@ class AskView(View):
         if not choices:
             self.notify("Choose a model first (m).", severity="warning")
             return None
-        base = self.query_one("#ask-baseline", Select).value
+        baseline = str(self.query_one("#ask-baseline", Select).value)
+        if baseline.startswith("model:"):
+            # The picker names the baseline model by its choice; the session by its label.
+            chosen = self.choices.get(baseline.removeprefix("model:"))
+            baseline = f"model:{chosen.label}" if chosen is not None else "auto"
         effort = self.query_one("#ask-effort", Select).value
         pace = self.query_one("#ask-pace", Select).value
-        return AskSpec(
+        return AskJob(
             question,
             choices,
-            str(base),
-            str(effort) or None,
-            float(pace),  # type: ignore[arg-type]
-            self.max_tokens,
+            baseline=baseline,
+            effort=str(effort) or None,
+            max_tokens=self.max_tokens,
+            pace=float(pace),  # type: ignore[arg-type]  # a Select of floats
         )
 
     def action_send(self) -> None:
-        spec = self.current_spec()
-        if spec is None:
+        job = self.current_job()
+        if job is None:
             return
         if not self.running:
-            self.start(spec)
+            self.start(job)
             return
         from tokenscope.tui.screens.ask_dialogs import BusyScreen
 
         def decided(what: str | None) -> None:
-            if what == "cancel":
-                self.queued = spec
+            if what not in ("cancel", "queue"):
+                return
+            if not self.running:
+                # The models finished while the dialog was open: nothing to wait for.
+                self.queued = None
+                self.start(job)
+            elif what == "cancel":
+                self.queued = job
                 self.action_cancel(keep_queue=True)
-            elif what == "queue":
-                self.queued = spec
+            else:
+                self.queued = job
                 self.notify("Queued: it goes out when the running models finish.", timeout=4)
 
         self.app.push_screen(BusyScreen(), decided)
@@ -503,244 +456,112 @@ class AskView(View):
         if not self.running:
             # Escape leaves the question box, so the single-key bindings work.
             if self.app.focused is self.query_one("#ask-question", TextArea):
-                if self._panes:
-                    next(iter(self._panes.values())).focus()
-                else:
-                    self.query_one("#ask-send", Button).focus()
+                self.focus_main()
             return
-        if self._group is not None:
-            self._group.cancel()
+        if self.session is not None:
+            self.session.cancel()
         assert self.board is not None
         for state in self.board.panes.values():
             if not state.finished:
                 state.message = "cancelling…"
                 state.dirty = True
 
-    def start(self, spec: AskSpec) -> None:
-        from tokenscope.probe.baseline import NO_BASELINE, LiveRatios
+    def start(self, job: AskJob) -> None:
+        from tokenscope.ask.session import AskSession, StudyTables
+        from tokenscope.config import Settings
 
-        self.last = spec
-        keys = [c.label for c in spec.choices]
-        board = LiveBoard(keys, clock=self.clock)
-        for c in spec.choices:
+        self.last = job
+        board = LiveBoard([c.label for c in job.models], clock=self.clock)
+        for c in job.models:
             state = board.panes[c.label]
             state.replay = c.is_replay
             if c.kind == "local" and not self.local.running:
                 state.status, state.message = "starting", "starting the local model…"
+        if self._study is None:
+            self._study = StudyTables()  # read once, shared by every ask of this view
         self.board = board
-        self.baseline = None
-        self.ratios = LiveRatios(NO_BASELINE)
-        self.prices = {}
+        self.session = AskSession(
+            job,
+            self.settings or Settings(),
+            lambda event: self._on_session_event(board, event),
+            study=self._study,
+            local=self.local,
+            local_max_tokens=self.local_max_tokens,
+            replay_sleep=self.replay_sleep,
+            replay_clock=self.replay_clock,
+        )
         self.records = {}
-        self._mount_panes(spec)
+        self._mount_panes(job)
         self.query_one("#ask-form").add_class("-asked")
         self.query_one("#ask-baseline-line", Static).update(
             Text("baseline: resolving…", style="dim")
         )
         if self._frame_timer is None:
             self._frame_timer = self.set_interval(1 / FPS, self._paint_frame)
-        self._stream_worker(spec, board)
+        self._session_worker(self.session, board)
 
-    def _mount_panes(self, spec: AskSpec) -> None:
+    def _mount_panes(self, job: AskJob) -> None:
         panes = self.query_one("#ask-panes", Container)
         panes.remove_children()
         self._panes = {}
-        n = len(spec.choices)
+        n = len(job.models)
         columns = n if n <= 2 or self.size.width >= 120 else 2
         panes.styles.grid_size_columns = columns
         panes.styles.grid_size_rows = 1 if n <= columns else 2
         new = []
-        for i, c in enumerate(spec.choices):
+        for i, c in enumerate(job.models):
             pane = AskPane(c.label, i)
             self._panes[c.label] = pane
             new.append(pane)
         panes.mount_all(new)
         new[0].focus()
 
-    def _make_probe(self, spec: AskSpec, choice: ModelChoice):  # type: ignore[no-untyped-def]
-        """Runs in a thread: whatever making this model's probe needs."""
-        from tokenscope.probe.engine import Probe
-        from tokenscope.probe.request import ProbeRequest
-
-        if choice.is_replay:
-            from tokenscope.probe.baseline import match_prompt
-            from tokenscope.probe.replay import ReplayProbe, find_run
-
-            runs, prompts, models, _ = self._bundle()
-            matched = match_prompt(spec.question, prompts)
-            try:
-                run = find_run(choice.model, matched[0] if matched else spec.question, runs=runs)
-            except Exception as exc:
-                if not matched:
-                    raise RuntimeError(
-                        f"{exc}: a replay needs one of the study's prompts (p picks one)"
-                    ) from None
-                raise
-            shown = models.filter(models["model"] == choice.model)["full_cot"]
-            run["full_cot"] = bool(shown[0]) if len(shown) else True
-            return ReplayProbe(
-                run, spec.pace, label=choice.label, sleep=self.replay_sleep, clock=self.replay_clock
-            )
-        settings = self.settings
-        if settings is None:
-            from tokenscope.config import Settings
-
-            settings = Settings()
-        endpoint = choice.endpoint
-        max_tokens = spec.max_tokens
-        if choice.kind == "local":
-            from tokenscope.probe import local_model
-            from tokenscope.probe.endpoints import ad_hoc
-
-            if not local_model.available():
-                raise RuntimeError(f"the local model is not installed: {local_model.INSTALL_HINT}")
-            endpoint = ad_hoc(self.local.url())
-            max_tokens = max_tokens or self.local_max_tokens
-        assert endpoint is not None
-        request = ProbeRequest(
-            endpoint,
-            choice.model,
-            spec.question,
-            label=choice.label,
-            effort=spec.effort or choice.effort,
-            max_tokens=max_tokens,
-            implied_think=choice.implied_think,
-        )
-        return Probe(request, settings)
-
-    def _bundle(self):  # type: ignore[no-untyped-def]
-        if self._bundled is None:
-            from tokenscope.data.loader import load_bundled
-
-            self._bundled = load_bundled()
-        return self._bundled
-
-    def _ask_context(self, spec: AskSpec):  # type: ignore[no-untyped-def]
-        """Runs in a thread: the baseline and each model's price."""
-        from tokenscope.data.loader import LoadError
-        from tokenscope.probe import baseline as baselines
-        from tokenscope.probe.results import find_price
-
-        base = spec.baseline
-        try:
-            if base.startswith("model:"):
-                key = self.choices[base[6:]].label if base[6:] in self.choices else None
-                resolved = baselines.resolve(spec.question, choice="model", baseline_key=key)
-            elif base.startswith("domain:"):
-                resolved = baselines.resolve(spec.question, domain=base[7:])
-            else:
-                resolved = baselines.resolve(spec.question, choice=base)
-        except (ValueError, LoadError) as exc:
-            resolved = baselines.Baseline("none", f"no baseline: {exc}")
-        try:
-            _runs, _prompts, models, prices = self._bundle()
-            bundled = (models, prices)
-        except LoadError:
-            bundled = None
-        user = getattr(self.settings, "prices", None) or {}
-        price_per_token: dict[str, float | None] = {}
-        for c in spec.choices:
-            price = find_price(c.model, user, bundled) or find_price(c.label, user, bundled)
-            price_per_token[c.label] = price.completion / 1e6 if price is not None else None
-        return resolved, price_per_token
-
     @work(group="ask", exit_on_error=False)
-    async def _stream_worker(self, spec: AskSpec, board: LiveBoard) -> None:
-        from tokenscope.probe.engine import ProbeGroup
-        from tokenscope.probe.events import TERMINAL
-
-        context = asyncio.ensure_future(asyncio.to_thread(self._ask_context, spec))
-        context.add_done_callback(lambda task: self._context_ready(task, board))
-        probes = [
-            LazyProbe(c.label, c.model, lambda c=c: self._make_probe(spec, c), c.is_replay)
-            for c in spec.choices
-        ]
-        group = ProbeGroup(probes)  # type: ignore[arg-type]
-        self._group = group
-        ratios = self.ratios
-        saving: list[asyncio.Task[None]] = []
+    async def _session_worker(self, session: AskSession, board: LiveBoard) -> None:
         try:
-            async for event in group.events():
-                board.push(event)
-                if ratios is not None:
-                    ratios.update(event)
-                if isinstance(event, TERMINAL):
-                    # An ended (or cancelled) pane says so now, not at the next frame.
-                    self.call_later(self._paint_frame)
-                    result = event.result
-                    if ratios is not None:
-                        ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
-                    # Saved beside the stream: the other panes' events keep flowing.
-                    saving.append(
-                        asyncio.create_task(self._store_run(spec, result, board, context))
-                    )
-            await asyncio.gather(*saving, return_exceptions=True)
+            await session.run()
         finally:
-            if self._group is group:  # a cancelled ask ends after its replacement began
-                self._group = None
             for key, state in board.panes.items():
                 if not state.finished:  # the worker itself was cancelled (the app is closing)
                     board.fail(key, "stopped")
+            board.context_settled = True
 
-    def _context_ready(self, task: asyncio.Future, board: LiveBoard) -> None:
-        board.context_settled = True  # an ask ends only once its meters can show the baseline
-        if task.cancelled() or task.exception() is not None or board is not self.board:
-            return
-        resolved, prices = task.result()
-        self.baseline = resolved
-        self.prices = prices
-        if self.ratios is not None:
-            self.ratios.baseline = resolved
-        line = Text("baseline: ", style="dim")
-        if resolved.source == "none":
-            line.append(literal(resolved.description, keep_newlines=False))
-        else:
-            tokens = f"{resolved.tokens:,.0f} tokens · " if resolved.tokens else ""
-            line.append(tokens, style="bold")
-            line.append(literal(resolved.description, keep_newlines=False))
-        self.query_one("#ask-baseline-line", Static).update(line)
-        for state in board.panes.values():
-            state.dirty = True
+    def _on_session_event(self, board: LiveBoard, event: AskEvent) -> None:
+        """Fold one session event into the board; the frame timer paints it."""
+        from tokenscope.ask.session import ContextReady, RunStored
+        from tokenscope.probe.events import TERMINAL
 
-    async def _store_run(
-        self, spec: AskSpec, result, board: LiveBoard, context: asyncio.Future
-    ) -> None:  # type: ignore[no-untyped-def]
-        """Store one ended model's run (never a replay) and keep a record for Run detail."""
-        from tokenscope.probe import results as records
-        from tokenscope.suite.grading import grade_asked_run
-
-        try:
-            baseline, prices = await context
-        except Exception:
-            baseline, prices = None, {}
-        per_token = prices.get(result.key)
-        cost = (
-            result.tokens_completion * per_token if per_token and result.tokens_completion else None
-        )
-        state = board.panes.get(result.key)
-        replay = state is not None and state.replay
-        record = records.to_run(result, question=spec.question, baseline=baseline, cost=cost)
-        record["tokens_reasoning"] = result.tokens_reasoning
-        record["tokens_answer"] = result.tokens_answer
-        if replay:
-            record["source"] = "replay"
-            record["endpoint"] = "replay"
-            await asyncio.to_thread(grade_asked_run, record)  # for Run detail; never saved
-        else:
-
-            def grade_and_save() -> None:
-                grade_asked_run(record)
-                records.save(record)
-
-            try:
-                await asyncio.to_thread(grade_and_save)
-            except OSError as exc:
-                if state is not None:
-                    state.message = f"not saved: {exc}"
-                    state.dirty = True
-            else:
+        if isinstance(event, ContextReady):
+            board.context_settled = True  # an ask ends only once its meters show the baseline
+            if board is self.board:
+                self._show_baseline(event.baseline)
+            for state in board.panes.values():
+                state.dirty = True
+        elif isinstance(event, RunStored):
+            if board is not self.board:
+                return
+            self.records[event.key] = event.record
+            pane = board.panes.get(event.key)
+            if event.error and pane is not None:
+                pane.message = f"not saved: {event.error}"
+                pane.dirty = True
+            elif event.run_id is not None:
                 self.post_message(self.Saved())
-        self.records[result.key] = record
+        else:
+            board.push(event)
+            if isinstance(event, TERMINAL):
+                # An ended (or cancelled) pane says so now, not at the next frame.
+                self.call_later(self._paint_frame)
+
+    def _show_baseline(self, baseline: Baseline) -> None:
+        line = Text("baseline: ", style="dim")
+        if baseline.source == "none":
+            line.append(literal(baseline.description, keep_newlines=False))
+        else:
+            tokens = f"{baseline.tokens:,.0f} tokens · " if baseline.tokens else ""
+            line.append(tokens, style="bold")
+            line.append(literal(baseline.description, keep_newlines=False))
+        self.query_one("#ask-baseline-line", Static).update(line)
 
     # ---- painting ------------------------------------------------------------
 
@@ -765,9 +586,12 @@ class AskView(View):
             return
         self._frame_count += 1
         meters = self._frame_count % METER_EVERY == 0
-        ratios = self.ratios
-        base_tokens = ratios.baseline_tokens() if ratios is not None else None
-        has_baseline = self.baseline is not None and self.baseline.source != "none"
+        session = self.session
+        if session is None:
+            return
+        ratios, prices = session.ratios, session.prices
+        base_tokens = ratios.baseline_tokens()
+        has_baseline = session.baseline is not None and session.baseline.source != "none"
         now = self.clock()
         # Every pane appends its answer in the same frame: one layout pass for all of them.
         every = (
@@ -789,13 +613,12 @@ class AskView(View):
                 continue
             meter = None
             if (state.dirty and (meters or state.finished)) or (meters and live):
-                ratio = ratios.ratio(key) if ratios is not None and has_baseline else None
                 meter = meter_text(
                     state,
                     now=now,
-                    ratio=ratio,
+                    ratio=ratios.ratio(key) if has_baseline else None,
                     baseline_tokens=base_tokens if has_baseline else None,
-                    price_per_token=self.prices.get(key),
+                    price=prices.get(key),
                 )
                 state.dirty = False
             await pane.paint(state, meter, flush)
@@ -813,14 +636,18 @@ class AskView(View):
     async def _ended(self, board: LiveBoard) -> None:
         # Called by the frame timer: stopping it cancels this very call at its next
         # await, so it is stopped last.
+        from tokenscope.tui.screens.ask_dialogs import BusyScreen
+
         board.closed = True
+        if isinstance(self.app.screen, BusyScreen):
+            self.app.screen.models_finished()  # the dialog must not say they still answer
         timer, self._frame_timer = self._frame_timer, None
         for pane in self._panes.values():
             await pane.finish()
         self.post_message(self.Ended(board))
         if self.queued is not None:
-            spec, self.queued = self.queued, None
-            self.start(spec)
+            job, self.queued = self.queued, None
+            self.start(job)
         if timer is not None:
             timer.stop()
 
@@ -829,7 +656,7 @@ class AskView(View):
         # Several models may end together: one reload for them all.
         if self._reload_timer is not None:
             self._reload_timer.stop()
-        self._reload_timer = self.set_timer(0.2, self.app.action_reload)  # type: ignore[attr-defined]
+        self._reload_timer = self.set_timer(0.2, self.tokenscope.action_reload)
 
     # ---- pane actions --------------------------------------------------------
 
@@ -862,7 +689,7 @@ class AskView(View):
         if record is None:
             self.notify("That model has not finished yet.", severity="warning")
             return
-        if record.get("source") == "replay" or getattr(self.app, "ds", None) is None:
+        if record.get("source") == "replay" or self.tokenscope.ds is None:
             self.app.push_screen(RunDetailScreen(record))
         else:
             self._open_saved(record)
@@ -874,7 +701,8 @@ class AskView(View):
         from tokenscope.tui.explorer import run_record
         from tokenscope.tui.screens.run_detail import RunDetailScreen
 
-        full = run_record(self.app.ds, record["run_id"])  # type: ignore[attr-defined]
+        ds = self.tokenscope.ds
+        full = run_record(ds, record["run_id"]) if ds is not None else None
         self.app.call_from_thread(self.app.push_screen, RunDetailScreen(full or record))
 
     def action_toggle_reasoning(self) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, Tab, Tabs
 
 from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.view import View
+from tokenscope.tui.widgets.view_bar import fit_labels
 
 if TYPE_CHECKING:
     import polars as pl
@@ -33,8 +35,16 @@ class ChartsView(View):
 
     title = "Charts"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_chart", "Next chart", id="charts.next"),
-        Binding("p", "previous_chart", "Prev chart", id="charts.previous", show=False),
+        # "Next" alone: the footer has 60 columns for every key at the narrowest.
+        Binding("n", "next_chart", "Next", id="charts.next", tooltip="Show the next chart"),
+        Binding(
+            "p",
+            "previous_chart",
+            "Prev chart",
+            id="charts.previous",
+            show=False,
+            tooltip="Show the previous chart",
+        ),
     ]
 
     def __init__(self, **kw: Any) -> None:
@@ -87,7 +97,23 @@ class ChartsView(View):
         event.stop()
         if event.tab is not None and event.tab.id:
             self.chart = event.tab.id.removeprefix("chart-")
+            self._fit_tabs()
             self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Tab names cut with "…" where all six do not fit; Tabs would crop the last one
+        and scroll the first away. Each tab pads its name with a cell on either side."""
+        if not self.size.width:
+            return  # not laid out yet
+        keys = [key for key, _ in CHARTS]
+        names = fit_labels([name for _, name in CHARTS], self.size.width, 2, keys.index(self.chart))
+        for key, name in zip(keys, names, strict=True):
+            tab = self.query_one(f"#chart-{key}", Tab)
+            if tab.label_text != name:
+                tab.label = name
 
     def _step(self, delta: int) -> None:
         keys = [k for k, _ in CHARTS]

@@ -8,12 +8,13 @@ name or answer can never be read as markup; control characters are escaped by
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
 
-from tokenscope.text import one_line
+from tokenscope.text import literal, one_line
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,60 @@ def fit_columns(cols: Sequence[Col], available: int, widths: dict[str, int]) -> 
             chosen.add(col.key)
             used += need
     return [c for c in cols if c.key in chosen]
+
+
+# Where a model name may be cut so that what is left reads as whole words.
+_BOUNDARY = re.compile(r"[-_ /:]")
+MIN_HEAD = 2
+
+
+def _tails(name: str, room: int) -> list[str]:
+    """Ends of ``name`` worth keeping, best first: whole last words (shortest first, as the
+    last word is what usually tells a family's models apart), then the plain last chars."""
+    words = [name[m.end() :] for m in reversed(list(_BOUNDARY.finditer(name)))]
+    whole = [w for w in words if 0 < len(w) <= room]
+    return [*whole, *(name[-n:] for n in range(room, 0, -1) if name[-n:] not in whole)]
+
+
+def _cuts(name: str, width: int) -> list[str]:
+    """Every way to show ``name`` in ``width`` cells, most readable first: its start, "…",
+    and an end; then the start alone."""
+    room = width - 1 - MIN_HEAD
+    out = []
+    for tail in _tails(name, room):
+        head = name[: width - 1 - len(tail)].rstrip("-_ /:")
+        out.append(f"{head}…{tail.lstrip('-_ /:')}")
+    out.append(name[: width - 1] + "…")
+    return out
+
+
+def unique_labels(names: Sequence[str], width: int) -> dict[str, str]:
+    """A label of at most ``width`` cells for each name, no two alike.
+
+    A name that fits is kept. A longer one keeps its start and its last word
+    (``gpt…20b``, ``gpt…120b``); where two would still read the same, the later one
+    takes its next best cut, and numbers are the last resort.
+    """
+    flat = {name: literal(name, keep_newlines=False) for name in names}
+    labels: dict[str, str] = {}
+    used = {text for text in flat.values() if len(text) <= width}
+    for name, text in flat.items():
+        if len(text) <= width:
+            labels[name] = text
+            continue
+        options = _cuts(text, width) if width > MIN_HEAD + 1 else []
+        label = next((o for o in options if o not in used), None)
+        if label is None:
+            label = _numbered(text, width, used)
+        used.add(label)
+        labels[name] = label
+    return labels
+
+
+def _numbered(text: str, width: int, used: set[str]) -> str:
+    for n in range(1, len(used) + 2):
+        suffix = f"…{n}"
+        label = text[: max(width - len(suffix), 0)] + suffix
+        if label not in used:
+            return label
+    raise AssertionError("unreachable: one of len(used) + 1 numbers is free")

@@ -26,6 +26,7 @@ COLUMNS = [
     Col("mean_completion_tokens", "completion", "tokens", 7, 2, "tokens"),
     Col("success_rate", "success", "ok", 4, 2, "pct"),
     Col("open_weights", "weights", "wts", 6, 3, "bool"),
+    # Completion tokens × completion price: the study's cost per query (no prompt cost).
     Col("cost_per_query_usd", "$/query", "$/q", 7, 3, "usd"),
     Col("mean_reasoning_tokens", "reasoning", "reas", 9, 4, "tokens"),
     Col("chars_per_token", "chars/tok", "c/t", 9, 5, "float"),

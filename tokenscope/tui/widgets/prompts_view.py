@@ -9,7 +9,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tokenscope.tui.filters import Filters
-from tokenscope.tui.widgets.columns import Col
+from tokenscope.tui.widgets.column_legend import ColumnLegend
+from tokenscope.tui.widgets.columns import Col, unique_labels
 from tokenscope.tui.widgets.tables import FrameTable
 from tokenscope.tui.widgets.view import View
 
@@ -25,16 +26,6 @@ FIXED = [
     Col("title", "title", "title", 20, 90),
 ]
 MODEL_WIDTH = 9
-
-
-def _clip(name: str, width: int) -> str:
-    """Cut in the middle: model names share prefixes (gpt-oss-20b, gpt-oss-120b), and
-    their ends tell them apart."""
-    if len(name) <= width:
-        return name
-    head = max(2, (width - 1) // 3)
-    tail = width - 1 - head
-    return name[:head] + "…" + (name[-tail:] if tail else "")
 
 
 class PromptsView(View):
@@ -53,6 +44,7 @@ class PromptsView(View):
 
     def compose(self) -> ComposeResult:
         yield FrameTable(FIXED, None, fit=False, id="prompts-table")
+        yield ColumnLegend("#prompts-table", id="prompts-legend")
 
     @property
     def table(self) -> FrameTable:
@@ -71,12 +63,14 @@ class PromptsView(View):
 
         self.models = {model_label(m, s): (m, s) for m, s in order}
         # Every model column is kept (the table scrolls sideways); the prompt stays fixed.
+        names = frame.columns[3:]
+        long, short = unique_labels(names, 14), unique_labels(names, MODEL_WIDTH - 1)
         model_cols = [
-            Col(name, _clip(name, 14), _clip(name, MODEL_WIDTH - 1), MODEL_WIDTH - 1, 2, "ratio")
-            for name in frame.columns[3:]
+            Col(name, long[name], short[name], MODEL_WIDTH - 1, 2, "ratio") for name in names
         ]
         self.table.fixed_columns = 1
         self.table.show(frame, FIXED[:2] + model_cols + FIXED[2:])
+        self.query_one(ColumnLegend).refresh(layout=True)
 
     def export_frame(self) -> pl.DataFrame | None:
         return self.table.frame

@@ -26,7 +26,9 @@ COLUMNS = [
     Col("score", "score", "ok", 4, 2, "pct"),
     Col("tokens_reasoning", "reasoning", "reas", 7, 3, "tokens"),
     Col("sample_index", "#", "#", 2, 4, "int"),
-    Col("cost_usd", "cost", "cost", 7, 4, "usd"),
+    # A run's total (completion + prompt), and the completion part the leaderboard counts.
+    Col("cost_usd", "run $", "run $", 7, 4, "usd"),
+    Col("cost_completion_usd", "completion $", "compl $", 8, 7, "usd"),
     Col("tokens_answer", "answer", "ans", 6, 5, "tokens"),
     Col("reasoning_method", "method", "method", 12, 6),
     Col("domain", "domain", "dom", 9, 6),

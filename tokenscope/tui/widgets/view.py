@@ -13,6 +13,7 @@ from tokenscope.tui.filters import Filters
 if TYPE_CHECKING:
     import polars as pl
 
+    from tokenscope.config import Settings
     from tokenscope.data.loader import Dataset
 
 
@@ -54,6 +55,10 @@ class View(Container):
         self.stale = True
         if self.active:
             self.recompute()
+
+    def set_settings(self, settings: Settings) -> None:
+        """The app's settings changed. Prices reach the tables through the dataset; a view
+        that needs more (the Ask view's endpoints) takes them here."""
 
     def activate(self) -> None:
         self.active = True

@@ -14,6 +14,23 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+MIN_NAME = 3  # a name cut shorter than this, plus "…", no longer says which it is
+
+
+def fit_labels(names: list[str], width: int, extra: int, keep: int | None = None) -> list[str]:
+    """``names`` cut with "…", longest first, until they and ``extra`` cells around each
+    fit in ``width``; the name at index ``keep`` (the active one) stays whole. Past that
+    point the names stay at their shortest and the line is cropped by whoever draws it."""
+    out = list(names)
+    while sum(len(n) + extra for n in out) > width:
+        cuttable = [i for i, n in enumerate(out) if i != keep and len(n) > MIN_NAME + 1]
+        if not cuttable:
+            break
+        i = max(cuttable, key=lambda j: len(out[j]))
+        whole = out[i].removesuffix("…")
+        out[i] = whole[: len(out[i]) - 2] + "…"
+    return out
+
 
 class ViewBar(Widget):
     """``1 Leaderboard  2 Prompts …`` with the active view marked."""
@@ -35,12 +52,18 @@ class ViewBar(Widget):
         self.set_reactive(ViewBar.active, active)
 
     def _labels(self) -> list[tuple[str, str]]:
-        return [(key, f" {number} {label} ") for number, (key, label) in enumerate(self.views, 1)]
+        keys = [key for key, _ in self.views]
+        active = keys.index(self.active) if self.active in keys else None
+        # Each label is " N name " and a space: 5 cells beside its name (up to 9 views).
+        width = self.size.width or 1000  # not laid out yet: nothing to cut
+        names = fit_labels([name for _, name in self.views], width, 5, active)
+        pairs = zip(keys, names, strict=True)
+        return [(key, f" {n} {name} ") for n, (key, name) in enumerate(pairs, 1)]
 
     def render(self) -> Text:
         active = self.get_component_rich_style("view-bar--active", partial=True)
         inactive = self.get_component_rich_style("view-bar--inactive", partial=True)
-        text = Text(no_wrap=True, overflow="crop")
+        text = Text(no_wrap=True, overflow="ellipsis")
         for key, label in self._labels():
             text.append(label, style=active if key == self.active else inactive)
             text.append(" ")

@@ -15,21 +15,28 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from tokenscope.errors import UserError
 from tokenscope.text import literal, one_line
+
+if TYPE_CHECKING:
+    from tokenscope.ask.session import AskEvent, AskJob, AskOutcome, AskSession
+    from tokenscope.config import Settings
+    from tokenscope.probe.baseline import Baseline, LiveRatios
+    from tokenscope.probe.events import ProbeResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 LIVE_INTERVAL_S = 0.1
 
 
-class AskError(Exception):
+class AskError(UserError):
     """A usage or configuration problem: one line, exit status 2."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from tokenscope.probe.endpoints import APIS, EFFORTS, PRESETS
+    from tokenscope.probe.replay import DEFAULT_TOKENS_PER_S
 
     p = subparsers.add_parser(
         "ask",
@@ -47,15 +54,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--model",
         action="append",
-        required=True,
         metavar="M",
-        help="model id (repeat to run several side by side)",
+        help="model id or config alias (repeat to run several side by side)",
+    )
+    p.add_argument(
+        "--replay",
+        action="append",
+        metavar="M",
+        help="replay the study's run of model M on this question (offline; never saved)",
+    )
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=DEFAULT_TOKENS_PER_S,
+        metavar="N",
+        help=f"replay speed in tokens per second (default {DEFAULT_TOKENS_PER_S:g})",
     )
     p.add_argument(
         "--baseline",
         default="auto",
         metavar="auto|none|MODEL",
-        help="auto (study prompt, domain, your earlier runs), none, or a model to run alongside",
+        help="auto (study prompt, domain, your earlier runs), none, or a model to run "
+        "alongside (a model you name is the baseline even on a study prompt)",
     )
     p.add_argument("--domain", help="knowledge, math or logic: compare with the study's domain")
     p.add_argument("--effort", choices=EFFORTS, help="reasoning effort or thinking budget")
@@ -69,73 +89,60 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-@dataclass
-class Plan:
-    question: str
-    requests: list[Any]
-    baseline: Any
-    domain: str | None
-    settings: Any
-
-
-def _plan(args: argparse.Namespace) -> Plan:
-    from tokenscope.config import load_settings
+def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
+    """The arguments as an ask: one line naming what is wrong otherwise (``AskError``)."""
+    from tokenscope.ask.models import named_choices, replay_choice
+    from tokenscope.ask.session import AskJob
     from tokenscope.data.schema import normalise_domain
-    from tokenscope.probe import baseline as baselines
-    from tokenscope.probe.endpoints import EndpointError, resolve
-    from tokenscope.probe.request import ProbeRequest
+    from tokenscope.probe.endpoints import EndpointError
 
     question = " ".join(args.question).strip()
     if not question:
         raise AskError("the question is empty")
+    if not args.model and not args.replay:
+        raise AskError("name a model (--model) or a study run to replay (--replay)")
     if args.max_tokens is not None and args.max_tokens <= 0:
         raise AskError("--max-tokens must be a positive number")
+    if args.pace <= 0:
+        raise AskError("--pace must be a positive number")
     domain = None
     if args.domain:
         domain = normalise_domain(args.domain)
         if domain is None:
             raise AskError(f"unknown domain '{args.domain}' (knowledge, math or logic)")
-    settings = load_settings()
-    models = list(dict.fromkeys(args.model))
-    baseline_key = None
-    choice = args.baseline.strip()
-    if choice not in ("auto", "none"):
-        baseline_key = choice
-        if choice not in models:
-            models.append(choice)
-        choice = "model"
-    requests = []
+    names = list(args.model or [])
+    replays = [replay_choice(m) for m in dict.fromkeys(args.replay or [])]
+    baseline = args.baseline.strip()
+    if baseline not in ("auto", "none"):
+        # A baseline model runs beside the others; the user's choice beats any other baseline.
+        replayed = next((r.label for r in replays if baseline in (r.model, r.label)), None)
+        if replayed is None and baseline not in names:
+            names.append(baseline)
+        baseline = f"model:{replayed or baseline}"
     try:
-        for name in models:
-            alias = settings.models.get(name)
-            api_model, effort, implied = name, args.effort, None
-            endpoint_name = args.endpoint
-            if alias is not None:
-                api_model = alias.model
-                effort = effort or alias.effort
-                implied = alias.implied_think
-            base_url = args.base_url
-            if alias is not None and alias.endpoint:
-                # An alias says where its model lives; that beats the command line's default.
-                endpoint_name, base_url = alias.endpoint, None
-            endpoint = resolve(settings, endpoint_name, base_url, args.api_key_env, args.api)
-            requests.append(
-                ProbeRequest(
-                    endpoint,
-                    api_model,
-                    question,
-                    label=name,
-                    effort=effort,
-                    max_tokens=args.max_tokens,
-                    temperature=args.temperature,
-                    seed=args.seed,
-                    implied_think=implied,
-                )
-            )
+        models = named_choices(
+            settings,
+            names,
+            endpoint=args.endpoint,
+            base_url=args.base_url,
+            api_key_env=args.api_key_env,
+            api=args.api,
+        )
     except EndpointError as exc:
         raise AskError(str(exc)) from None
-    base = baselines.resolve(question, choice=choice, baseline_key=baseline_key, domain=domain)
-    return Plan(question, requests, base, domain, settings)
+    models += replays
+    return AskJob(
+        question,
+        tuple(models),
+        baseline=baseline,
+        domain=domain,
+        effort=args.effort,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        seed=args.seed,
+        pace=args.pace,
+        save=not args.no_save,
+    )
 
 
 class LiveLine:
@@ -148,7 +155,7 @@ class LiveLine:
         self._last = 0.0
         self._drawn = False
 
-    def draw(self, ratios, force: bool = False) -> None:
+    def draw(self, ratios: LiveRatios, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < LIVE_INTERVAL_S:
             return
@@ -182,113 +189,107 @@ class LiveLine:
             self._drawn = False
 
 
-async def _ask(plan: Plan, live: bool, err: TextIO) -> tuple[list[Any], Any, bool]:
-    from tokenscope.probe.baseline import LiveRatios
-    from tokenscope.probe.engine import Probe, ProbeGroup
-    from tokenscope.probe.events import TERMINAL, Notice, Retrying
+class Printer:
+    """Shows an ask's events on stderr: notices and retries as lines, the live counters
+    on one redrawn line when stderr is a terminal, the baseline once it is known."""
 
-    group = ProbeGroup([Probe(r, plan.settings) for r in plan.requests])
-    ratios = LiveRatios(plan.baseline)
-    line = LiveLine(err, [r.key for r in plan.requests]) if live else None
-    cancelled = False
+    def __init__(self, err: TextIO, keys: list[str], live: bool, announce: bool) -> None:
+        self.err = err
+        self.line = LiveLine(err, keys) if live else None
+        self.announce = announce
+        self.session: AskSession | None = None
+
+    def on_event(self, event: AskEvent) -> None:
+        from tokenscope.ask.session import ContextReady, RunStored
+        from tokenscope.probe.events import TERMINAL, Notice, Retrying
+
+        line = self.line
+        if isinstance(event, ContextReady):
+            if self.announce and event.baseline.source != "none":
+                self._say(f"tokenscope: baseline: {event.baseline.description}")
+            return
+        if isinstance(event, RunStored):
+            if event.error:
+                self._say(f"tokenscope: could not save the run of {event.key}: {event.error}")
+            return
+        if isinstance(event, Notice | Retrying):
+            what = (
+                event.message
+                if isinstance(event, Notice)
+                else f"{event.reason}; retrying in {event.delay_s:g} s"
+            )
+            self._say(f"tokenscope: {event.key}: {what}")
+        elif isinstance(event, TERMINAL) and line:
+            line.status[event.key] = event.result.status
+        if line and self.session is not None:
+            line.draw(self.session.ratios, force=isinstance(event, TERMINAL))
+
+    def _say(self, text: str) -> None:
+        if self.line:
+            self.line.clear()
+        print(text, file=self.err)
+
+    def close(self) -> None:
+        if self.line:
+            self.line.clear()
+
+
+async def _ask(job: AskJob, settings: Settings, printer: Printer) -> AskOutcome:
+    from tokenscope.ask.session import AskSession
+
+    session = AskSession(job, settings, printer.on_event)
+    printer.session = session
     loop = asyncio.get_running_loop()
-
-    def on_interrupt() -> None:
-        nonlocal cancelled
-        cancelled = True
-        group.cancel()
-
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        loop.add_signal_handler(signal.SIGINT, session.cancel)
         handler = True
     except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
         handler = False
     try:
-        async for event in group.events():
-            ratios.update(event)
-            if isinstance(event, Notice | Retrying):
-                if line:
-                    line.clear()
-                what = (
-                    event.message
-                    if isinstance(event, Notice)
-                    else (f"{event.reason}; retrying in {event.delay_s:g} s")
-                )
-                print(f"tokenscope: {event.key}: {what}", file=err)
-            elif isinstance(event, TERMINAL):
-                result = event.result
-                ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
-                if line:
-                    line.status[event.key] = result.status
-            if line:
-                line.draw(ratios, force=isinstance(event, TERMINAL))
-    except asyncio.CancelledError:
-        cancelled = True
-        group.cancel()
+        return await session.run()
     finally:
         if handler:
             loop.remove_signal_handler(signal.SIGINT)
-        if line:
-            line.clear()
-    return group.results(), ratios, cancelled
+        printer.close()
 
 
-def _prices(settings):
-    from tokenscope.data.loader import LoadError, load_study_tables
-
-    user = settings.prices
-    try:
-        _prompts, models, prices = load_study_tables()
-        bundled = (models, prices)
-    except LoadError:
-        bundled = None
-    return user, bundled
-
-
-def _finish(plan: Plan, results: list[Any], ratios, save: bool, err: TextIO) -> list[dict]:
+def _rows(outcome: AskOutcome) -> list[tuple[ProbeResult, dict[str, Any]]]:
+    """Each model's result and the JSON object ``--format json`` prints for it."""
     from tokenscope.probe import results as records
-    from tokenscope.suite.grading import grade_asked_run
 
-    user_prices, bundled = _prices(plan.settings)
-    baseline_tokens = ratios.baseline_tokens()
-    out = []
-    for result in results:
-        cost = records.cost_usd(
-            result,
-            records.find_price(result.model, user_prices, bundled)
-            or records.find_price(result.key, user_prices, bundled),
-        )
-        record = records.to_run(
-            result, question=plan.question, baseline=plan.baseline, domain=plan.domain, cost=cost
-        )
-        grade_asked_run(record)
-        run_id = None
-        if save:
-            try:
-                run_id = records.save(record)
-            except OSError as exc:
-                print(f"tokenscope: could not save the run of {result.key}: {exc}", file=err)
-        out.append(
+    rows = []
+    for result in outcome.results:
+        stored = outcome.stored.get(result.key)
+        rows.append(
             (
                 result,
                 records.to_json(
                     result,
-                    baseline=plan.baseline,
-                    baseline_tokens=baseline_tokens,
-                    cost=cost,
-                    run_id=run_id,
+                    baseline=outcome.baseline,
+                    baseline_tokens=outcome.baseline_tokens,
+                    cost=stored.cost if stored else None,
+                    run_id=stored.run_id if stored else None,
                 ),
             )
         )
-    return out
+    return rows
 
 
 def _fmt(value: float | None, spec: str, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{spec}}{unit}"
 
 
-def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
-    base = plan.baseline
+def _cost_text(row: dict[str, Any]) -> str:
+    text = f"; cost ${row['cost_usd']:.6f}"
+    if row["cost_prompt_usd"] is not None:
+        text += (
+            f" (completion ${row['cost_completion_usd']:.6f}"
+            f" + prompt ${row['cost_prompt_usd']:.6f})"
+        )
+    return text
+
+
+def _write_text(base: Baseline, chosen: str, rows: list, out: TextIO) -> None:
     for result, row in rows:
         head = f"== {row['model']} @ {row['endpoint']}: {row['status']}"
         print(head, file=out)
@@ -323,18 +324,20 @@ def _write_text(plan: Plan, rows: list, out: TextIO) -> None:
             f"{_fmt(row['tokens_per_s'], '.1f', ' tokens/s')}"
         )
         if row["cost_usd"] is not None:
-            timing += f"; cost ${row['cost_usd']:.6f}"
+            timing += _cost_text(row)
         if row["run_id"]:
             timing += f"; saved as {row['run_id']}"
         print(timing, file=out)
         print(file=out)
     if base.placements:
         _write_placements(base, rows, out)
-    elif base.source == "none":
+    elif base.source == "none" and chosen == "auto":
         print("baseline: none (not a study prompt; try --domain or --baseline MODEL)", file=out)
+    elif base.source == "none":
+        print(f"baseline: none ({base.description})", file=out)
 
 
-def _write_placements(base, rows: list, out: TextIO) -> None:
+def _write_placements(base: Baseline, rows: list, out: TextIO) -> None:
     print(
         f"Where the study's models fall on {base.prompt_id} (completion tokens, ratio):", file=out
     )
@@ -349,42 +352,44 @@ def _write_placements(base, rows: list, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tokenscope.data.loader import LoadError
+    from tokenscope.config import load_settings
 
     err = sys.stderr
     try:
-        plan = _plan(args)
-    except (AskError, LoadError, ValueError) as exc:
+        settings = load_settings()
+        job = build_job(args, settings)
+    except UserError as exc:
         print(f"tokenscope: error: {exc}", file=err)
         return EXIT_USAGE
-    if plan.baseline.source != "none" and args.format == "text":
-        print(f"tokenscope: baseline: {plan.baseline.description}", file=err)
-    live = err.isatty()
+    printer = Printer(
+        err, [c.label for c in job.models], live=err.isatty(), announce=args.format == "text"
+    )
     try:
-        results, ratios, cancelled = asyncio.run(_ask(plan, live, err))
+        outcome = asyncio.run(_ask(job, settings, printer))
     except KeyboardInterrupt:
         print("tokenscope: interrupted", file=err)
         return EXIT_CANCELLED
-    rows = _finish(plan, results, ratios, not args.no_save, err)
+    rows = _rows(outcome)
     out = sys.stdout
     if args.format == "json":
         json.dump([row for _r, row in rows], out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        _write_text(plan, rows, out)
+        _write_text(outcome.baseline, job.baseline, rows, out)
+    results = outcome.results
     for result in results:
         if result.status == "failed":
             print(f"tokenscope: {result.key}: {result.error}", file=err)
     out.flush()
     if any(r.status == "failed" for r in results):
         return EXIT_FAILED
-    if cancelled or any(r.status == "cancelled" for r in results):
+    if outcome.cancelled or any(r.status == "cancelled" for r in results):
         return EXIT_CANCELLED
     return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (tests, ``python -m tokenscope.probe.cli_ask``)."""
+    """Stand-alone entry (tests, ``python -m tokenscope.ask.cli``)."""
     parser = argparse.ArgumentParser(prog="tokenscope")
     sub = parser.add_subparsers()
     add_parser(sub)
