@@ -86,22 +86,24 @@ def to_record(run: Mapping[str, Any], redact: Redactor | None = None) -> dict[st
 
     Values that do not fit become null with a warning; secrets become ``***``.
     """
-    unknown = set(run) - set(RUN_COLUMNS)
+    unknown = run.keys() - RUN_COLUMNS.keys()
     if unknown:
         raise ValueError(f"not run schema columns: {', '.join(sorted(unknown))}")
-    record, notes = {}, []
-    for name in RUN_COLUMNS:
-        value, why = clean_value(name, _clean(run.get(name)))
-        record[name] = value
+    redact = redact or _store_redactor()
+    record: dict[str, Any] = dict.fromkeys(RUN_COLUMNS)
+    notes: list[str] = []
+    redacted = False
+    for name, raw in run.items():
+        value, why = clean_value(name, _clean(raw))
         if why:
             notes.append(f"{why}; stored as null")
+        elif type(value) is str and (safe := redact(value)) != value:
+            value, redacted = safe, True
+        record[name] = value
+    # The notes may quote a value, and the error may be one the redactor has not seen yet.
     record["error"] = with_warnings(record["error"], notes)
-    redact = redact or _store_redactor()
-    redacted = False
-    for name, value in record.items():
-        if isinstance(value, str) and (safe := redact(value)) != value:
-            record[name] = safe
-            redacted = True
+    if record["error"] and (safe := redact(record["error"])) != record["error"]:
+        record["error"], redacted = safe, True
     if redacted:
         record["error"] = with_warnings(record["error"], ["redacted a secret"])
     record["run_id"] = record["run_id"] or new_run_id()

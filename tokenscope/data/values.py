@@ -31,9 +31,28 @@ def _quote(value: Any) -> str:
     return one_line(text, QUOTE_WIDTH)
 
 
+def _kind(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.List):
+        return "list"
+    return {pl.String(): "text", pl.Boolean(): "bool", pl.Int64(): "count"}.get(dtype, "number")
+
+
+# Per column: its kind and range, looked up once (comparing Polars types per value would
+# cost more than the check). Filled on first use, so a column added to the schema counts.
+_SPECS: dict[str, tuple[str, float | None, float | None]] = {}
+
+
+def _spec(name: str) -> tuple[str, float | None, float | None]:
+    spec = _SPECS.get(name)
+    if spec is None:
+        col = RUN_COLUMNS[name]
+        spec = _SPECS[name] = (_kind(col.dtype), col.low, col.high)
+    return spec
+
+
 def _in_range(name: str, number: float) -> bool:
-    col = RUN_COLUMNS[name]
-    return (col.low is None or number >= col.low) and (col.high is None or number <= col.high)
+    _, low, high = _spec(name)
+    return (low is None or number >= low) and (high is None or number <= high)
 
 
 def clean_value(name: str, value: Any) -> tuple[Any, str | None]:
@@ -43,20 +62,22 @@ def clean_value(name: str, value: Any) -> tuple[Any, str | None]:
     """
     if value is None:
         return None, None
-    dtype = RUN_SCHEMA[name]
-    if dtype == pl.String():
-        return (value, None) if isinstance(value, str) else (str(value), None)
-    if dtype == pl.Boolean():
+    kind, low, _ = _spec(name)
+    if kind == "text":
+        return (value, None) if type(value) is str else (str(value), None)
+    if kind == "count" and type(value) is int and 0 <= value <= INT64_MAX and low == 0:
+        return value, None  # the common case, checked in full
+    if kind == "bool":
         if isinstance(value, bool):
             return value, None
         return None, f"{name} {_quote(value)} is not true or false"
-    if isinstance(dtype, pl.List):
+    if kind == "list":
         if isinstance(value, list) and all(v is None or isinstance(v, bool) for v in value):
             return value, None
         return None, f"{name} {_quote(value)} is not a list of true/false"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, f"{name} {_quote(value)} is not a number"
-    if dtype == pl.Int64():
+    if kind == "count":
         whole = value
         if isinstance(value, float):
             if not math.isfinite(value) or value != math.floor(value):
