@@ -48,11 +48,12 @@ def _reference(value: str | None) -> tuple[str, ...]:
 
 
 def _load():
-    from tokenscope.data.loader import load_dataset
+    from tokenscope.data.loader import load_dataset, warning_lines
+    from tokenscope.text import literal
 
     ds = load_dataset("all")
-    for warning in ds.warnings:
-        print(f"tokenscope: {warning}", file=sys.stderr)
+    for warning in warning_lines(ds.warnings):
+        print(f"tokenscope: {literal(warning, keep_newlines=False)}", file=sys.stderr)
     return ds
 
 
@@ -160,6 +161,13 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tokenscope.doctor import report
+
+    print("\n".join(report()))
+    return 0
+
+
 def cmd_app(args: argparse.Namespace | None) -> int:
     from tokenscope.tui.app import run_app
 
@@ -227,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init", action="store_true", help="write a commented config file (0600)")
     p.set_defaults(func=cmd_config)
 
+    p = sub.add_parser(
+        "doctor",
+        help="every result file and what became of it, the config file, which keys are set",
+    )
+    _add_common(p)
+    p.set_defaults(func=cmd_doctor)
+
     for add_parser in _commands_beside_their_engines():
         add_parser(sub)
     return parser
@@ -250,7 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # every subcommand's parser would import the data layer first.
             return cmd_app(None)
         args = build_parser().parse_args(words)
-        return int(args.func(args) or 0)
+        from tokenscope.native_stderr import native_stderr_to
+
+        # Native messages (a Rust panic's backtrace) go to a log; the user reads one line.
+        with native_stderr_to():
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"tokenscope: error: {literal(str(exc), keep_newlines=False)}", file=sys.stderr)
         return EXIT_USAGE
@@ -263,15 +282,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
-        if os.environ.get("TOKENSCOPE_DEBUG"):
+        return _unexpected(exc)
+    except BaseException as exc:
+        # A Rust panic in Polars is a BaseException; it is still one line, never a traceback.
+        if not _is_panic(exc):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(
-            f"tokenscope: unexpected error: {type(exc).__name__}: {literal(first)} "
-            "(set TOKENSCOPE_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+        return _unexpected(exc)
+
+
+def _is_panic(exc: BaseException) -> bool:
+    polars_errors = sys.modules.get("polars.exceptions")
+    panic = getattr(polars_errors, "PanicException", None)
+    return panic is not None and isinstance(exc, panic)
+
+
+def _unexpected(exc: BaseException) -> int:
+    if os.environ.get("TOKENSCOPE_DEBUG"):
+        raise exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    print(
+        f"tokenscope: unexpected error: {type(exc).__name__}: "
+        f"{literal(first, keep_newlines=False)} (set TOKENSCOPE_DEBUG=1 for details)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ touch a real home directory by accident.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
@@ -72,3 +75,44 @@ def cache_dir() -> Path:
     return _override("TOKENSCOPE_CACHE_DIR") or Path(
         platformdirs.user_cache_dir(APP_NAME, appauthor=False)
     )
+
+
+def private_dir(directory: Path) -> Path:
+    """Create ``directory`` and its missing parents, each readable by its owner only (0700).
+
+    Directories that already exist are left as the user made them.
+    """
+    missing = []
+    current = directory
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    return directory
+
+
+def write_private(path: Path, data: bytes | Callable[[BinaryIO], None]) -> Path:
+    """Write ``path`` atomically (temporary file, then rename) with mode 0600.
+
+    ``data`` is the bytes, or a function writing them to the open file. A
+    reader sees the old file or the new one, never half of one.
+    """
+    private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)  # a leftover from a crash keeps its old mode: start afresh
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                data(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
