@@ -27,10 +27,13 @@ from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Fi
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
+from tokenscope.tui.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tokenscope.config import Settings
-    from tokenscope.data.loader import Dataset
+    from tokenscope.data.loader import Dataset, UserResults
     from tokenscope.tui.widgets.view import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
@@ -104,7 +107,7 @@ class TokenscopeApp(App[int]):
         # Polars loads in the first worker, while Textual paints: startup stays fast.
         self.poll_seconds = poll_seconds
         self.results_dir = results_dir
-        self.user_results = None
+        self.user_results: UserResults | None = None
         self.loaded_ds: Dataset | None = None  # as read, before the user's prices
         self.ds: Dataset | None = None  # what every view shows: the user's prices applied
         self.signature: tuple | None = None
@@ -117,6 +120,9 @@ class TokenscopeApp(App[int]):
         self.state = load_state()
         self._saving_theme = False
         self.config_warning: str | None = None  # said once per distinct problem
+        self._search_timer: Timer | None = None
+        # The view and filters the last drill-down started from: escape goes back to them.
+        self._drilled_from: tuple[str, Filters] | None = None
         # Chosen before the first compose: a theme set later restyles every widget again.
         self._theme_problems = self._register_themes()
 
@@ -156,7 +162,7 @@ class TokenscopeApp(App[int]):
         return problems
 
     def watch_theme(self, theme: str) -> None:
-        if self._saving_theme or not self.is_mounted:
+        if self._saving_theme or not self.is_running:
             return
         self.state["theme"] = theme
         save_state(self.state)
@@ -335,7 +341,7 @@ class TokenscopeApp(App[int]):
 
         try:
             main = self.main
-            topbar = main.query_one("#topbar")
+            topbar = main.query_one("#topbar", TopBar)
         except (LookupError, NoMatches):
             return  # a load finished while the app closes
         topbar.show(self.filters, self.summary)
@@ -348,7 +354,7 @@ class TokenscopeApp(App[int]):
         if self.ds is not None:
             self._push_data()
         else:
-            self.main.query_one("#topbar").show(filters, "loading…")
+            self.main.query_one("#topbar", TopBar).show(filters, "loading…")
 
     # ---- actions -----------------------------------------------------------
 
@@ -392,7 +398,7 @@ class TokenscopeApp(App[int]):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         # Coalesce keystrokes: only the last value within 150 ms is applied.
-        if getattr(self, "_search_timer", None) is not None:
+        if self._search_timer is not None:
             self._search_timer.stop()
         value = event.value.strip()
         self._search_timer = self.set_timer(
@@ -408,7 +414,7 @@ class TokenscopeApp(App[int]):
             self.main.search_box.remove_class("-open")
         self.main.view(self.main.active_key).focus_main()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event) -> None:
         search = self.main.search_box if self.screen is self.main else None
         if search is not None and search.has_focus and event.key == "escape":
             event.stop()
@@ -463,7 +469,7 @@ class TokenscopeApp(App[int]):
         self._export(frame, fmt, self.main.active_key)
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    def _export(self, frame, fmt: str, name: str) -> None:
         from tokenscope.data.export import write
         from tokenscope.text import literal
 
@@ -490,10 +496,10 @@ class TokenscopeApp(App[int]):
 
     # ---- drill-down --------------------------------------------------------
 
-    def on_leaderboard_view_model_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_leaderboard_view_model_chosen(self, message) -> None:
         self._drill(replace(self.filters, model=message.model, source=message.source, prompt=None))
 
-    def on_prompts_view_cell_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_prompts_view_cell_chosen(self, message) -> None:
         model, source = message.model or (None, self.filters.source)
         self._drill(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
 
@@ -505,7 +511,7 @@ class TokenscopeApp(App[int]):
 
     def action_drill_up(self) -> None:
         """Back to the view and filters the last drill-down started from."""
-        back = getattr(self, "_drilled_from", None)
+        back = self._drilled_from
         if back is None or self.main.active_key != "runs":
             return
         self._drilled_from = None
@@ -514,9 +520,9 @@ class TokenscopeApp(App[int]):
         self.action_show_view(view)
 
     def check_drill_up(self) -> bool:
-        return getattr(self, "_drilled_from", None) is not None
+        return self._drilled_from is not None
 
-    def on_runs_table_row_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_runs_table_row_chosen(self, message) -> None:
         self._open_run(message.row["run_id"])
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
