@@ -586,6 +586,11 @@ class TokenscopeApp(App[int]):
             "Put the study's prompts (or your own) to a model, like `tokenscope run`",
             self.action_run_suite,
         )
+        yield SystemCommand(
+            "Import: logs of other tools…",
+            "Inspect, promptfoo, OpenRouter, OpenTelemetry, LiteLLM (like `tokenscope import`)",
+            self.action_import_logs,
+        )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
 
     def _ask_action(self, action: str) -> None:
@@ -593,6 +598,11 @@ class TokenscopeApp(App[int]):
         self.action_show_view("ask")
         view = self.main.view("ask")
         view.call_after_refresh(getattr(view, f"action_{action}"))
+
+    def action_import_logs(self) -> None:
+        from tokenscope.tui.screens.import_run import ImportScreen
+
+        self.push_screen(ImportScreen())
 
     def action_run_suite(self) -> None:
         from tokenscope.tui.screens.suite_run import SuiteRunScreen
