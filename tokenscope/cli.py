@@ -160,7 +160,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     for name, endpoint in sorted(all_endpoints(settings).items()):
         key = endpoint.api_key_env
         state = "" if not key else (" key set" if os.environ.get(key) else f" needs ${key}")
-        print(f"  {name:12} {endpoint.base_url}{state}")
+        print(f"  {name:12} {endpoint.where}{state}")
     return 0
 
 

@@ -107,7 +107,9 @@ def test_runs_of_different_models_write_side_by_side(transcripts):
     procs = [
         subprocess.Popen(
             [
-                *run_command(url, "--only", TWO, "-n", "1", "--format", "json"),
+                *run_command(url, "--only", TWO, "-n", "1", "--concurrency", "2"),
+                "--format",
+                "json",
                 "--label",
                 label,
             ],
