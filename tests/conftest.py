@@ -7,6 +7,7 @@
   for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
   loopback port for the whole session; yields its base URL (``.../v1``).
+  It and ``local_model_installed`` skip, saying why, without the ``local`` extra.
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
 
 
 @pytest.fixture(scope="session")
-def gemma_server(shared_cache_dir, tmp_path_factory):
+def local_model_installed() -> None:
+    """Skips a test that needs the built-in model when its extra is not installed."""
+    from tokenscope.probe import local_model
+
+    if not local_model.available():
+        pytest.skip(f"the built-in model is not installed ({local_model.INSTALL_HINT})")
+
+
+@pytest.fixture(scope="session")
+def gemma_server(shared_cache_dir, tmp_path_factory, local_model_installed):
     # The same server the app starts for its built-in local model.
     with local_model_server(tmp_path_factory.mktemp("gemma"), shared_cache_dir) as server:
         yield server.base_url

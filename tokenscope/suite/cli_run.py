@@ -141,7 +141,13 @@ def run(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         judge=args.judge,
         judge_endpoint=judge_endpoint,
-    )
+    ).fitted()
+    if endpoint.self_hosted and (concurrency is None or max_tokens is None):
+        print(
+            f"tokenscope: a local server: {job.concurrency} request(s) at a time, at most "
+            f"{job.max_tokens:,} tokens each (--concurrency and --max-tokens change them)",
+            file=sys.stderr,
+        )
     main = execute(job, settings, on_progress)
     interrupted = False
     try:
@@ -162,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
         "samples_skipped": progress.skipped,
         "samples_elsewhere": progress.elsewhere,
         "samples_planned": progress.total,
+        "concurrency": job.concurrency,
+        "max_tokens": job.max_tokens,
         "tokens_completion": progress.tokens,
         "cost_usd": progress.cost_usd if progress.cost_known else None,
         "interrupted": interrupted,

@@ -39,6 +39,17 @@ class SuiteJob:
     judge: str | None = None
     judge_endpoint: Endpoint | None = None
 
+    def fitted(self) -> SuiteJob:
+        """The job with the endpoint's defaults where the user gave no figure."""
+        from tokenscope.probe.endpoints import defaults
+
+        fit = defaults(self.endpoint)
+        return replace(
+            self,
+            concurrency=self.concurrency or fit.concurrency,
+            max_tokens=self.max_tokens or fit.suite_max_tokens,
+        )
+
 
 def built_in_job(suite: Suite, **options: Any) -> SuiteJob:
     """A job on the built-in model, named as the Ask view names it."""
@@ -90,15 +101,12 @@ async def _execute(
     job: SuiteJob, settings: Settings, on_progress: Callable[[Progress], None] | None
 ) -> Progress:
     from tokenscope.data.prices import PriceBook, run_cost
-    from tokenscope.probe.endpoints import defaults
     from tokenscope.probe.engine import Probe, make_client
     from tokenscope.probe.request import ProbeRequest
     from tokenscope.probe.results import to_run
 
     price = PriceBook.load(settings).find(job.model, job.label)
-    fitted = defaults(job.endpoint)
-    max_tokens = job.max_tokens or fitted.suite_max_tokens
-    concurrency = job.concurrency or fitted.concurrency
+    job = job.fitted()
 
     async with make_client(settings) as client:
 
@@ -118,7 +126,7 @@ async def _execute(
                 prompt.prompt,
                 label=job.label,
                 effort=job.effort,
-                max_tokens=max_tokens,
+                max_tokens=job.max_tokens,
                 temperature=job.temperature,
             )
             result = await stream(request)
@@ -153,7 +161,7 @@ async def _execute(
             model=job.label,
             endpoint=job.endpoint.identity,
             ask=ask,
-            concurrency=concurrency,
+            concurrency=job.concurrency or 1,
             judge=judge if job.judge else None,
             on_progress=on_progress,
         )
