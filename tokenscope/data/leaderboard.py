@@ -16,7 +16,7 @@ import polars as pl
 from tokenscope.data import metrics
 from tokenscope.data.loader import Dataset, LoadError
 from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS, MODEL_KEY
-from tokenscope.data.schema import DOMAINS
+from tokenscope.data.schema import DOMAINS, normalise_domain
 
 DOMAIN_CHOICES = ("all", *DOMAINS)
 
@@ -65,8 +65,10 @@ def study_runs(ds: Dataset) -> pl.LazyFrame:
 
 def check_domain(domain: str | None) -> str:
     """The domain as the tables name it, whatever its case ('Math' is 'math')."""
-    wanted = (domain or "all").strip().lower()
-    if wanted not in DOMAIN_CHOICES:
+    if domain is None or domain.strip().lower() == "all":
+        return "all"
+    wanted = normalise_domain(domain)
+    if wanted is None:
         raise LoadError(f"unknown domain '{domain}' (choose {', '.join(DOMAIN_CHOICES)})")
     return wanted
 
