@@ -60,11 +60,22 @@ def _load():
     return ds
 
 
+def _settings():
+    """The config file's settings; a broken file is said once and the defaults used, as the
+    app does (the tables need only its prices)."""
+    from tokenscope.config import ConfigError, Settings, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"tokenscope: {exc}; using the defaults", file=sys.stderr)
+        return Settings()
+
+
 def _user_prices():
-    from tokenscope.config import load_settings
     from tokenscope.data.prices import user_price_frame
 
-    return user_price_frame(load_settings().prices)
+    return user_price_frame(_settings().prices)
 
 
 def _emit(frame, fmt: str) -> int:
@@ -144,7 +155,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     from tokenscope import paths
-    from tokenscope.config import load_settings, write_template
+    from tokenscope.config import write_template
     from tokenscope.probe.endpoints import all_endpoints
 
     path = paths.config_file()
@@ -156,7 +167,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         return 0
     print(f"config file: {path}{'' if path.exists() else ' (none yet: tokenscope config --init)'}")
     print(f"results:     {paths.results_dir()}")
-    settings = load_settings()
+    settings = _settings()
     for name, endpoint in sorted(all_endpoints(settings).items()):
         key = endpoint.api_key_env
         state = "" if not key else (" key set" if os.environ.get(key) else f" needs ${key}")

@@ -219,23 +219,38 @@ class LiveLine:
 
 class Printer:
     """Shows an ask's events on stderr: notices and retries as lines, the live counters
-    on one redrawn line when stderr is a terminal, the baseline once it is known."""
+    on one redrawn line when stderr is a terminal, the baseline once it is known and a
+    model has answered (when none can, its one error line is all there is)."""
 
     def __init__(self, err: TextIO, keys: list[str], live: bool, announce: bool) -> None:
         self.err = err
         self.line = LiveLine(err, keys) if live else None
         self.announce = announce
         self.session: AskSession | None = None
+        self._baseline: str | None = None  # said once something arrived
+        self._arrived = False
 
     def on_event(self, event: AskEvent) -> None:
         from tokenscope.ask.session import ContextReady, RunStored
-        from tokenscope.probe.events import TERMINAL, Notice, Retrying
+        from tokenscope.probe.events import (
+            TERMINAL,
+            AnswerDelta,
+            Finished,
+            Notice,
+            ReasoningDelta,
+            Retrying,
+            UsageReported,
+        )
 
         line = self.line
         if isinstance(event, ContextReady):
             if self.announce and event.baseline.source != "none":
-                self._say(f"tokenscope: baseline: {event.baseline.description}")
+                self._baseline = f"tokenscope: baseline: {event.baseline.description}"
+                self._say_baseline()
             return
+        if isinstance(event, ReasoningDelta | AnswerDelta | UsageReported | Finished):
+            self._arrived = True
+            self._say_baseline()
         if isinstance(event, RunStored):
             if event.error:
                 self._say(f"tokenscope: could not save the run of {event.key}: {event.error}")
@@ -252,6 +267,11 @@ class Printer:
             line.status[event.key] = event.result.status + cut
         if line and self.session is not None:
             line.draw(self.session.ratios, force=isinstance(event, TERMINAL))
+
+    def _say_baseline(self) -> None:
+        if self._arrived and self._baseline:
+            self._say(self._baseline)
+            self._baseline = None
 
     def _say(self, text: str) -> None:
         if self.line:
@@ -322,7 +342,20 @@ def _cost_text(row: dict[str, Any]) -> str:
     return text
 
 
+def _nothing_arrived(result: ProbeResult) -> bool:
+    """Failed before a token came (a dead server, a wrong key): its stderr line says it all."""
+    return (
+        result.status == "failed"
+        and not result.answer
+        and not result.reasoning
+        and result.tokens_completion is None
+    )
+
+
 def _write_text(base: Baseline, chosen: str, rows: list, out: TextIO) -> None:
+    rows = [(result, row) for result, row in rows if not _nothing_arrived(result)]
+    if not rows:
+        return
     for result, row in rows:
         head = f"== {row['model']} @ {row['endpoint']}: {row['status']}"
         if result.hit_limit:

@@ -313,10 +313,12 @@ class AskSession:
         matched = match_prompt(self.job.question, prompts)
         try:
             run = find_run(choice.model, matched[0] if matched else self.job.question, runs=runs)
-        except ReplayError as exc:
+        except ReplayError:
             if matched is None:
+                # The hint first: a pane or a terminal line cuts the end, never the advice.
                 raise ReplayError(
-                    f"{exc}: a replay needs one of the study's prompts (p picks one in the app)"
+                    "a replay needs one of the study's prompts (p picks one in the app); "
+                    f"this question is not one: {one_line(self.job.question, 60)!r}"
                 ) from None
             raise
         shown = models.filter(models["model"] == choice.model)["full_cot"]

@@ -99,6 +99,10 @@ def _model_and_label(args: argparse.Namespace, endpoint: Endpoint) -> tuple[str,
     return args.model, args.label or args.model
 
 
+def _nothing_got_through(progress: Progress) -> bool:
+    return bool(progress.failed) and not progress.done and not progress.tokens
+
+
 def run(args: argparse.Namespace) -> int:
     from tokenscope.config import load_settings
     from tokenscope.probe.endpoints import EndpointError, resolve
@@ -142,21 +146,19 @@ def run(args: argparse.Namespace) -> int:
         judge=args.judge,
         judge_endpoint=judge_endpoint,
     ).fitted()
-    if endpoint.self_hosted and (concurrency is None or max_tokens is None):
-        print(
-            f"tokenscope: a local server: {job.concurrency} request(s) at a time, at most "
-            f"{job.max_tokens:,} tokens each (--concurrency and --max-tokens change them)",
-            file=sys.stderr,
-        )
     main = execute(job, settings, on_progress)
     interrupted = False
     try:
         asyncio.run(main)
     except KeyboardInterrupt:
         interrupted = True
-    finally:
+    except BaseException:
         reporter.close()
+        raise
     progress = progress_box[0] if progress_box else None
+    # A dead server, a wrong key or an unknown model: one line says it, nothing else.
+    blocked = progress is not None and not interrupted and _nothing_got_through(progress)
+    reporter.close(erase=blocked)
     if progress is None:
         return 1
     outcome = {
@@ -179,6 +181,9 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.format == "json":
         print(json.dumps(outcome, indent=1))
+    elif blocked:
+        why = progress.stopped or progress.last_error or "every sample failed"
+        print(f"tokenscope: {literal(why, keep_newlines=False)}", file=sys.stderr)
     else:
         # Names come from the user's files and errors from servers: print them as data.
         shown = literal(label, keep_newlines=False)
