@@ -22,8 +22,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/tokenscope
 
+# Two workers; the local model's tests stay together on one (one server), and the
+# slow tests start first (tests/conftest.py). `-m "not slow"` skips them.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bundled: $(STAMP)
 	$(PY) scripts/build_bundled_results.py

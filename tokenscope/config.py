@@ -39,11 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope import paths
-from tokenscope.data.loader import LoadError
+from tokenscope.errors import UserError
 from tokenscope.probe.endpoints import APIS, EFFORT_STYLES, Endpoint
 
 
-class ConfigError(LoadError):
+class ConfigError(UserError):
     """The config file cannot be used; the message is one line naming file and key."""
 
 

@@ -34,15 +34,16 @@ def dead_url():
 
 
 @pytest.mark.parametrize("command", ["leaderboard", "models"])
-def test_a_broken_config_is_said_once_and_the_defaults_used(command, capsys):
-    path = os.environ["TOKENSCOPE_CONFIG"]
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("default_endpoint = \n[prices\n")
+def test_a_broken_config_is_said_once_and_the_defaults_used(command, capsys, monkeypatch, tmp_path):
+    # Not TOML, and a name holding a terminal escape: said once, literally.
+    path = tmp_path / "bad\x1b[2J.toml"
+    path.write_text("default_endpoint = \n[prices\n", encoding="utf-8")
+    monkeypatch.setenv("TOKENSCOPE_CONFIG", str(path))
     assert main([command, "--format", "json"]) == 0
     out, err = capsys.readouterr()
     assert len(json.loads(out)) >= 29
-    assert err.count("\n") == 1 and path in err and "using the defaults" in err
+    assert err.count("\n") == 1 and "using the defaults" in err
+    assert "\x1b" not in err and "bad\\x1b[2J.toml" in err
 
 
 def test_ask_on_a_dead_server_is_one_line(dead_url):

@@ -121,12 +121,15 @@ def test_terminal_table_shows_model_text_literally(data_dir):
     assert "\\x1b]0;pwned\\x07\\x1b[31mred" in proc.stdout
 
 
-def test_version_and_help_everywhere(data_dir):
-    for args in ((), ("leaderboard",), ("runs",), ("prompts",), ("models",)):
-        v = cli(*args, "--version")
-        assert v.returncode == 0 and v.stdout.startswith("tokenscope ")
-        h = cli(*args, "--help")
-        assert h.returncode == 0 and "usage:" in h.stdout
+@pytest.mark.parametrize("args", [(), ("leaderboard",), ("runs",), ("prompts",), ("models",)])
+def test_version_and_help_everywhere(data_dir, capsys, args):
+    from tokenscope.cli import main
+
+    for flag, expected in (("--version", "tokenscope "), ("--help", "usage:")):
+        with pytest.raises(SystemExit) as exited:
+            main([*args, flag])
+        assert exited.value.code == 0
+        assert expected in capsys.readouterr().out
 
 
 def test_failed_and_cancelled_runs_are_kept_but_not_counted(data_dir):

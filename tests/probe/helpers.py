@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -68,3 +71,25 @@ def assert_printable(text: str) -> None:
     """No control character but newline and tab reaches the terminal."""
     bad = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
     assert not bad, f"control characters {bad!r} in {text!r}"
+
+
+def read_until(stream: TextIO, needle: str) -> str:
+    """A child's output up to and including the first line that holds ``needle`` (all of
+    it, if the child ends first). Reading blocks: the line is the event waited on."""
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if needle in line:
+            break
+    return "".join(lines)
+
+
+@contextmanager
+def watchdog(proc: subprocess.Popen, seconds: float = 120) -> Iterator[None]:
+    """Kill a child that never gets there, so a hang fails one test instead of the run."""
+    timer = threading.Timer(seconds, proc.kill)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

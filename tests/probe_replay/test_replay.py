@@ -59,13 +59,15 @@ async def test_hidden_reasoning_thinks_silently():
 async def test_cancelled_replay_keeps_what_arrived():
     run = find_run("gpt-oss-120b", "AIME2023II_P1")
     probe = ReplayProbe(run, tokens_per_s=200)
+    thinking = asyncio.Event()
 
     async def consume():
-        async for _ in probe.stream():
-            pass
+        async for event in probe.stream():
+            if isinstance(event, ReasoningDelta):
+                thinking.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.3)
+    await thinking.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

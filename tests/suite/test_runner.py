@@ -121,7 +121,7 @@ async def test_cancelling_keeps_the_partial_run_and_takes_no_new_sample(data_dir
         calls.append((prompt.prompt_id, index))
         started.set()
         try:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # until cancelled
         except asyncio.CancelledError:
             return {
                 "model": "m",

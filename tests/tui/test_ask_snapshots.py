@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.ask_helpers import FakePace, open_ask, wait_for
+from tests.tui.ask_helpers import FakePace, open_ask, wait_for, wait_still
 from tokenscope.tui.app import TokenscopeApp
 
 SIZES = [(80, 24), (160, 48)]
@@ -32,7 +32,7 @@ def _runner(models: list[str], steps: int):
         pace.go.set()
         await wait_for(pilot, lambda: len(pace.blocked) == len(keys), what="the replays to pause")
         await wait_for(pilot, lambda: view.baseline is not None, what="the baseline")
-        await pilot.pause(0.3)  # a few frames: every meter shows the paused state
+        await wait_still(view, pilot)  # every meter shows the paused state
 
     return run_before
 

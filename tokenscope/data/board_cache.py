@@ -13,7 +13,6 @@ what was painted either way.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,17 +89,15 @@ def load() -> list[dict[str, Any]] | None:
     return rows
 
 
-def _write(target: Path, key: str, rows: list[dict[str, Any]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"key": key, "rows": rows}, default=str), encoding="utf-8")
-    tmp.replace(target)
+def _document(key: str, rows: list[dict[str, Any]]) -> str:
+    return json.dumps({"key": key, "rows": rows}, default=str)
 
 
 def save(rows: list[dict[str, Any]]) -> None:
     """Cache the default leaderboard; failing to cache is never an error."""
     try:
-        _write(cache_file(), _key(), rows)
+        # Owner-only like every file tokenscope writes for the user (0600).
+        paths.write_private(cache_file(), _document(_key(), rows).encode())
     except OSError:
         pass
 
@@ -116,5 +113,6 @@ def write_shipped(ds: Dataset) -> int:
     """Write the shipped board for the bundled study (``ds`` holds only bundled runs);
     returns its number of rows."""
     rows = default_rows(ds)
-    _write(shipped_file(), _shipped_key(), rows)
+    # Part of the package, readable by everyone who installs it.
+    shipped_file().write_text(_document(_shipped_key(), rows), encoding="utf-8")
     return len(rows)

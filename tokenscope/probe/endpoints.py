@@ -9,12 +9,12 @@ import base64
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-if TYPE_CHECKING:
-    from tokenscope.config import Settings
+from tokenscope.errors import UserError
 
 APIS = ("openai", "anthropic", "ollama")
 # How an endpoint is asked for more or less thinking.
@@ -24,7 +24,7 @@ EFFORTS = ("low", "medium", "high")
 LOCAL = "local"
 
 
-class EndpointError(Exception):
+class EndpointError(UserError):
     """The user named an endpoint or model that cannot be used; one line."""
 
 
@@ -143,6 +143,17 @@ class Endpoint:
             return None
         value = os.environ.get(self.api_key_env, "").strip()
         return value or None
+
+
+class EndpointSettings(Protocol):
+    """What endpoint lookup needs of ``tokenscope.config.Settings`` (which imports this
+    module: naming the class here would make the two import each other)."""
+
+    @property
+    def default_endpoint(self) -> str | None: ...
+
+    @property
+    def endpoints(self) -> Mapping[str, Endpoint]: ...
 
 
 PRESETS: dict[str, Endpoint] = {
@@ -278,7 +289,7 @@ def with_api(endpoint: Endpoint, api: str) -> Endpoint:
     return replace(endpoint, api=api, effort_style=style)
 
 
-def all_endpoints(settings: Settings | None = None) -> dict[str, Endpoint]:
+def all_endpoints(settings: EndpointSettings | None = None) -> dict[str, Endpoint]:
     """Presets overlaid with the user's endpoints (a user entry wins on a name clash)."""
     merged = dict(PRESETS)
     if settings is not None:
@@ -287,7 +298,7 @@ def all_endpoints(settings: Settings | None = None) -> dict[str, Endpoint]:
 
 
 def resolve(
-    settings: Settings | None = None,
+    settings: EndpointSettings | None = None,
     name: str | None = None,
     base_url: str | None = None,
     api_key_env: str | None = None,

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from tokenscope.data.loader import load_bundled
+from tokenscope.errors import UserError
 from tokenscope.probe.counting import Counts
 from tokenscope.probe.events import (
     AnswerDelta,
@@ -36,7 +37,7 @@ DEFAULT_TOKENS_PER_S = 60.0
 MAX_EVENTS_PER_S = 120.0
 
 
-class ReplayError(Exception):
+class ReplayError(UserError):
     """No bundled run matches what was asked for."""
 
 

@@ -204,6 +204,7 @@ class TokenscopeApp(App[int]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         import polars as pl
+        from polars.exceptions import PanicException
 
         from tokenscope.data.loader import LoadError, UserResults, load_dataset
 
@@ -222,6 +223,9 @@ class TokenscopeApp(App[int]):
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
+        except (Exception, PanicException) as exc:  # a Rust panic is a BaseException
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.post_message(DatasetLoaded(None, signature, f"{type(exc).__name__}: {first}"))
 
     @work(thread=True, exclusive=True, group="config", exit_on_error=False)
     def _load_settings(self) -> None:
@@ -282,9 +286,18 @@ class TokenscopeApp(App[int]):
             self.call_from_thread(self._load_settings)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        from tokenscope.data.loader import warning_lines
+        from tokenscope.text import literal
+
+        # File names and reasons come from outside: plain text, never markup or control.
         if message.error or message.ds is None:
-            error = message.error or "no data"
-            self.notify(error, title="Could not load results", severity="error", timeout=10)
+            self.notify(
+                literal(message.error or "no data"),
+                title="Could not load results",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         first = self.ds is None
         self._use_dataset(message.ds)
@@ -292,9 +305,10 @@ class TokenscopeApp(App[int]):
         self.summary = message.summary
         if message.ds.warnings:
             self.notify(
-                "\n".join(message.ds.warnings[:5]),
+                literal("\n".join(warning_lines(message.ds.warnings))),
                 title="Some result files were skipped",
                 severity="warning",
+                markup=False,
             )
         if not first:
             self.notify("New results loaded.", timeout=3)
@@ -453,19 +467,28 @@ class TokenscopeApp(App[int]):
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
         from tokenscope.data.export import write
+        from tokenscope.text import literal
 
         directory = paths.data_dir() / "exports"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = directory / f"tokenscope-{name}-{stamp}{EXPORT_SUFFIX[fmt]}"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            write(frame, path, fmt)
+            write(frame, path, fmt)  # creates the folder owner-only
         except Exception as exc:
             self.call_from_thread(
-                self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error"
+                self.notify,
+                literal(f"{type(exc).__name__}: {exc}", keep_newlines=False),
+                title="Export failed",
+                severity="error",
+                markup=False,
             )
             return
-        self.call_from_thread(self.notify, str(path), title=f"Exported {frame.height:,} rows")
+        self.call_from_thread(
+            self.notify,
+            literal(str(path), keep_newlines=False),
+            title=f"Exported {frame.height:,} rows",
+            markup=False,
+        )
 
     # ---- drill-down --------------------------------------------------------
 
@@ -574,6 +597,10 @@ class TokenscopeApp(App[int]):
 
 
 def run_app() -> int:
-    app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
-    app.run()
+    from tokenscope.native_stderr import native_stderr_to
+
+    # A Rust panic in Polars prints to fd 2: into a log, not over the screen.
+    with native_stderr_to():
+        app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
+        app.run()
     return app.return_code or 0

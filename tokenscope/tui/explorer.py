@@ -65,12 +65,6 @@ def apply_model_filters(frame: pl.DataFrame | pl.LazyFrame, f: Filters):
     return frame.filter(*exprs) if exprs else frame
 
 
-def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
-    if not column or column not in frame.columns:
-        return frame
-    return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
-
-
 def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
     """The leaderboard at the dataset's prices (the app's carries the user's, as the CLI's
     ``--format`` tables do)."""

@@ -221,7 +221,7 @@ class SuiteRunScreen(ModalScreen[None]):
         import asyncio
 
         from tokenscope.errors import UserError
-        from tokenscope.probe.endpoints import EndpointError, resolve
+        from tokenscope.probe.endpoints import resolve
         from tokenscope.suite.progress import summary
         from tokenscope.suite.session import SuiteJob, built_in_job, execute
         from tokenscope.suite.suites import load_suite
@@ -265,7 +265,7 @@ class SuiteRunScreen(ModalScreen[None]):
             line = summary(progress_seen[0]) if progress_seen else "nothing ran"
             self.post_message(SuiteEnded("cancelled", line))
             raise
-        except (UserError, EndpointError) as exc:
+        except UserError as exc:
             self.post_message(SuiteEnded("error", str(exc)))
         except Exception as exc:
             self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
