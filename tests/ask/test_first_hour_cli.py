@@ -4,24 +4,12 @@ server and a replay of a question the study never asked each say one line."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 
 import pytest
+from suite.test_run_command import tokenscope
 
 from tokenscope.cli import main
-
-
-def tokenscope(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-    )
 
 
 @pytest.fixture
