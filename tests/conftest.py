@@ -6,7 +6,8 @@
 - ``transcripts``: a loopback server replaying recorded provider streams byte
   for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
-  loopback port for the whole session; yields its base URL (``.../v1``). Its tests
+  loopback port for the whole session; yields its base URL (``.../v1``). Its tests,
+  and those asking for ``local_model_installed`` (they start servers of their own),
   skip, saying why, without the ``local`` extra.
 
 Tests that need the model, and a few others that take seconds, are marked ``slow``
@@ -62,16 +63,21 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "gemma_server" in getattr(item, "fixturenames", ()):
+        if {"gemma_server", "local_model_installed"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group("gemma"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow first
 
 
 @pytest.fixture(scope="session")
-def gemma_server(shared_cache_dir, tmp_path_factory):
+def local_model_installed() -> None:
+    """Skips a test that needs the built-in model when its extra is not installed."""
     if not local_model.available():
         pytest.skip(f"needs the local model: {local_model.INSTALL_HINT}")
+
+
+@pytest.fixture(scope="session")
+def gemma_server(shared_cache_dir, tmp_path_factory, local_model_installed):
     # The same server the app starts for its built-in local model.
     with local_model_server(tmp_path_factory.mktemp("gemma"), shared_cache_dir) as server:
         yield server.base_url

@@ -57,11 +57,27 @@ def _load():
     return ds
 
 
+def _settings():
+    """The config file's settings for the tables (they need only its prices): a broken file
+    is said once and the defaults used, as the app does. ``config`` itself reports it."""
+    from tokenscope.config import ConfigError, Settings, load_settings
+    from tokenscope.text import literal
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        # The message names the file: a name is data, never terminal control.
+        print(
+            f"tokenscope: {literal(str(exc), keep_newlines=False)}; using the defaults",
+            file=sys.stderr,
+        )
+        return Settings()
+
+
 def _user_prices():
-    from tokenscope.config import load_settings
     from tokenscope.data.prices import user_price_frame
 
-    return user_price_frame(load_settings().prices)
+    return user_price_frame(_settings().prices)
 
 
 def _emit(frame, fmt: str) -> int:
@@ -157,7 +173,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     for name, endpoint in sorted(all_endpoints(settings).items()):
         key = endpoint.api_key_env
         state = "" if not key else (" key set" if os.environ.get(key) else f" needs ${key}")
-        print(f"  {name:12} {endpoint.base_url}{state}")
+        print(f"  {name:12} {endpoint.where}{state}")
     return 0
 
 

@@ -47,7 +47,9 @@ def test_run_prints_a_server_error_body_as_data(transcripts, capsys):
     out, err = capsys.readouterr()
     assert code == 1
     assert_printable(out + err)
-    assert "last error: 500 Internal Server Error" in err and "overloaded \\x1b]52;c;" in err
+    # Nothing got through: the error is the one line.
+    assert err.startswith("tokenscope: 500 Internal Server Error") and err.count("\n") == 1
+    assert "overloaded \\x1b]52;c;" in err
     (run,) = stored()
     assert run["status"] == "failed" and "\\x1b]52" in run["error"]
 
@@ -107,7 +109,9 @@ def test_runs_of_different_models_write_side_by_side(transcripts):
     procs = [
         subprocess.Popen(
             [
-                *run_command(url, "--only", TWO, "-n", "1", "--format", "json"),
+                *run_command(url, "--only", TWO, "-n", "1", "--concurrency", "2"),
+                "--format",
+                "json",
                 "--label",
                 label,
             ],

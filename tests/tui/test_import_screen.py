@@ -37,14 +37,13 @@ async def test_import_from_the_palette_adds_the_model_to_the_leaderboard(tmp_pat
         await pilot.press("enter")
         await until(pilot, lambda: "imported" in _status(screen), "the import's summary")
         assert "imported 21 runs of 1 model" in _status(screen)  # 19 study prompts + 2 others
-        user = lambda: (
-            app.ds is not None
-            and "user"
-            in set(  # noqa: E731
-                app.ds.runs_lazy.select("source").collect()["source"]
-            )
-        )
-        await until(pilot, user, "the imported runs in the app's data")
+
+        def user_runs_loaded() -> bool:
+            if app.ds is None:
+                return False
+            return "user" in set(app.ds.runs_lazy.select("source").collect()["source"])
+
+        await until(pilot, user_runs_loaded, "the imported runs in the app's data")
         # The same file again adds nothing.
         await pilot.press("enter")
         await until(pilot, lambda: "already in your results" in _status(screen), "a re-import")

@@ -162,6 +162,15 @@ def relative_by_domain(
     return pl.concat([by_domain, overall.select(by_domain.collect_schema().names())])
 
 
+def run_count_exprs() -> list[pl.Expr]:
+    """``n_runs`` and ``n_prompts`` of a group of runs: what the leaderboard and
+    ``tokenscope models`` both say a model has."""
+    return [
+        pl.len().alias("n_runs"),
+        pl.col("prompt_id").drop_nulls().n_unique().alias("n_prompts"),
+    ]
+
+
 def chars_per_token_expr() -> pl.Expr:
     """Least-squares slope of completion characters on completion tokens.
 

@@ -6,6 +6,7 @@ An endpoint names the environment variable that holds its key, never the key.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ APIS = ("openai", "anthropic", "ollama")
 # How an endpoint is asked for more or less thinking.
 EFFORT_STYLES = ("reasoning_effort", "openrouter", "anthropic", "ollama", "none")
 EFFORTS = ("low", "medium", "high")
+# The built-in model's endpoint: tokenscope starts its server on a free loopback port.
+LOCAL = "local"
 
 
 class EndpointError(UserError):
@@ -57,6 +60,44 @@ class Endpoint:
     implied_think: bool | None = None
     models: tuple[str, ...] = field(default=())
     local: bool = False
+    # The built-in model: its base URL is bound to the server when it starts.
+    builtin: bool = False
+
+    @property
+    def identity(self) -> str:
+        """What a stored run names as its endpoint, and what resume is keyed on: the host
+        (a configured or typed port stays the same), but for the built-in server its name,
+        since that server gets a new port at every launch."""
+        return self.name if self.builtin else self.host
+
+    @property
+    def self_hosted(self) -> bool:
+        """A server on this machine or the local network: one slot, slow tokens, likely."""
+        if self.local or self.builtin:
+            return True
+        try:
+            hostname = urlsplit(self.base_url).hostname or ""
+        except ValueError:
+            return False
+        if hostname == "localhost" or hostname.endswith((".localhost", ".local")):
+            return True
+        try:
+            address = ipaddress.ip_address(hostname)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_private or address.is_link_local
+
+    @property
+    def where(self) -> str:
+        """Where it is served, as ``tokenscope config`` lists it (never user info)."""
+        if self.builtin:
+            from tokenscope.probe import local_model
+
+            where = f"built-in {local_model.MODEL_NAME}, on a free loopback port"
+            if not local_model.available():
+                where += f"; not installed: {local_model.INSTALL_HINT}"
+            return where
+        return self.public_url
 
     @property
     def host(self) -> str:
@@ -169,8 +210,37 @@ PRESETS: dict[str, Endpoint] = {
         Endpoint("llama.cpp", "http://127.0.0.1:8080/v1", local=True),
         Endpoint("vllm", "http://127.0.0.1:8000/v1", local=True),
         Endpoint("lmstudio", "http://127.0.0.1:1234/v1", local=True),
+        # Port 0 until the server starts: nothing can reach it by accident.
+        Endpoint(LOCAL, "http://127.0.0.1:0/v1", local=True, builtin=True),
     )
 }
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What an endpoint gets when the user does not say (a flag always wins)."""
+
+    concurrency: int  # a suite's requests in flight
+    ask_max_tokens: int | None  # None: the provider's own limit
+    suite_max_tokens: int
+
+
+# The built-in model is small and slow on a CPU: a short answer unless asked otherwise.
+BUILTIN_MAX_TOKENS = 256
+# A server on this machine usually has one slot and a CPU's or one GPU's speed: requests
+# in parallel only queue there (and time out idle), and a long answer takes minutes.
+SELF_HOSTED_MAX_TOKENS = 4096
+# A provider serves requests in parallel; the study gave every model this budget.
+CLOUD_CONCURRENCY = 4
+STUDY_MAX_TOKENS = 30_000
+
+
+def defaults(endpoint: Endpoint) -> Defaults:
+    if endpoint.builtin:
+        return Defaults(1, BUILTIN_MAX_TOKENS, BUILTIN_MAX_TOKENS)
+    if endpoint.self_hosted:
+        return Defaults(1, SELF_HOSTED_MAX_TOKENS, SELF_HOSTED_MAX_TOKENS)
+    return Defaults(CLOUD_CONCURRENCY, None, STUDY_MAX_TOKENS)
 
 
 def _preset_for_host(base_url: str) -> Endpoint | None:

@@ -451,7 +451,7 @@ class Probe:
             key=request.key,
             model=request.model,
             endpoint=request.endpoint.name,
-            endpoint_host=request.endpoint.host,
+            endpoint_host=request.endpoint.identity,
             status=status,
             error=error,
             reasoning=reasoning,

