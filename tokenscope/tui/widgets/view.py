@@ -35,6 +35,14 @@ class View(Container):
             self.generation = generation
             self.result = result
 
+    class Painted(Message):
+        """The view shows fresh data (the screen then replays keys typed while it was
+        being built)."""
+
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.ds: Dataset | None = None
@@ -97,6 +105,7 @@ class View(Container):
             typing = type(self.app.focused).__name__ == "Input"
             if self.active and self.screen is self.app.screen and not typing:
                 self.focus_main()
+            self.post_message(self.Painted(self))
 
     def compute(self, ds: Dataset, filters: Filters) -> Any:
         raise NotImplementedError
