@@ -16,6 +16,7 @@ from tokenscope.cli import main as cli
 from tokenscope.data.store import append_run
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.explorer import filtered_runs
+from tokenscope.tui.screens import main as main_screen
 from tokenscope.tui.screens.suite_run import SuiteRunScreen
 from tokenscope.tui.widgets.topbar import NO_RUNS_OF_YOUR_OWN
 
@@ -47,7 +48,9 @@ def shown(a: TokenscopeApp, key: str) -> Any:
     return view
 
 
-async def test_keys_typed_right_after_a_view_switch_reach_the_new_view() -> None:
+async def test_keys_typed_right_after_a_view_switch_reach_the_new_view(monkeypatch) -> None:
+    # Only the view's own paint may let the keys go, never the safety limit.
+    monkeypatch.setattr(main_screen, "HOLD_LIMIT_S", 3600.0)
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         await wait_painted(a, pilot, "leaderboard")

@@ -35,6 +35,14 @@ class View(Container):
             self.generation = generation
             self.result = result
 
+    class Painted(Message):
+        """The view shows fresh data (the screen then replays keys typed while it was
+        being built)."""
+
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.ds: Dataset | None = None
@@ -98,13 +106,6 @@ class View(Container):
             if self.active and self.screen is self.app.screen and not typing:
                 self.focus_main()
             self.post_message(self.Painted(self))
-
-    class Painted(Message):
-        """A view painted fresh data: keys typed while it was built are replayed then."""
-
-        def __init__(self, view: View) -> None:
-            super().__init__()
-            self.view = view
 
     def compute(self, ds: Dataset, filters: Filters) -> Any:
         raise NotImplementedError
