@@ -138,7 +138,6 @@ LAB_OVERRIDES: dict[str, tuple[str, str]] = {
     ),
 }
 
-PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 19, "statistics": False}
 
 AUGUST, LATEST = "2025-08", "latest"
 
@@ -462,7 +461,8 @@ def build(source: Path, update: Path, out: Path) -> dict[str, int]:
         ("prices_update", prices_update),
     ):
         tmp = out / f".{name}.parquet.tmp"
-        frame.write_parquet(tmp, **PARQUET_OPTIONS)
+        # No statistics: each file is one row group, so they could skip nothing.
+        frame.write_parquet(tmp, compression="zstd", compression_level=19, statistics=False)
         tmp.replace(out / f"{name}.parquet")
     counts.update({f"update_{k}": v for k, v in update_counts.items()})
     counts.update(
