@@ -461,7 +461,7 @@ def build(source: Path, update: Path, out: Path) -> dict[str, int]:
         ("prices_update", prices_update),
     ):
         tmp = out / f".{name}.parquet.tmp"
-        # No statistics: each file is one row group, so they could skip nothing.
+        # No statistics: each file is one small row group; they would only add bytes.
         frame.write_parquet(tmp, compression="zstd", compression_level=19, statistics=False)
         tmp.replace(out / f"{name}.parquet")
     counts.update({f"update_{k}": v for k, v in update_counts.items()})
