@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import polars as pl
-import pytest
 
-from .conftest import _load_build_script
+from .test_editions import raw_update
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "build_bundled_results.py"
@@ -31,15 +30,8 @@ def _build(raw: Path, update: Path, out: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def _raw_update(raw_study: Path) -> Path:
-    found = _load_build_script().find_raw_update(raw_study)
-    if found is None:
-        pytest.skip("upstream's newer files are not on this machine")
-    return found
-
-
 def test_rebuilding_gives_identical_files(tmp_path, raw_study):
-    update = _raw_update(raw_study)
+    update = raw_update(raw_study)
     _build(raw_study, update, tmp_path / "one")
     _build(raw_study, update, tmp_path / "two")
     for name in FILES:
@@ -64,11 +56,11 @@ def test_missing_update_folder_is_one_line(tmp_path, raw_study):
 
 def test_a_file_that_differs_from_the_manifest_stops_the_build(tmp_path, raw_study):
     """The credits in bundled_results/README.md name upstream commits: the input must be them."""
-    raw_update = _raw_update(raw_study)
+    original = raw_update(raw_study)
     update = tmp_path / "update"
-    for path in raw_update.rglob("*"):
+    for path in original.rglob("*"):
         if path.is_file():  # copied without the archive's read-only modes
-            target = update / path.relative_to(raw_update)
+            target = update / path.relative_to(original)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     with (update / "model_prices.csv").open("a") as fh:

@@ -1,6 +1,12 @@
-"""Editions of the bundled study: membership, prices, metadata and upstream's gaps."""
+"""Editions of the bundled study: membership, prices, metadata and upstream's gaps.
+
+``edition()`` and ``raw_update()`` serve the other study tests too.
+"""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -8,19 +14,46 @@ import pytest
 from tokenscope import paths
 from tokenscope.data import editions
 from tokenscope.data.leaderboard import leaderboard
-from tokenscope.data.loader import load_bundled
+from tokenscope.data.loader import Dataset, load_bundled
 
 from .conftest import _load_build_script
 
+# The models upstream measured after the August report.
+NEW_MODELS = {
+    "gpt-5",
+    "claude-opus-4.5",
+    "Claude Sonnet 4.5",
+    "Hermes-4-405B",
+    "deepseek-V3.2-Exp",
+    "deepseek-V3.2-speciale",
+    "ds-r1-0528-abbr",
+    "sonoma-dusk-alpha",
+    "sonoma-sky-alpha",
+}
 
-@pytest.fixture(scope="module")
+
+@functools.cache
+def edition(name: str) -> Dataset:
+    """One edition of the bundled study, loaded once per session (it has no user runs)."""
+    return editions.bundled_dataset(name)
+
+
+def raw_update(raw_study: Path) -> Path:
+    """Upstream's newer raw files beside the study's; skips the test where they are absent."""
+    found = _load_build_script().find_raw_update(raw_study)
+    if found is None:
+        pytest.skip("upstream's newer files are not on this machine")
+    return found
+
+
+@pytest.fixture
 def august():
-    return editions.bundled_dataset("2025-08")
+    return edition("2025-08")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def latest():
-    return editions.bundled_dataset("latest")
+    return edition("latest")
 
 
 def test_the_base_files_read_alone_are_the_august_edition(august):
@@ -59,17 +92,9 @@ def test_prices_are_per_edition_and_a_missing_price_is_never_zero(august, latest
     assert glm["prompt_price_min"] == 0.02 and glm["prompt_price_avg"] is None
     board = leaderboard(latest)
     unpriced = set(board.filter(pl.col("cost_per_query_usd_min").is_null())["model"])
-    assert unpriced == {
-        "deepseek-r1-0528-ds",
-        "grok-3-mini-beta",
-        "tng-deepseek-r1t",
-        "Hermes-4-405B",
-        "deepseek-V3.2-Exp",
-        "deepseek-V3.2-speciale",
-        "ds-r1-0528-abbr",
-        "sonoma-dusk-alpha",
-        "sonoma-sky-alpha",
-    }
+    newly_priced = {"gpt-5", "claude-opus-4.5", "Claude Sonnet 4.5"}
+    august_unpriced = {"deepseek-r1-0528-ds", "grok-3-mini-beta", "tng-deepseek-r1t"}
+    assert unpriced == august_unpriced | (NEW_MODELS - newly_priced)
     assert (board["cost_per_query_usd_min"] > 0).all()
     for ds in (august, latest):
         zero = pl.any_horizontal(pl.exclude("model", "provider_count") == 0)
@@ -140,9 +165,7 @@ def test_metadata_comes_from_the_newer_configs_or_a_reasoned_override(latest):
 
 
 def test_readme_credits_every_upstream_file_by_commit(raw_study):
-    update = _load_build_script().find_raw_update(raw_study)
-    if update is None:
-        pytest.skip("upstream's newer files are not on this machine")
+    update = raw_update(raw_study)
     readme = (paths.bundled_dir() / "README.md").read_text(encoding="utf-8")
     for line in (update / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
         name, commit, _size, _sha = line.split("\t")

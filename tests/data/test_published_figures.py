@@ -13,44 +13,29 @@ import statistics
 import polars as pl
 import pytest
 
-from tokenscope.data import editions
 from tokenscope.data.leaderboard import leaderboard
 
-from .conftest import _load_build_script
-
-NEW_MODELS = {
-    "gpt-5",
-    "claude-opus-4.5",
-    "Claude Sonnet 4.5",
-    "Hermes-4-405B",
-    "deepseek-V3.2-Exp",
-    "deepseek-V3.2-speciale",
-    "ds-r1-0528-abbr",
-    "sonoma-dusk-alpha",
-    "sonoma-sky-alpha",
-}
+from .test_editions import NEW_MODELS, edition, raw_update
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ds():
-    return editions.bundled_dataset("2025-08")
+    """Edition 2025-08: the August report's data."""
+    return edition("2025-08")
 
 
-@pytest.fixture(scope="module")
-def latest():
-    return editions.bundled_dataset("latest")
-
-
-def test_both_editions_load(ds, latest):
+def test_both_editions_load(ds):
+    latest = edition("latest")
     assert ds.runs.height == 2657 and latest.runs.height == 2657 - 190 + 1040
     assert ds.model_names < latest.model_names
     assert latest.model_names - ds.model_names == NEW_MODELS
-    for edition in (ds, latest):
-        assert edition.runs["run_id"].is_unique().all()
-        assert edition.prices["model"].is_unique().all()
+    for one in (ds, latest):
+        assert one.runs["run_id"].is_unique().all()
+        assert one.prices["model"].is_unique().all()
 
 
-def test_latest_leaderboard_lists_the_newer_models(latest):
+def test_latest_leaderboard_lists_the_newer_models():
+    latest = edition("latest")
     board = leaderboard(latest)
     assert board.height == 38
     assert {"gpt-5", "claude-opus-4.5", "Hermes-4-405B"} <= set(board["model"])
@@ -161,18 +146,11 @@ def test_missing_values_stay_null(ds):
     assert (ds.runs["reasoning"] == "").sum() == 0
 
 
-@pytest.fixture(scope="module")
-def raw_update(raw_study):
-    found = _load_build_script().find_raw_update(raw_study)
-    if found is None:
-        pytest.skip("upstream's newer files are not on this machine")
-    return found
-
-
-def test_latest_matches_upstreams_summaries_of_its_newer_runs(latest, raw_update):
+def test_latest_matches_upstreams_summaries_of_its_newer_runs(raw_study):
     """evaluation_summary_*.json: per prompt and model, the plain mean over the graded runs
     of tokens_completions (avg_tokens_completions) and of total_score, the weighted share
     of criteria met (average_total_score); num_evaluations counts the runs."""
+    latest = edition("latest")
     runs = latest.runs.filter(pl.col("run_id").str.starts_with("study-update:"))
     ours = {
         (r["prompt_id"], r["model"]): r
@@ -185,7 +163,7 @@ def test_latest_matches_upstreams_summaries_of_its_newer_runs(latest, raw_update
         .iter_rows(named=True)
     }
     compared: set[str] = set()
-    for path in sorted((raw_update / "data").glob("evaluation_summary_*.json")):
+    for path in sorted((raw_update(raw_study) / "data").glob("evaluation_summary_*.json")):
         for prompt_id, by_model in json.loads(path.read_text(encoding="utf-8")).items():
             for model, summary in by_model.items():
                 mine = ours.pop((prompt_id, model))
@@ -199,10 +177,10 @@ def test_latest_matches_upstreams_summaries_of_its_newer_runs(latest, raw_update
     assert not ours  # every newer run is summarised upstream
 
 
-def test_latest_uses_the_gpt_oss_rerun_in_place_of_the_first_runs(ds, latest, raw_update):
-    rerun = json.loads(
-        (raw_update / "data" / "detailed_evaluations_gptossnew.json").read_text(encoding="utf-8")
-    )
+def test_latest_uses_the_gpt_oss_rerun_in_place_of_the_first_runs(ds, raw_study):
+    latest = edition("latest")
+    path = raw_update(raw_study) / "data" / "detailed_evaluations_gptossnew.json"
+    rerun = json.loads(path.read_text(encoding="utf-8"))
     for model in ("gpt-oss-120b", "gpt-oss-20b"):
         mine = latest.runs.filter(pl.col("model") == model)
         assert mine.height == 95 and mine["run_id"].str.starts_with("study-update:").all()

@@ -7,9 +7,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from tokenscope.data import editions, trends
+from tokenscope.data import trends
 from tokenscope.data.loader import Dataset
 from tokenscope.data.schema import MODEL_SCHEMA, PRICE_SCHEMA, PROMPT_SCHEMA, RUN_SCHEMA, conform
+
+from .test_editions import edition
 
 PROMPTS = {"p1": "math", "p2": "logic"}
 
@@ -176,9 +178,9 @@ def test_a_users_lineage_replaces_the_bundled_one_of_the_same_name():
 def test_bundled_lineages_name_only_models_of_the_study():
     lineages = trends.bundled_lineages()
     assert {lin.name for lin in lineages} >= {"Claude Sonnet", "DeepSeek R1 to V3.2"}
-    latest = trends.trends_table(editions.bundled_dataset("latest"), lineages, domain="all")
+    latest = trends.trends_table(edition("latest"), lineages, domain="all")
     assert latest["measured"].all(), latest.filter(~pl.col("measured"))["model"].to_list()
-    august = trends.trends_table(editions.bundled_dataset("2025-08"), lineages, domain="all")
+    august = trends.trends_table(edition("2025-08"), lineages, domain="all")
     assert set(august.filter(~pl.col("measured"))["model"]) == {
         "gpt-5",
         "Claude Sonnet 4.5",
