@@ -485,11 +485,12 @@ def build(source: Path, update: Path, out: Path) -> dict[str, int]:
 def write_board(out: Path) -> int:
     """The default leaderboard (edition latest), which the app paints at its first launch."""
     from tokenscope.data import board_cache
+    from tokenscope.data.loader import load_dataset
 
     previous = os.environ.get("TOKENSCOPE_BUNDLED_DIR")
     os.environ["TOKENSCOPE_BUNDLED_DIR"] = str(out)
     try:
-        return board_cache.write_shipped(editions.bundled_dataset(editions.DEFAULT_EDITION))
+        return board_cache.write_shipped(load_dataset("bundled", edition=editions.DEFAULT_EDITION))
     finally:
         if previous is None:
             del os.environ["TOKENSCOPE_BUNDLED_DIR"]

@@ -14,7 +14,8 @@ import pytest
 from tokenscope import paths
 from tokenscope.data import editions
 from tokenscope.data.leaderboard import leaderboard
-from tokenscope.data.loader import Dataset, load_bundled
+from tokenscope.data.loader import Dataset, LoadError, load_dataset
+from tokenscope.data.schema import PRICE_SCHEMA, conform
 
 from .conftest import _load_build_script
 
@@ -35,7 +36,7 @@ NEW_MODELS = {
 @functools.cache
 def edition(name: str) -> Dataset:
     """One edition of the bundled study, loaded once per session (it has no user runs)."""
-    return editions.bundled_dataset(name)
+    return load_dataset("bundled", edition=name)
 
 
 def raw_update(raw_study: Path) -> Path:
@@ -58,7 +59,9 @@ def latest():
 
 def test_the_base_files_read_alone_are_the_august_edition(august):
     """Anything that reads runs.parquet without the edition filter still sees the report."""
-    runs, _prompts, _models, prices = load_bundled()
+    bundled = paths.bundled_dir()
+    runs = conform(pl.read_parquet(bundled / "runs.parquet"))
+    prices = conform(pl.read_parquet(bundled / "prices.parquet"), PRICE_SCHEMA)
     assert runs.sort("run_id").equals(august.runs.sort("run_id"))
     assert prices.sort("model").equals(august.prices.sort("model"))
 
@@ -73,7 +76,7 @@ def test_every_bundled_row_says_which_editions_it_belongs_to():
 
 def test_unknown_edition_is_one_line():
     with pytest.raises(editions.EditionError, match="unknown edition '2024'") as caught:
-        editions.bundled_dataset("2024")
+        load_dataset("bundled", edition="2024")
     assert "\n" not in str(caught.value) and "latest" in str(caught.value)
 
 
@@ -182,3 +185,55 @@ def test_august_figures_are_the_same_in_latest_for_models_not_rerun(august, late
         assert old["model"].to_list() == new["model"].to_list()
         for column in ("relative_completion_tokens", "mean_completion_tokens", "success_rate"):
             assert new[column].to_list() == pytest.approx(old[column].to_list(), nan_ok=True)
+
+
+def test_a_bundle_without_edition_columns_is_one_line(tmp_path, monkeypatch):
+    """An old bundle (one runs file, no edition columns) says what to do, in one line."""
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    source = paths.bundled_dir()
+    for name in ("prompts", "models"):
+        (bundle / f"{name}.parquet").write_bytes((source / f"{name}.parquet").read_bytes())
+    for name in ("runs", "prices"):
+        frame = pl.read_parquet(source / f"{name}.parquet")
+        frame.drop(editions.EDITION_COLUMNS).write_parquet(bundle / f"{name}.parquet")
+    monkeypatch.setenv("TOKENSCOPE_BUNDLED_DIR", str(bundle))
+    with pytest.raises(LoadError, match="no edition columns") as caught:
+        load_dataset("bundled", edition="2025-08")
+    assert "\n" not in str(caught.value)
+
+
+def test_user_runs_belong_to_every_edition(data_dir):
+    from tokenscope.data.store import append_run
+
+    append_run({"model": "mine", "prompt_id": "Q1", "tokens_completion": 7})
+    for name in editions.EDITIONS:
+        user = load_dataset("all", edition=name).lazy_runs().filter(pl.col("source") == "user")
+        assert user.collect()["model"].to_list() == ["mine"], name
+
+
+def test_an_api_id_several_models_shared_prices_none_of_them():
+    """deepseek-reasoner served several DeepSeek models in turn: its id alone names no price."""
+    from tokenscope.config import Price
+    from tokenscope.data.prices import PriceBook
+
+    models = pl.DataFrame(
+        {
+            "model": ["deepseek-V3.2-Exp", "deepseek-r1-0528-ds", "deepseek-r1"],
+            "api_model": ["deepseek-reasoner", "deepseek/deepseek-reasoner", "deepseek/r1"],
+        }
+    )
+    prices = pl.DataFrame(
+        {
+            "model": ["deepseek-V3.2-Exp", "deepseek-r1-0528-ds", "deepseek-r1"],
+            "completion_price_min": [0.42, 2.19, 2.0],
+            "completion_price_max": [0.42, 2.19, 2.5],
+            "prompt_price_avg": [0.28, 0.55, 0.5],
+        }
+    )
+    book = PriceBook.from_tables({}, models, prices)
+    for api_id in ("deepseek-reasoner", "deepseek/deepseek-reasoner"):
+        assert book.find(api_id) is None, api_id
+    # An id that one model alone was queried under still finds that model's price.
+    assert book.find("deepseek/r1") == book.find("r1") == Price(2.0, 2.5, 0.5)
+    assert book.find("deepseek-V3.2-Exp") == Price(0.42, 0.42, 0.28)

@@ -9,6 +9,9 @@ row of both says which editions it belongs to in one boolean column per
 edition. So the base file read alone is still the August edition, and choosing
 an edition is a filter on one column, pushed down into the Parquet scan. User
 runs belong to every edition and are never filtered.
+
+Polars is imported only inside the functions that use it: the start-up board
+cache reads the file names here before Polars has loaded.
 """
 
 from __future__ import annotations
@@ -16,12 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from tokenscope.errors import UserError
 
 if TYPE_CHECKING:
-    from tokenscope.data.loader import Dataset
+    import polars as pl
 
 EDITIONS = ("latest", "2025-08")
 DEFAULT_EDITION = "latest"
@@ -52,6 +53,8 @@ EDITION_COLUMNS = tuple(edition_column(e) for e in EDITIONS)
 
 def filter_edition(frame: pl.LazyFrame, edition: str) -> pl.LazyFrame:
     """The rows of a bundled table (with its edition columns) that belong to ``edition``."""
+    import polars as pl
+
     return frame.filter(pl.col(edition_column(edition)))
 
 
@@ -66,27 +69,11 @@ def scan_edition(bundled_dir: Path, name: str, edition: str) -> pl.LazyFrame:
 
     The edition columns stay in the frame; ``schema.conform`` drops them.
     """
+    import polars as pl
+
     check_edition(edition)
     scans = [pl.scan_parquet(path) for path in table_files(bundled_dir, name)]
     return filter_edition(pl.concat(scans, how="vertical"), edition)
-
-
-def bundled_dataset(edition: str = DEFAULT_EDITION) -> Dataset:
-    """The bundled study of one edition, with no user runs.
-
-    Until ``loader.load_dataset`` takes an edition, the build script and the
-    tests get an edition here; afterwards this is
-    ``load_dataset("bundled", edition=...)``.
-    """
-    from tokenscope import paths
-    from tokenscope.data.loader import Dataset, load_study_tables
-    from tokenscope.data.schema import PRICE_SCHEMA, conform
-
-    bundled = paths.bundled_dir()
-    prompts, models, _ = load_study_tables()
-    runs = conform(scan_edition(bundled, "runs", edition))
-    prices = conform(scan_edition(bundled, "prices", edition).collect(), PRICE_SCHEMA)
-    return Dataset(runs, prompts, models, prices)
 
 
 def models_for_api_id(models: pl.DataFrame, api_model: str) -> list[str]:
@@ -96,6 +83,8 @@ def models_for_api_id(models: pl.DataFrame, api_model: str) -> list[str]:
     served R1-0528, V3.1, V3.2-Exp and V3.2-Speciale in turn. A caller that
     needs one model takes the answer only when the list has exactly one name.
     """
+    import polars as pl
+
     bare = api_model.split("/", 1)[-1]
     ids = pl.col("api_model")
     hits = models.filter((ids == api_model) | (ids.str.split("/").list.last() == bare))

@@ -6,26 +6,15 @@ one lab's versions in release order; the trends table gives each step's
 relative completion tokens per domain (the leaderboard's own figure) and the
 change from the version before it.
 
-Lineages come from ``bundled_results/lineages.toml`` plus the user's config,
-both in one shape::
-
-    [[lineages]]
-    name = "Claude Sonnet"
-    models = ["claude-3-7-sonnet-20250219", { model = "Claude Sonnet 4.5", released = 2025-09-29 }]
+The lineages themselves are read in ``tokenscope.lineages``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import tomllib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
 import polars as pl
 
-from tokenscope import paths
 from tokenscope.data import metrics
 from tokenscope.data.leaderboard import (
     METRIC_COLUMNS,
@@ -36,8 +25,27 @@ from tokenscope.data.leaderboard import (
 from tokenscope.data.loader import Dataset, LoadError
 from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS
 from tokenscope.data.schema import DOMAINS
+from tokenscope.lineages import (
+    Lineage,
+    LineageError,
+    Step,
+    bundled_lineages,
+    merge_lineages,
+    parse_lineages,
+)
 
-LINEAGES_FILE = "lineages.toml"
+__all__ = [
+    "TRENDS_COLUMNS",
+    "TREND_DOMAINS",
+    "Lineage",
+    "LineageError",
+    "LoadError",
+    "Step",
+    "bundled_lineages",
+    "merge_lineages",
+    "parse_lineages",
+    "trends_table",
+]
 TREND_DOMAINS = ("all", *DOMAINS)
 
 TRENDS_COLUMNS = (
@@ -54,112 +62,6 @@ TRENDS_COLUMNS = (
     "change_from_previous",
     "measured",
 )
-
-
-class LineageError(LoadError):
-    """A lineage definition cannot be used; the message is one line naming file and key."""
-
-
-@dataclass(frozen=True)
-class Step:
-    model: str
-    released: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class Lineage:
-    name: str
-    steps: tuple[Step, ...]
-
-
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise LineageError(f"{where} must be a date such as 2025-09-29")
-
-
-def _step(value: Any, where: str) -> Step:
-    if isinstance(value, str) and value.strip():
-        return Step(value.strip())
-    if isinstance(value, dict):
-        unknown = set(value) - {"model", "released"}
-        if unknown:
-            raise LineageError(f"{where}.{min(unknown)} is not a lineage setting")
-        model = value.get("model")
-        if isinstance(model, str) and model.strip():
-            released = value.get("released")
-            return Step(
-                model.strip(),
-                None if released is None else _date(released, f"{where}.released"),
-            )
-    raise LineageError(f"{where} must be a model name or a table with a 'model' name")
-
-
-def _lineage(value: Any, where: str) -> Lineage:
-    if not isinstance(value, dict):
-        raise LineageError(f"{where} must be a table ([[lineages]])")
-    unknown = set(value) - {"name", "models"}
-    if unknown:
-        raise LineageError(f"{where}.{min(unknown)} is not a lineage setting")
-    name = value.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise LineageError(f"{where}.name must be a non-empty string")
-    models = value.get("models")
-    if not isinstance(models, list) or not models:
-        raise LineageError(f"{where}.models must be a non-empty list, oldest version first")
-    steps = tuple(_step(m, f"{where}.models[{i}]") for i, m in enumerate(models))
-    seen: set[str] = set()
-    last: dt.date | None = None
-    for i, step in enumerate(steps):
-        if step.model in seen:
-            raise LineageError(f"{where}.models[{i}] repeats '{step.model}'")
-        seen.add(step.model)
-        if step.released is not None:
-            if last is not None and step.released < last:
-                raise LineageError(
-                    f"{where}.models[{i}] was released before the version listed ahead of it"
-                )
-            last = step.released
-    return Lineage(name.strip(), steps)
-
-
-def parse_lineages(raw: Any, source: Path | str) -> tuple[Lineage, ...]:
-    """The ``lineages`` array of a TOML document (bundled file or user config).
-
-    Raises ``LineageError`` with one line naming ``source`` and the key.
-    """
-    if not isinstance(raw, list):
-        raise LineageError(f"{source}: lineages must be an array of tables ([[lineages]])")
-    lineages = tuple(_lineage(value, f"{source}: lineages[{i}]") for i, value in enumerate(raw))
-    names = [lineage.name for lineage in lineages]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise LineageError(f"{source}: lineages[{i}].name repeats '{name}'")
-    return lineages
-
-
-def bundled_lineages(bundled_dir: Path | None = None) -> tuple[Lineage, ...]:
-    """The lineages shipped with tokenscope."""
-    path = (bundled_dir or paths.bundled_dir()) / LINEAGES_FILE
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LineageError(f"{path}: cannot be read ({exc.__class__.__name__})") from exc
-    return parse_lineages(raw.get("lineages", []), path)
-
-
-def merge_lineages(bundled: Iterable[Lineage], user: Iterable[Lineage]) -> tuple[Lineage, ...]:
-    """The bundled lineages with the user's: one of the same name replaces the bundled one."""
-    mine = {lineage.name: lineage for lineage in user}
-    kept = [mine.pop(lineage.name, lineage) for lineage in bundled]
-    return (*kept, *mine.values())
 
 
 def _steps_frame(lineages: Sequence[Lineage]) -> pl.DataFrame:
