@@ -284,14 +284,44 @@ READERS: dict[str, Callable[[Snapshot], FileResult]] = {
 }
 
 
+# Suffixes under which another tool's log may sit (Inspect, promptfoo, OpenRouter, ...).
+IMPORTABLE_SUFFIXES = (".json", ".eval", ".jsonl", ".ndjson")
+
+
+def read_imported(path: Path, fmt: str) -> FileResult:
+    """Another tool's log, read as ``tokenscope import`` reads it (nothing is stored)."""
+    from tokenscope import importers
+
+    try:
+        records, notes = importers.read(path, fmt)
+    except importers.ImportFileError as exc:
+        raise LoadError(str(exc)) from exc
+    if not records:
+        raise LoadError(f"no runs in this {fmt} file")
+    frame = _polars(
+        "records do not fit the run schema",
+        lambda: pl.DataFrame(records, schema=RUN_SCHEMA, strict=False),
+    )
+    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+
+
 def read_results_file(path: Path) -> FileResult:
     """One user file, read by its literal name from a copy in memory."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+    suffix = path.suffix.lower()
+    if suffix not in READERS and suffix not in IMPORTABLE_SUFFIXES:
         raise LoadError(f"unsupported file type '{one_line(path.suffix, 20)}'")
-    snapshot = read_snapshot(path)
+    snapshot = read_snapshot(path)  # refuses pipes, links that lead nowhere, folders
     if not snapshot.data:
         raise LoadError("empty file")
+    if suffix in IMPORTABLE_SUFFIXES:
+        from tokenscope import importers
+
+        fmt = importers.sniff(path)  # by content: tokenscope's own JSONL gives None
+        if fmt:
+            return read_imported(path, fmt)
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise LoadError(f"not a log tokenscope can read ('{one_line(path.suffix, 20)}')")
     return reader(snapshot)
 
 
@@ -377,7 +407,11 @@ class UserResults:
         frames = [frame for _, frame in scanned if frame is not None]
         if not frames:
             return None, warnings
-        return pl.concat(frames, how="vertical"), warnings
+        # A log both imported and dropped into the folder holds the same runs twice.
+        runs = pl.concat(frames, how="vertical").filter(
+            pl.col("run_id").is_null() | pl.col("run_id").is_first_distinct()
+        )
+        return runs, warnings
 
 
 WARNINGS_SHOWN = 5
