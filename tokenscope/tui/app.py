@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tokenscope import paths
+from tokenscope.data.editions import DEFAULT_EDITION, EDITION_LABELS, EDITIONS
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
@@ -93,6 +94,14 @@ class TokenscopeApp(App[int]):
             tooltip="Reload every result file",
         ),
         Binding(
+            "v",
+            "cycle_edition",
+            "Edition",
+            id="app.edition",
+            show=False,
+            tooltip="Switch the study's edition: latest, or the August 2025 report",
+        ),
+        Binding(
             "u",
             "run_suite",
             "Suite run",
@@ -117,6 +126,7 @@ class TokenscopeApp(App[int]):
         self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
+        self.edition = DEFAULT_EDITION  # of the bundled study; the user's runs are in both
         self.state = load_state()
         self._saving_theme = False
         self.config_warning: str | None = None  # said once per distinct problem
@@ -179,6 +189,7 @@ class TokenscopeApp(App[int]):
             "search",
             "clear_filters",
             "export",
+            "cycle_edition",
         }
     )
 
@@ -218,7 +229,7 @@ class TokenscopeApp(App[int]):
             self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
         try:
-            ds = load_dataset("all", user_results=self.user_results)
+            ds = load_dataset("all", user_results=self.user_results, edition=self.edition)
             counts = (
                 ds.lazy_runs()
                 .select(pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user"))
@@ -226,6 +237,7 @@ class TokenscopeApp(App[int]):
                 .row(0)
             )
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
+            summary = f"edition {ds.edition} · {summary}"
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
@@ -305,7 +317,10 @@ class TokenscopeApp(App[int]):
                 markup=False,
             )
             return
+        if message.ds.edition != self.edition:
+            return  # loaded before the user switched editions; the new load is under way
         first = self.ds is None
+        switched = self.ds is not None and self.ds.edition != message.ds.edition
         self._use_dataset(message.ds)
         self.signature = message.signature
         self.summary = message.summary
@@ -316,7 +331,10 @@ class TokenscopeApp(App[int]):
                 severity="warning",
                 markup=False,
             )
-        if not first:
+        if switched:
+            edition = message.ds.edition
+            self.notify(f"Edition {edition}: {EDITION_LABELS[edition]}.", timeout=3)
+        elif not first:
             self.notify("New results loaded.", timeout=3)
         self._push_data()
 
@@ -363,6 +381,13 @@ class TokenscopeApp(App[int]):
 
     def action_cycle_domain(self) -> None:
         self.set_filters(self.filters.cycled("domain", DOMAIN_CYCLE))
+
+    def action_cycle_edition(self) -> None:
+        """Reload with the next edition of the bundled study; the filters stay."""
+        self.edition = EDITIONS[(EDITIONS.index(self.edition) + 1) % len(EDITIONS)]
+        self.summary = f"edition {self.edition} · loading…"
+        self.main.query_one("#topbar", TopBar).show(self.filters, self.summary)
+        self._load()
 
     def action_cycle_weights(self) -> None:
         self.set_filters(self.filters.cycled("weights", WEIGHTS_CYCLE))
