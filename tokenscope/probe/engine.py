@@ -334,15 +334,13 @@ class Probe:
                 f"cut off: {host} streamed more than {self.settings.max_text_mb:g} MB of text "
                 "(max_text_mb); what arrived is kept"
             )
-        if self._token_cap is not None:
-            usage = self._usage
-            reported = usage.completion if usage is not None else None
-            tokens = counter.estimate if reported is None else reported
-            if tokens > self._token_cap:
-                return (
-                    f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
-                    "streaming; what arrived is kept"
-                )
+        # Judged on what streamed: a reported count alone shows no streaming (it comes with
+        # the end, and a broken server may report 2**70 tokens for one word).
+        if self._token_cap is not None and counter.estimate > self._token_cap:
+            return (
+                f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
+                "streaming; what arrived is kept"
+            )
         return None
 
     def _apply(self, chunk: Chunk) -> Iterator[ProbeEvent]:
