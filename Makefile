@@ -24,7 +24,11 @@ run: $(STAMP)
 
 # Two workers; the local model's tests stay together on one (one server), and the
 # slow tests start first (tests/conftest.py). `-m "not slow"` skips them.
+# Lint, format and types first: a finding fails the run like a failing test.
 test: $(STAMP)
+	$(VENV)/bin/ruff check tokenscope tests scripts benchmarks
+	$(VENV)/bin/ruff format --check tokenscope tests scripts benchmarks
+	$(VENV)/bin/mypy tokenscope
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bundled: $(STAMP)

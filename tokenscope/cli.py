@@ -39,6 +39,18 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_edition(parser: argparse.ArgumentParser) -> None:
+    from tokenscope.data.editions import DEFAULT_EDITION, EDITION_LABELS, EDITIONS
+
+    labels = "; ".join(f"{name}: {EDITION_LABELS[name]}" for name in EDITIONS)
+    parser.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        default=DEFAULT_EDITION,
+        help=f"which edition of the bundled study ({labels}; default: {DEFAULT_EDITION})",
+    )
+
+
 def _reference(value: str | None) -> tuple[str, ...]:
     from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS
 
@@ -47,11 +59,11 @@ def _reference(value: str | None) -> tuple[str, ...]:
     return tuple(m.strip() for m in value.split(",") if m.strip())
 
 
-def _load():
+def _load(args: argparse.Namespace):
     from tokenscope.data.loader import load_dataset, warning_lines
     from tokenscope.text import literal
 
-    ds = load_dataset("all")
+    ds = load_dataset("all", edition=args.edition)
     for warning in warning_lines(ds.warnings):
         print(f"tokenscope: {literal(warning, keep_newlines=False)}", file=sys.stderr)
     return ds
@@ -91,7 +103,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import check_domain, check_reference, leaderboard
 
     check_domain(args.domain)
-    ds = _load()
+    ds = _load(args)
     reference = check_reference(ds, _reference(args.reference))
     table = leaderboard(
         ds,
@@ -106,7 +118,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import filter_runs, run_costs
 
-    ds = _load()
+    ds = _load(args)
     runs = filter_runs(
         ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source
     )
@@ -131,7 +143,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_prompts(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import prompts_table
 
-    ds = _load()
+    ds = _load(args)
     table = prompts_table(ds, _reference(args.reference))
     if args.format == "table":
         table = table.drop("prompt_text", "criteria")
@@ -141,11 +153,25 @@ def cmd_prompts(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import models_table
 
-    ds = _load()
+    ds = _load(args)
     table = models_table(ds, _user_prices())
     if args.source != "all":
         table = table.filter(table["source"] == args.source)
     return _emit(table, args.format)
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from tokenscope.config import load_settings
+    from tokenscope.data import trends
+    from tokenscope.data.leaderboard import check_domain, check_reference
+
+    if args.domain is not None:
+        check_domain(args.domain)
+    settings = load_settings()
+    lineages = trends.merge_lineages(trends.bundled_lineages(), settings.lineages)
+    ds = _load(args)
+    reference = check_reference(ds, _reference(args.reference))
+    return _emit(trends.trends_table(ds, lineages, args.domain, reference), args.format)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -216,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated reference models for the normaliser (default: the study's three)",
     )
     _add_source(p)
+    _add_edition(p)
     _add_format(p)
     p.set_defaults(func=cmd_leaderboard)
 
@@ -225,20 +252,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", help="prompt id")
     p.add_argument("--domain", help=f"one of {', '.join(DOMAIN_CHOICES)}")
     _add_source(p)
+    _add_edition(p)
     _add_format(p)
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("prompts", help="the prompts and their reference normalisers")
     _add_common(p)
     p.add_argument("--reference", help="comma-separated reference models")
+    _add_edition(p)
     _add_format(p)
     p.set_defaults(func=cmd_prompts)
 
     p = sub.add_parser("models", help="the models, their metadata and prices")
     _add_common(p)
     _add_source(p)
+    _add_edition(p)
     _add_format(p)
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser(
+        "trends", help="each lab's versions in release order: relative tokens and the change"
+    )
+    _add_common(p)
+    p.add_argument("--domain", help=f"one of {', '.join(DOMAIN_CHOICES)} (default: every one)")
+    p.add_argument("--reference", help="comma-separated reference models")
+    _add_edition(p)
+    _add_format(p)
+    p.set_defaults(func=cmd_trends)
 
     p = sub.add_parser("schema", help="the columns a results file may hold (JSONL, CSV or Parquet)")
     _add_common(p)

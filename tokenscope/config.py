@@ -27,6 +27,10 @@ its key. A file the tool creates is readable by its owner only (0600).
     [prices."qwen3-32b"]
     completion = 0.6         # $ per million completion tokens
     # or completion_min / completion_max for a range; prompt = 0.1 optional
+
+    [[lineages]]             # versions to follow in `tokenscope trends`, oldest first
+    name = "My Qwen"         # the name of a bundled lineage replaces it
+    models = ["qwen3-32b", { model = "qwen3.5-32b", released = 2026-01-15 }]
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from typing import Any
 
 from tokenscope import paths
 from tokenscope.errors import UserError
+from tokenscope.lineages import Lineage, LineageError, parse_lineages
 from tokenscope.probe.endpoints import APIS, EFFORT_STYLES, Endpoint
 
 
@@ -84,6 +89,7 @@ class Settings:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     models: dict[str, ModelAlias] = field(default_factory=dict)
     prices: dict[str, Price] = field(default_factory=dict)
+    lineages: tuple[Lineage, ...] = ()
 
 
 _NUMBERS = {
@@ -94,7 +100,8 @@ _NUMBERS = {
     "max_retry_wait",
     "max_text_mb",
 }
-_PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", "endpoints", "models", "prices"}
+_SECTIONS = {"endpoints", "models", "prices", "lineages"}
+_PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", *_SECTIONS}
 _ENDPOINT_KEYS = {
     "base_url",
     "api",
@@ -248,7 +255,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    unknown = set(raw) - {"probe", "endpoints", "models", "prices"}
+    unknown = set(raw) - {"probe", *_SECTIONS}
     if unknown:
         raise ConfigError(f"{path}: unknown section [{min(unknown)}]")
     probe = _parse_probe(_table(raw.get("probe", {}), path, "probe"), path)
@@ -264,7 +271,18 @@ def load_settings(path: Path | None = None) -> Settings:
         name: _parse_price(name, _table(value, path, f"prices.{name}"), path)
         for name, value in _table(raw.get("prices", {}), path, "prices").items()
     }
-    return Settings(path=path, endpoints=endpoints, models=models, prices=prices, **probe)
+    try:
+        lineages = parse_lineages(raw.get("lineages", []), path)
+    except LineageError as exc:
+        raise ConfigError(str(exc)) from exc
+    return Settings(
+        path=path,
+        endpoints=endpoints,
+        models=models,
+        prices=prices,
+        lineages=lineages,
+        **probe,
+    )
 
 
 TEMPLATE = __doc__.split("\n\n", 2)[2] if __doc__ else ""

@@ -48,7 +48,8 @@ def native_stderr_to(log: Path | None = None) -> Iterator[None]:
     )
     os.dup2(target, 2)
     os.close(target)
-    sys.stderr = sys.__stderr__ = stream
+    # Textual writes to sys.__stderr__ too; typeshed marks it Final, but it must follow fd 2.
+    sys.stderr = sys.__stderr__ = stream  # type: ignore[misc]
     _active = True
     try:
         yield
@@ -56,5 +57,5 @@ def native_stderr_to(log: Path | None = None) -> Iterator[None]:
         _active = False
         stream.flush()
         os.dup2(terminal, 2)
-        sys.stderr = sys.__stderr__ = original
+        sys.stderr = sys.__stderr__ = original  # type: ignore[misc]
         stream.close()

@@ -175,9 +175,9 @@ def write_with_corrupt_page(path: Path, column: str) -> None:
 def test_2_a_corrupt_data_page_is_named_and_the_rest_loads(data_dir, column):
     results = data_dir / "results"
     write_with_corrupt_page(results / "corrupt.parquet", column)
-    pl.DataFrame({"model": ["fine"], "tokens_completion": [7]}).write_parquet(
-        results / "fine.parquet"
-    )
+    # A study prompt: only those count toward the leaderboard.
+    fine = {"model": ["fine"], "prompt_id": ["capital_of_australia"], "tokens_completion": [7]}
+    pl.DataFrame(fine).write_parquet(results / "fine.parquet")
     runs, stderr = user_runs()
     assert [(r["model"], r["tokens_completion"]) for r in runs] == [("fine", 7)]
     lines = stderr.strip().splitlines()

@@ -39,7 +39,7 @@ def test_bad_files_are_skipped_with_one_message_each(data_dir):
     user = ds.runs.filter(pl.col("source") == "user").sort("model")
     # A value of the wrong type costs that value, not its row or its file.
     assert user.select("model", "tokens_completion").rows() == [("my-model", 7), ("x", None)]
-    assert ds.runs.filter(pl.col("source") == "bundled").height == 2657
+    assert ds.runs.filter(pl.col("source") == "bundled").height == 3507
     joined = "\n".join(ds.warnings)
     for name in ("empty.csv", "broken.parquet", "foreign.csv", "wrongtype.csv", "binary.jsonl"):
         assert sum(name in w for w in ds.warnings) == 1, joined

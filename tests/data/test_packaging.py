@@ -81,4 +81,4 @@ def test_wheel_carries_bundled_results_and_themes(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)) == 29
+    assert len(json.loads(proc.stdout)) == 38

@@ -91,3 +91,9 @@ async def test_lost_text_still_climbs_the_counter():
         run["tokens_reasoning"], abs=1
     )
     assert not ReplayProbe(run).hidden_reasoning
+
+
+def test_a_model_measured_only_after_august_replays_from_the_latest_edition():
+    """August's runs come first (they carry the texts); a newer model is still found."""
+    run = find_run("gpt-5", "capital_of_australia")
+    assert run["model"] == "gpt-5" and run["tokens_completion"] > 0

@@ -45,15 +45,20 @@ async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignor
     await pilot.pause()
 
 
-async def wait_still(view, pilot) -> None:  # type: ignore[no-untyped-def]
-    """The streams are paused (``FakePace``): wait until every pane has painted what
-    arrived, then for one more meter frame."""
+async def wait_painted_all(view, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Every pane has painted what arrived."""
 
     def painted() -> bool:
         waiting = any(s.reasoning or s.answer or s.dirty for s in view.board.panes.values())
         return not waiting and not any(p.has_pending for p in view._panes.values())
 
     await wait_for(pilot, painted, what="the panes to paint what arrived")
+
+
+async def wait_still(view, pilot) -> None:  # type: ignore[no-untyped-def]
+    """The streams are paused (``FakePace``): wait until every pane has painted what
+    arrived, then for one more meter frame."""
+    await wait_painted_all(view, pilot)
     frame = view._frame_count
     await wait_for(pilot, lambda: view._frame_count > frame + METER_EVERY, what="a meter frame")
 

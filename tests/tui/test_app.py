@@ -136,17 +136,57 @@ async def test_prompts_matrix_and_charts_switch() -> None:
         await wait_painted(a, pilot, "charts")
         charts = a.main.view("charts")
         seen = []
-        for _ in range(6):
+        for _ in range(7):
             seen.append(charts.chart)
             plot = charts.query_one(ChartPlot)
             await until(pilot, lambda p=plot: p.last[0] == charts.chart, f"the {seen[-1]} chart")
             await pilot.press("n")
-        assert seen == ["relative", "composition", "cost", "chars", "pareto", "overthinking"]
+        assert seen == [
+            "relative",
+            "composition",
+            "cost",
+            "chars",
+            "pareto",
+            "overthinking",
+            "trends",
+        ]
         assert charts.chart == "relative"
         # Charts follow the filters.
         await pilot.press("w")
         await wait_painted(a, pilot, "charts")
         assert charts.data["board"]["open_weights"].all()
+
+
+async def test_switching_the_edition_reloads_the_study_and_the_trends() -> None:
+    from tokenscope.tui.widgets.chart import ChartPlot
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        board = a.screen.query_one("#leaderboard-table")
+        assert a.ds.edition == "latest" and "edition latest" in a.summary
+        assert "gpt-5" in board.frame["model"].to_list() and board.frame.height == 38
+        await pilot.press("v")
+        await until(pilot, lambda: a.ds.edition == "2025-08", "the August edition to load")
+        await wait_painted(a, pilot, "leaderboard")
+        assert "edition 2025-08" in a.summary
+        models = board.frame["model"].to_list()
+        assert len(models) == 29 and "gpt-5" not in models
+        # The Trends chart follows each lineage; August's missing versions are named.
+        await pilot.press("4")
+        await wait_painted(a, pilot, "charts")
+        charts = a.main.view("charts")
+        charts.query_one("#chart-tabs").active = "chart-trends"
+        plot = charts.query_one(ChartPlot)
+        await until(pilot, lambda: plot.last[0] == "trends", "the trends chart")
+        lineages = set(charts.data["trends"]["lineage"])
+        assert len(plot.keys) == len(lineages) >= 6
+        note = str(charts.query_one("#chart-note").render())
+        assert "not in this edition" in note and "gpt-5" in note
+        await pilot.press("v")
+        await until(pilot, lambda: a.ds.edition == "latest", "the latest edition to load")
+        await wait_painted(a, pilot, "charts")
+        assert charts.data["trends"]["measured"].all()
 
 
 async def test_theme_switch_persists(isolated_dirs: Path) -> None:

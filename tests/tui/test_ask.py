@@ -413,15 +413,15 @@ async def test_reasoning_follows_the_bottom_until_the_user_scrolls_up() -> None:
     a = app()
     async with a.run_test(size=(80, 24)) as pilot:
         view = await open_ask(a, pilot)
-        view.set_models(DEMO)
-        # Two panes side by side: narrow enough for the reasoning to overflow.
-        pace = FakePace(limit=62)
+        view.set_models(["replay:qwen3-235b-a22b-thinking-2507", "replay:gpt-oss-120b"])
+        # Two panes side by side, 200 tokens into a long reasoning: more than fits.
+        pace = FakePace(limit=200)
         pace.install(view)
         pace.go.set()
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: pace.blocked, what="the replay to pause")
         await wait_still(view, pilot)
-        log = view._panes["gpt-oss-120b (replay)"].reasoning_log
+        log = view._panes["qwen3-235b-a22b-thinking-2507 (replay)"].reasoning_log
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # following
         log.release_anchor()  # what a mouse wheel or a key scroll does
         log.scroll_to(y=0, animate=False, immediate=True)

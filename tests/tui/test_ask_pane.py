@@ -88,3 +88,23 @@ async def test_a_short_answer_sits_under_the_reasoning_and_a_long_one_follows_it
             await pilot.pause()
         await pilot.pause()
         assert scroll.max_scroll_y > 0 and scroll.scroll_y == scroll.max_scroll_y
+
+
+async def test_a_compact_pane_shows_the_answers_start_once_it_ends() -> None:
+    from textual.containers import VerticalScroll
+
+    app = PaneApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        pane = app.query_one(AskPane)
+        pane.set_mode(compact=True, tight=False)
+        scroll = pane.query_one(".ask-answer-scroll", VerticalScroll)
+        state = PaneState("m", status="streaming")
+        for i in range(6):  # streamed frame by frame: the pane follows the end
+            state.answer.append(paragraphs(i, 1))
+            await pane.paint(state, None)
+            await pilot.pause()
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == scroll.max_scroll_y
+        await pane.finish(state.answer_so_far)
+        await pilot.pause()
+        await pilot.pause()
+        assert scroll.scroll_y == 0  # ended: the answer from its first line

@@ -309,10 +309,12 @@ class AskSession:
         from tokenscope.probe.baseline import match_prompt
         from tokenscope.probe.replay import ReplayError, ReplayProbe, find_run
 
-        runs, prompts, models, _ = self.study.get()
+        _runs, prompts, models, _ = self.study.get()
         matched = match_prompt(self.job.question, prompts)
         try:
-            run = find_run(choice.model, matched[0] if matched else self.job.question, runs=runs)
+            # Not the session's runs (the latest edition): find_run prefers August's,
+            # which carry the reasoning texts.
+            run = find_run(choice.model, matched[0] if matched else self.job.question)
         except ReplayError:
             if matched is None:
                 # The hint first: a pane or a terminal line cuts the end, never the advice.

@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,7 +27,7 @@ import polars as pl
 from polars.exceptions import PanicException
 
 from tokenscope import paths
-from tokenscope.data import metrics, values
+from tokenscope.data import editions, metrics, values
 from tokenscope.data.result_files import (
     LoadError,
     Snapshot,
@@ -66,6 +66,8 @@ class Dataset:
     models: pl.DataFrame
     prices: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    # Which edition of the bundled study the bundled runs and prices are.
+    edition: str = editions.DEFAULT_EDITION
 
     def lazy_runs(self) -> pl.LazyFrame:
         return self.runs_lazy
@@ -97,25 +99,50 @@ def _read_bundled(name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return conform(frame, schema)
 
 
-def scan_bundled_runs() -> pl.LazyFrame:
-    path = _bundled_path("runs")
-    scan = pl.scan_parquet(path, glob=False)
-    _polars(f"bundled data is missing or unreadable: {path}", scan.collect_schema)
-    return conform(scan)
+def _scan_edition(name: str, edition: str) -> pl.LazyFrame:
+    """One bundled table (``runs`` or ``prices``) of one edition, conformed, still lazy.
+
+    The edition is filtered before ``conform``, which drops the edition columns.
+    """
+    editions.check_edition(edition)
+    bundled = paths.bundled_dir()
+    for path in editions.table_files(bundled, name):
+        names = _polars(
+            f"bundled data is missing or unreadable: {path}",
+            partial(pl.read_parquet_schema, path),
+        )
+        if editions.edition_column(edition) not in names:
+            raise LoadError(
+                f"bundled data has no edition columns: {path} "
+                "(rebuild it with scripts/build_bundled_results.py)"
+            )
+    scan = editions.scan_edition(bundled, name, edition)
+    return conform(scan, RUN_SCHEMA if name == "runs" else PRICE_SCHEMA)
 
 
-def load_study_tables() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Prompts, models and prices of the bundled study: small, without reading the runs."""
+def scan_bundled_runs(edition: str = editions.DEFAULT_EDITION) -> pl.LazyFrame:
+    """The bundled runs of one edition, as a lazy scan."""
+    return _scan_edition("runs", edition)
+
+
+def load_study_tables(
+    edition: str = editions.DEFAULT_EDITION,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Prompts, models and the edition's prices: small, without reading the runs."""
+    prices = _scan_edition("prices", edition)
     return (
         _read_bundled("prompts", PROMPT_SCHEMA),
         _read_bundled("models", MODEL_SCHEMA),
-        _read_bundled("prices", PRICE_SCHEMA),
+        _polars("bundled prices are unreadable", prices.collect),
     )
 
 
-def load_bundled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Runs, prompts, models and prices of the study shipped with tokenscope."""
-    return (scan_bundled_runs().collect(), *load_study_tables())
+def load_bundled(
+    edition: str = editions.DEFAULT_EDITION,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Runs, prompts, models and prices of one edition of the study shipped with tokenscope."""
+    runs = scan_bundled_runs(edition)
+    return (_polars("bundled runs are unreadable", runs.collect), *load_study_tables(edition))
 
 
 def _reason(exc: BaseException) -> str:
@@ -257,14 +284,44 @@ READERS: dict[str, Callable[[Snapshot], FileResult]] = {
 }
 
 
+# Suffixes under which another tool's log may sit (Inspect, promptfoo, OpenRouter, ...).
+IMPORTABLE_SUFFIXES = (".json", ".eval", ".jsonl", ".ndjson")
+
+
+def read_imported(path: Path, fmt: str) -> FileResult:
+    """Another tool's log, read as ``tokenscope import`` reads it (nothing is stored)."""
+    from tokenscope import importers
+
+    try:
+        records, notes = importers.read(path, fmt)
+    except importers.ImportFileError as exc:
+        raise LoadError(str(exc)) from exc
+    if not records:
+        raise LoadError(f"no runs in this {fmt} file")
+    frame = _polars(
+        "records do not fit the run schema",
+        lambda: pl.DataFrame(records, schema=RUN_SCHEMA, strict=False),
+    )
+    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+
+
 def read_results_file(path: Path) -> FileResult:
     """One user file, read by its literal name from a copy in memory."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+    suffix = path.suffix.lower()
+    if suffix not in READERS and suffix not in IMPORTABLE_SUFFIXES:
         raise LoadError(f"unsupported file type '{one_line(path.suffix, 20)}'")
-    snapshot = read_snapshot(path)
+    snapshot = read_snapshot(path)  # refuses pipes, links that lead nowhere, folders
     if not snapshot.data:
         raise LoadError("empty file")
+    if suffix in IMPORTABLE_SUFFIXES:
+        from tokenscope import importers
+
+        fmt = importers.sniff(path)  # by content: tokenscope's own JSONL gives None
+        if fmt:
+            return read_imported(path, fmt)
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise LoadError(f"not a log tokenscope can read ('{one_line(path.suffix, 20)}')")
     return reader(snapshot)
 
 
@@ -350,7 +407,11 @@ class UserResults:
         frames = [frame for _, frame in scanned if frame is not None]
         if not frames:
             return None, warnings
-        return pl.concat(frames, how="vertical"), warnings
+        # A log both imported and dropped into the folder holds the same runs twice.
+        runs = pl.concat(frames, how="vertical").filter(
+            pl.col("run_id").is_null() | pl.col("run_id").is_first_distinct()
+        )
+        return runs, warnings
 
 
 WARNINGS_SHOWN = 5
@@ -396,23 +457,25 @@ def load_dataset(
     source: str = "all",
     results_dir: Path | None = None,
     user_results: UserResults | None = None,
+    edition: str = editions.DEFAULT_EDITION,
 ) -> Dataset:
-    """The bundled study plus the user's results, with the study's derived columns.
+    """One edition of the bundled study plus the user's results, with the derived columns.
 
     ``source`` filters the returned runs, but metrics that need the whole
     picture (the reference normaliser) should be computed on ``source='all'``.
+    User runs belong to every edition: they are never filtered.
     """
     if source not in SOURCES:
         raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
-    prompts, models, prices = load_study_tables()
+    prompts, models, prices = load_study_tables(edition)
     warnings: list[str] = []
     parts = []
     if source in ("bundled", "all"):
-        parts.append(scan_bundled_runs())
+        parts.append(scan_bundled_runs(edition))
     if source in ("user", "all"):
         user_runs, warnings = (user_results or UserResults(results_dir)).load()
         if user_runs is not None:
             enriched = _enrich_user_runs(user_runs, prompts, models)
             parts.append(metrics.with_reasoning_tokens(enriched))
     combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
-    return Dataset(combined, prompts, models, prices, warnings)
+    return Dataset(combined, prompts, models, prices, warnings, edition)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tokenscope.errors import UserError
 
-RESULT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet")
+# .json and .eval: other tools' logs, read when their content says which tool made them.
+RESULT_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".json", ".eval")
 READ_CHUNK = 1 << 20
 
 

@@ -90,6 +90,11 @@ RUN_COLUMNS: dict[str, Column] = {
     ),
     "effort": Column(pl.String(), "Reasoning effort requested, e.g. 'high'."),
     "suite": Column(pl.String(), "Suite the run belongs to ('study' or a file name)."),
+    "origin": Column(
+        pl.String(),
+        "Tool and file an imported run came from, e.g. 'inspect:logs.eval'; null for runs "
+        "tokenscope made itself.",
+    ),
     "created_at": Column(pl.String(), "ISO 8601 UTC time the run finished."),
 }
 

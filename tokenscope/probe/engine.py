@@ -64,6 +64,7 @@ ERROR_BODY_LIMIT = 64 * 1024
 # A stream is cut once its tokens pass max_tokens * factor + slack: live counts
 # are estimates on batching servers, so only a server ignoring the cap trips it.
 RUNAWAY_FACTOR = 1.5
+INT64_LIMIT = 2**63
 RUNAWAY_SLACK = 64
 # finish_reason of a run the probe stopped itself (see RUNAWAY_FACTOR, max_text_mb).
 CUT = "cut"
@@ -334,13 +335,17 @@ class Probe:
                 f"cut off: {host} streamed more than {self.settings.max_text_mb:g} MB of text "
                 "(max_text_mb); what arrived is kept"
             )
-        # Judged on what streamed: a reported count alone shows no streaming (it comes with
-        # the end, and a broken server may report 2**70 tokens for one word).
-        if self._token_cap is not None and counter.estimate > self._token_cap:
-            return (
-                f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
-                "streaming; what arrived is kept"
-            )
+        if self._token_cap is not None:
+            usage = self._usage
+            reported = usage.completion if usage is not None else None
+            if reported is not None and not 0 <= reported < INT64_LIMIT:
+                reported = None  # a nonsense count is the store's to flag, not a reason to cut
+            tokens = counter.estimate if reported is None else reported
+            if tokens > self._token_cap:
+                return (
+                    f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
+                    "streaming; what arrived is kept"
+                )
         return None
 
     def _apply(self, chunk: Chunk) -> Iterator[ProbeEvent]:

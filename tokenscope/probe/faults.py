@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import ssl
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -126,7 +127,7 @@ def describe_status(status: int, body: str, endpoint: Endpoint, model: str) -> s
     return f"{head} from {endpoint.host}{tail}"
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -135,14 +135,10 @@ class LocalModelServer:
     def start(self, timeout: float = 90.0) -> LocalModelServer:
         if self._proc is not None:
             return self
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        try:
+        with open(self.log, "ab") if self.log else open(os.devnull, "wb") as out:
             self._proc = subprocess.Popen(
                 self.command(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        finally:
-            if self.log:
-                out.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

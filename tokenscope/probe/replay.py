@@ -41,17 +41,33 @@ class ReplayError(UserError):
     """No bundled run matches what was asked for."""
 
 
-def find_run(
-    model: str, prompt: str, sample: int = 0, runs: pl.DataFrame | None = None
-) -> dict[str, Any]:
-    """A bundled run by model and prompt id (or exact prompt text), with ``full_cot``."""
-    bundled_runs, _, models, _ = load_bundled() if runs is None else (runs, None, None, None)
-    frame = bundled_runs
-    hits = frame.filter(
+# August's runs first: they carry the reasoning texts that the later runs' archive lacks.
+REPLAY_EDITIONS = ("2025-08", "latest")
+
+
+def _matching(runs: pl.DataFrame, model: str, prompt: str) -> pl.DataFrame:
+    return runs.filter(
         (pl.col("model") == model)
         & ((pl.col("prompt_id") == prompt) | (pl.col("prompt_text") == prompt))
         & pl.col("tokens_completion").is_not_null()
     ).sort("sample_index")
+
+
+def find_run(
+    model: str, prompt: str, sample: int = 0, runs: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """A bundled run by model and prompt id (or exact prompt text), with ``full_cot``.
+
+    Without ``runs``, the August edition is searched first, then the latest.
+    """
+    if runs is not None:
+        hits, models = _matching(runs, model, prompt), None
+    else:
+        for edition in REPLAY_EDITIONS:
+            bundled_runs, _, models, _ = load_bundled(edition)
+            hits = _matching(bundled_runs, model, prompt)
+            if not hits.is_empty():
+                break
     if hits.is_empty():
         raise ReplayError(f"no bundled run of '{model}' on '{prompt}' to replay")
     row = hits.row(min(sample, hits.height - 1), named=True)

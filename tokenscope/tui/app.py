@@ -23,14 +23,18 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tokenscope import paths
+from tokenscope.data.editions import DEFAULT_EDITION, EDITION_LABELS, EDITIONS
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
+from tokenscope.tui.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tokenscope.config import Settings
-    from tokenscope.data.loader import Dataset
+    from tokenscope.data.loader import Dataset, UserResults
     from tokenscope.tui.widgets.view import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
@@ -90,6 +94,14 @@ class TokenscopeApp(App[int]):
             tooltip="Reload every result file",
         ),
         Binding(
+            "v",
+            "cycle_edition",
+            "Edition",
+            id="app.edition",
+            show=False,
+            tooltip="Switch the study's edition: latest, or the August 2025 report",
+        ),
+        Binding(
             "u",
             "run_suite",
             "Suite run",
@@ -104,7 +116,7 @@ class TokenscopeApp(App[int]):
         # Polars loads in the first worker, while Textual paints: startup stays fast.
         self.poll_seconds = poll_seconds
         self.results_dir = results_dir
-        self.user_results = None
+        self.user_results: UserResults | None = None
         self.loaded_ds: Dataset | None = None  # as read, before the user's prices
         self.ds: Dataset | None = None  # what every view shows: the user's prices applied
         self.signature: tuple | None = None
@@ -114,9 +126,13 @@ class TokenscopeApp(App[int]):
         self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
+        self.edition = DEFAULT_EDITION  # of the bundled study; the user's runs are in both
         self.state = load_state()
         self._saving_theme = False
         self.config_warning: str | None = None  # said once per distinct problem
+        self._search_timer: Timer | None = None
+        # The view and filters the last drill-down started from: escape goes back to them.
+        self._drilled_from: tuple[str, Filters] | None = None
         # Chosen before the first compose: a theme set later restyles every widget again.
         self._theme_problems = self._register_themes()
 
@@ -156,7 +172,7 @@ class TokenscopeApp(App[int]):
         return problems
 
     def watch_theme(self, theme: str) -> None:
-        if self._saving_theme or not self.is_mounted:
+        if self._saving_theme or not self.is_running:
             return
         self.state["theme"] = theme
         save_state(self.state)
@@ -173,6 +189,7 @@ class TokenscopeApp(App[int]):
             "search",
             "clear_filters",
             "export",
+            "cycle_edition",
         }
     )
 
@@ -212,7 +229,7 @@ class TokenscopeApp(App[int]):
             self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
         try:
-            ds = load_dataset("all", user_results=self.user_results)
+            ds = load_dataset("all", user_results=self.user_results, edition=self.edition)
             counts = (
                 ds.lazy_runs()
                 .select(pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user"))
@@ -220,6 +237,7 @@ class TokenscopeApp(App[int]):
                 .row(0)
             )
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
+            summary = f"edition {ds.edition} · {summary}"
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
@@ -299,7 +317,10 @@ class TokenscopeApp(App[int]):
                 markup=False,
             )
             return
+        if message.ds.edition != self.edition:
+            return  # loaded before the user switched editions; the new load is under way
         first = self.ds is None
+        switched = self.ds is not None and self.ds.edition != message.ds.edition
         self._use_dataset(message.ds)
         self.signature = message.signature
         self.summary = message.summary
@@ -310,7 +331,10 @@ class TokenscopeApp(App[int]):
                 severity="warning",
                 markup=False,
             )
-        if not first:
+        if switched:
+            edition = message.ds.edition
+            self.notify(f"Edition {edition}: {EDITION_LABELS[edition]}.", timeout=3)
+        elif not first:
             self.notify("New results loaded.", timeout=3)
         self._push_data()
 
@@ -335,7 +359,7 @@ class TokenscopeApp(App[int]):
 
         try:
             main = self.main
-            topbar = main.query_one("#topbar")
+            topbar = main.query_one("#topbar", TopBar)
         except (LookupError, NoMatches):
             return  # a load finished while the app closes
         topbar.show(self.filters, self.summary)
@@ -348,7 +372,7 @@ class TokenscopeApp(App[int]):
         if self.ds is not None:
             self._push_data()
         else:
-            self.main.query_one("#topbar").show(filters, "loading…")
+            self.main.query_one("#topbar", TopBar).show(filters, "loading…")
 
     # ---- actions -----------------------------------------------------------
 
@@ -357,6 +381,13 @@ class TokenscopeApp(App[int]):
 
     def action_cycle_domain(self) -> None:
         self.set_filters(self.filters.cycled("domain", DOMAIN_CYCLE))
+
+    def action_cycle_edition(self) -> None:
+        """Reload with the next edition of the bundled study; the filters stay."""
+        self.edition = EDITIONS[(EDITIONS.index(self.edition) + 1) % len(EDITIONS)]
+        self.summary = f"edition {self.edition} · loading…"
+        self.main.query_one("#topbar", TopBar).show(self.filters, self.summary)
+        self._load()
 
     def action_cycle_weights(self) -> None:
         self.set_filters(self.filters.cycled("weights", WEIGHTS_CYCLE))
@@ -392,7 +423,7 @@ class TokenscopeApp(App[int]):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         # Coalesce keystrokes: only the last value within 150 ms is applied.
-        if getattr(self, "_search_timer", None) is not None:
+        if self._search_timer is not None:
             self._search_timer.stop()
         value = event.value.strip()
         self._search_timer = self.set_timer(
@@ -408,7 +439,7 @@ class TokenscopeApp(App[int]):
             self.main.search_box.remove_class("-open")
         self.main.view(self.main.active_key).focus_main()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event) -> None:
         if self.main.hold_key(event):  # a view is being built: the key is meant for it
             return
         search = self.main.search_box if self.screen is self.main else None
@@ -465,7 +496,7 @@ class TokenscopeApp(App[int]):
         self._export(frame, fmt, self.main.active_key)
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    def _export(self, frame, fmt: str, name: str) -> None:
         from tokenscope.data.export import write
         from tokenscope.text import literal
 
@@ -492,10 +523,10 @@ class TokenscopeApp(App[int]):
 
     # ---- drill-down --------------------------------------------------------
 
-    def on_leaderboard_view_model_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_leaderboard_view_model_chosen(self, message) -> None:
         self._drill(replace(self.filters, model=message.model, source=message.source, prompt=None))
 
-    def on_prompts_view_cell_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_prompts_view_cell_chosen(self, message) -> None:
         model, source = message.model or (None, self.filters.source)
         self._drill(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
 
@@ -507,7 +538,7 @@ class TokenscopeApp(App[int]):
 
     def action_drill_up(self) -> None:
         """Back to the view and filters the last drill-down started from."""
-        back = getattr(self, "_drilled_from", None)
+        back = self._drilled_from
         if back is None or self.main.active_key != "runs":
             return
         self._drilled_from = None
@@ -516,9 +547,9 @@ class TokenscopeApp(App[int]):
         self.action_show_view(view)
 
     def check_drill_up(self) -> bool:
-        return getattr(self, "_drilled_from", None) is not None
+        return self._drilled_from is not None
 
-    def on_runs_table_row_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_runs_table_row_chosen(self, message) -> None:
         self._open_run(message.row["run_id"])
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
@@ -582,6 +613,11 @@ class TokenscopeApp(App[int]):
             "Put the study's prompts (or your own) to a model, like `tokenscope run`",
             self.action_run_suite,
         )
+        yield SystemCommand(
+            "Import: logs of other tools…",
+            "Inspect, promptfoo, OpenRouter, OpenTelemetry, LiteLLM (like `tokenscope import`)",
+            self.action_import_logs,
+        )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
 
     def _ask_action(self, action: str) -> None:
@@ -589,6 +625,11 @@ class TokenscopeApp(App[int]):
         self.action_show_view("ask")
         view = self.main.view("ask")
         view.call_after_refresh(getattr(view, f"action_{action}"))
+
+    def action_import_logs(self) -> None:
+        from tokenscope.tui.screens.import_run import ImportScreen
+
+        self.push_screen(ImportScreen())
 
     def action_run_suite(self) -> None:
         from tokenscope.tui.screens.suite_run import SuiteRunScreen

@@ -15,7 +15,8 @@ the saved run, Run detail (o) and the clipboard (c).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -27,7 +28,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
-from tokenscope.text import literal
+from tokenscope.text import literal, one_line
 
 if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
@@ -45,6 +46,8 @@ ANSWER_EVERY_BURST = 0.5
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
 KEEP_PAGES = 2
+# An ended pane that skipped text while streaming shows its whole answer if it is no longer.
+WHOLE_ANSWER_CHARS = 20_000
 
 
 def _tokens(value: float | None, estimated: bool) -> str:
@@ -78,16 +81,19 @@ def ratio_bar(ratio: float, width: int = BAR_WIDTH) -> Text:
     return Text("".join(cells), style="bold" if ratio > 1 else "")
 
 
-def meter_text(
-    state: PaneState,
-    *,
-    now: float,
-    ratio: float | None,
-    baseline_tokens: float | None,
-    price: Price | None,
-) -> Text:
-    """The meter's four lines: tokens, the bar and ratio (and the run's cost so far), times
-    and speed, the count's status."""
+@dataclass(frozen=True)
+class MeterFigures:
+    """What a meter shows besides the pane's own state: the time, the ratio to the
+    baseline, the baseline and the model's price."""
+
+    now: float
+    ratio: float | None = None
+    baseline_tokens: float | None = None
+    price: Price | None = None
+
+
+def _counts_text(state: PaneState, now: float) -> Text:
+    """Reasoning and answer tokens so far, or how long a model has thought unseen."""
     counts = state.counts
     estimated = counts is not None and counts.source == "estimated"
     text = Text()
@@ -108,26 +114,43 @@ def meter_text(
         text.append(reasoning, style="bold")
         text.append(" · answer ")
         text.append(_tokens(counts.answer, estimated), style="bold")
+    return text
+
+
+def _cost_text(state: PaneState, price: Price | None) -> Text:
+    """The run's cost as it will be stored: completion so far, plus the prompt once known."""
+    if price is None or state.counts is None:
+        return Text()
+    from tokenscope.data.prices import run_cost
+
+    prompt = state.result.tokens_prompt if state.result is not None else None
+    cost = run_cost(state.counts.completion, prompt, price).total or 0.0
+    return Text(f" · ${cost:.3f}" if cost >= 0.01 else f" · ${cost:.5f}", style="dim")
+
+
+def _elapsed(state: PaneState, now: float) -> float | None:
+    end = state.ended if state.ended is not None else now
+    return end - state.started if state.started is not None else None
+
+
+def meter_text(state: PaneState, figures: MeterFigures) -> Text:
+    """The meter's four lines: tokens, the bar and ratio (and the run's cost so far), times
+    and speed, the count's status."""
+    counts, now, ratio = state.counts, figures.now, figures.ratio
+    text = _counts_text(state, now)
     text.append("\n")
     if ratio is not None:
         text.append_text(ratio_bar(ratio))
         text.append(f" {ratio:.1f}×", style="bold")
-        if baseline_tokens:
-            text.append(f" of {baseline_tokens:,.0f}", style="dim")
-    elif baseline_tokens is None:
+        if figures.baseline_tokens:
+            text.append(f" of {figures.baseline_tokens:,.0f}", style="dim")
+    elif figures.baseline_tokens is None:
         text.append("no baseline", style="dim")
     else:
         text.append("░" * BAR_WIDTH + " —", style="dim")
-    if price is not None and counts is not None:
-        from tokenscope.data.prices import run_cost
-
-        # The run's cost as it will be stored: completion so far, plus the prompt once known.
-        prompt = state.result.tokens_prompt if state.result is not None else None
-        cost = run_cost(counts.completion, prompt, price).total or 0.0
-        text.append(f" · ${cost:.3f}" if cost >= 0.01 else f" · ${cost:.5f}", style="dim")
+    text.append_text(_cost_text(state, figures.price))
     text.append("\n")
     end = state.ended if state.ended is not None else now
-    elapsed = end - state.started if state.started is not None else None
     ttft = (
         state.first - state.started
         if state.first is not None and state.started is not None
@@ -138,13 +161,55 @@ def meter_text(
         rate = state.result.tokens_per_s
     elif counts is not None and state.first is not None and end - state.first > 0.2:
         rate = counts.completion / (end - state.first)
-    parts = [_seconds(elapsed), f"TTFT {_seconds(ttft)}"]
+    parts = [_seconds(_elapsed(state, now)), f"TTFT {_seconds(ttft)}"]
     if rate is not None:
         parts.append(f"{rate:,.0f} tok/s")
     text.append(" · ".join(parts), style="dim")
     text.append("\n")
     text.append_text(status_text(state))
     return text
+
+
+def summary_text(state: PaneState, figures: MeterFigures, *, tight: bool = False) -> Text:
+    """The meter in one line, for a compact pane: tokens, ratio, cost and time (or
+    what went wrong). ``tight``: the ratio first, as it shares the line with the name."""
+    if state.status == "failed":
+        return status_text(state)
+    text = Text()
+    if tight and figures.ratio is not None:
+        text.append(f"{figures.ratio:.1f}×", style="bold")
+        text.append(" · ")
+    text.append_text(_counts_text(state, figures.now))
+    if figures.ratio is not None and not tight:
+        text.append(f" · {figures.ratio:.1f}×", style="bold")
+        if figures.baseline_tokens:
+            text.append(f" of {figures.baseline_tokens:,.0f}", style="dim")
+    text.append_text(_cost_text(state, figures.price))
+    elapsed = _elapsed(state, figures.now)
+    if elapsed is not None:
+        text.append(f" · {_seconds(elapsed)}", style="dim")
+    return text
+
+
+def status_word(state: PaneState) -> Text:
+    """A compact pane's header, right side: where the model is, and whether its counts
+    are exact."""
+    if state.status == "ok":
+        source = state.counts.source if state.counts is not None else "estimated"
+        word = {"reported": "exact", "counted": "counted"}.get(source, "~ estimate")
+        cut = (
+            " · cut" if state.result is not None and state.result.finish_reason == "length" else ""
+        )
+        return Text(f"✓ done · {word}{cut}", style="bold")
+    if state.status == "cancelled":
+        return Text("■ cancelled · " + ("not saved" if state.replay else "saved"), style="italic")
+    if state.status == "failed":
+        return Text("✗ failed", style="bold red")
+    if state.status in ("starting", "waiting"):
+        return Text(one_line(state.message or f"{state.status}…", 40), style="italic")
+    if state.message:
+        return Text(one_line(state.message, 40), style="italic")
+    return Text("streaming", style="dim")
 
 
 def status_text(state: PaneState) -> Text:
@@ -182,18 +247,23 @@ def status_text(state: PaneState) -> Text:
 class ReasoningLog(ScrollView, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
-    Follows the bottom unless the user scrolled up."""
+    Follows the bottom unless the user scrolled up. While hidden (collapsed, or a
+    compact pane showing its answer) text is only kept and counted: it is wrapped
+    once, when shown."""
 
     DEFAULT_CSS = """
     ReasoningLog { overflow-x: hidden; scrollbar-gutter: stable; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self._paragraphs: list[str] = [""]
         self._lines: list[str] = []
         self._wrap_width = 0
         self._trailing = ""  # spaces at the end of the last line, which wrapping drops
+        self._stale = False  # text arrived while hidden: the lines need a full wrap
+        self.shown = True
+        self.max_rows = 2  # the pane sets it from its height
         self.total = 0
 
     @property
@@ -214,15 +284,18 @@ class ReasoningLog(ScrollView, can_focus=False):
         parts = text.split("\n")
         self._paragraphs[-1] += parts[0]
         self._paragraphs.extend(parts[1:])
-        if self._wrap_width:
-            # Greedy wrapping never changes the lines before the last one: re-wrap only
-            # that. Wrapped lines lose trailing spaces, so the last line's are kept aside
-            # ("mention. " + "The" must not become "mention.The").
-            last = (self._lines.pop() if self._lines else "") + self._trailing
-            self._extend_wrapped(last + parts[0])
-            for part in parts[1:]:
-                self._extend_wrapped(part)
-            self._resized()
+        if not (self.shown and self._wrap_width) or self._stale:
+            self._stale = True
+            self.show(self.shown)
+            return
+        # Greedy wrapping never changes the lines before the last one: re-wrap only
+        # that. Wrapped lines lose trailing spaces, so the last line's are kept aside
+        # ("mention. " + "The" must not become "mention.The").
+        last = (self._lines.pop() if self._lines else "") + self._trailing
+        self._extend_wrapped(last + parts[0])
+        for part in parts[1:]:
+            self._extend_wrapped(part)
+        self._resized()
 
     def _extend_wrapped(self, raw: str) -> None:
         body = raw.rstrip(" ")
@@ -236,9 +309,24 @@ class ReasoningLog(ScrollView, can_focus=False):
             self._resized()
 
     def _rewrap(self) -> None:
-        self._lines = []
-        for paragraph in self._paragraphs:
-            self._extend_wrapped(paragraph)
+        self._lines, self._trailing, self._stale = [], "", False
+        if self.total:
+            for paragraph in self._paragraphs:
+                self._extend_wrapped(paragraph)
+
+    def show(self, shown: bool) -> None:
+        """Shown: wrap what arrived while hidden. Hidden: stop wrapping."""
+        self.shown = shown
+        if not (shown and self._stale):
+            return
+        if self._wrap_width:
+            self._rewrap()
+        self._resized()
+
+    def set_max_rows(self, rows: int) -> None:
+        if rows != self.max_rows:
+            self.max_rows = rows
+            self._resized()
 
     def on_mount(self) -> None:
         # Anchored: the compositor keeps it at the bottom until the user scrolls up,
@@ -247,20 +335,24 @@ class ReasoningLog(ScrollView, can_focus=False):
 
     def _resized(self) -> None:
         self.virtual_size = Size(self._wrap_width, len(self._lines))
-        rows = min(len(self._lines), self._max_rows())
+        rows = min(len(self._lines), self.max_rows)
+        if self.shown and self.total and not self._wrap_width:
+            # Never laid out, so its width is unknown: one row gets it a size, and
+            # on_resize wraps the text.
+            rows = 1
         if self.styles.height is None or self.styles.height.value != rows:
             self.styles.height = rows
         self.refresh()
-
-    def _max_rows(self) -> int:
-        return max(2, int(self.app.size.height * 0.22))
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width and width != self._wrap_width:
             self._wrap_width = width
-            self._rewrap()
-            self._resized()
+            if self.shown:
+                self._rewrap()
+                self._resized()
+            else:
+                self._stale = True
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -281,7 +373,7 @@ class Meter(Widget):
     Meter { height: 4; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.value = Text()
 
@@ -293,28 +385,70 @@ class Meter(Widget):
         return self.value
 
 
-class AskPane(Vertical, can_focus=True):
-    """One model's stream."""
+class PaneHeader(Widget):
+    """A compact pane's title bar: the model on the left, its state on the right (the
+    model's name gives way first)."""
 
-    def __init__(self, key: str, index: int, **kw) -> None:  # type: ignore[no-untyped-def]
+    DEFAULT_CSS = """
+    PaneHeader { height: 1; }
+    """
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.left = Text()
+        self.right = Text()
+
+    def set(self, left: Text, right: Text) -> None:
+        self.left, self.right = left, right
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        left, right = self.left.copy(), self.right.copy()
+        right.truncate(max(0, width - 8), overflow="ellipsis")
+        room = max(1, width - right.cell_len - 1) if right.cell_len else width
+        left.truncate(room, overflow="ellipsis")
+        gap = max(1 if right.cell_len else 0, width - left.cell_len - right.cell_len)
+        line = Text.assemble(left, " " * gap, right)
+        line.no_wrap = True
+        return line
+
+
+class AskPane(Vertical, can_focus=True):
+    """One model's stream. Full: a bordered pane with the four-line meter, the reasoning
+    above the answer. Compact (little height): a header bar, a one-line meter and the
+    answer; h swaps the answer for the reasoning."""
+
+    def __init__(self, key: str, index: int, **kw: Any) -> None:
         super().__init__(classes="ask-pane", **kw)
         self.key = key
         self.index = index
         self.border_title = literal(key, keep_newlines=False)
+        self.compact = False
+        self.tight = False
+        # Compact: the reasoning is shown instead of the answer (None: until the answer starts).
+        self.reasoning_view: bool | None = None
+        self._state: PaneState | None = None
+        self._figures: MeterFigures | None = None
         self._stream: MarkdownStream | None = None
         self._answer_pending: list[str] = []
+        self._answer_started = False
         self._page_chars = 0
         self._page_fences = 0
         self._dropped = 0
         self.bursting = False  # the last append skipped text nobody could have read
 
     def compose(self) -> ComposeResult:
+        yield PaneHeader(classes="ask-head")
         yield Meter(classes="ask-meter")
         with Collapsible(title="reasoning", collapsed=False, classes="ask-reasoning"):
             yield ReasoningLog(classes="ask-reasoning-log")
         with VerticalScroll(classes="ask-answer-scroll"):
             yield Static(classes="ask-answer-earlier")
             yield Markdown(classes="ask-answer")
+
+    def on_mount(self) -> None:
+        self._show_reasoning()  # no reasoning yet: nothing of it is shown
 
     @property
     def reasoning_log(self) -> ReasoningLog:
@@ -325,14 +459,78 @@ class AskPane(Vertical, can_focus=True):
         """The Markdown page the answer is streaming into."""
         return self.query(".ask-answer").last(Markdown)
 
-    def toggle_reasoning(self) -> None:
-        box = self.query_one(Collapsible)
-        box.collapsed = not box.collapsed
+    # ---- modes -----------------------------------------------------------------
 
-    async def paint(self, state: PaneState, meter: Text | None, flush: bool = True) -> None:
-        """Apply one frame's worth of text and, when given, the meter. ``flush`` says the
-        answer may go to Markdown this frame (the view appends every pane's at once, so
-        the four panes share one layout pass)."""
+    def set_mode(self, *, compact: bool, tight: bool) -> None:
+        """Full or compact, as the grid decides; the reasoning and meter follow."""
+        if (compact, tight) == (self.compact, self.tight):
+            return
+        self.compact, self.tight = compact, tight
+        self.set_class(compact, "-compact")
+        self.set_class(tight, "-tight")
+        self.reasoning_view = None
+        if self.is_mounted:
+            self._show_reasoning()
+            self._repaint_meter()
+
+    def toggle_reasoning(self) -> None:
+        if self.compact:
+            self.reasoning_view = not self._reasoning_in_view()
+        else:
+            box = self.query_one(Collapsible)
+            box.collapsed = not box.collapsed
+        self._show_reasoning()
+
+    def on_collapsible_toggled(self) -> None:
+        self._show_reasoning()
+
+    def _reasoning_in_view(self) -> bool:
+        """Compact: the reasoning fills the pane (until the answer starts, or on h)."""
+        if self.reasoning_view is not None:
+            return self.reasoning_view
+        return not self._answer_started and self.reasoning_log.total > 0
+
+    def _show_reasoning(self) -> None:
+        """Which of reasoning and answer is on screen; hidden reasoning is not wrapped."""
+        box = self.query_one(Collapsible)
+        log = self.reasoning_log
+        answer = self.query_one(".ask-answer-scroll", VerticalScroll)
+        if self.compact:
+            swapped = self._reasoning_in_view()
+            box.display = swapped
+            box.collapsed = False
+            answer.display = not swapped
+        else:
+            swapped = False
+            box.display = bool(log.total or box.title != "reasoning")
+            answer.display = True
+        self.set_class(swapped, "-reasoning-view")
+        log.show(bool(box.display) and not box.collapsed)
+        self._budget_reasoning()
+
+    def _budget_reasoning(self) -> None:
+        """The reasoning's rows: most of the pane until the answer starts, then a third of
+        what the meter leaves (the answer comes first once there is one)."""
+        inner = self.content_size.height
+        if self.compact:
+            rows = inner - (1 if self.tight else 2) - 1
+        elif self._answer_started:
+            rows = (inner - 5) // 3
+        else:
+            rows = inner - 5 - 3
+        self.reasoning_log.set_max_rows(max(2, rows))
+
+    def on_resize(self) -> None:
+        self._budget_reasoning()
+
+    # ---- painting --------------------------------------------------------------
+
+    async def paint(
+        self, state: PaneState, figures: MeterFigures | None, flush: bool = True
+    ) -> None:
+        """Apply one frame's worth of text and, when given, the meter's figures. ``flush``
+        says the answer may go to Markdown this frame (the view appends every pane's at
+        once, so the four panes share one layout pass)."""
         if state.moved is not None:
             self.reasoning_log.replace_all(state.moved)
             state.moved = None
@@ -340,44 +538,78 @@ class AskPane(Vertical, can_focus=True):
         reasoning = state.take_reasoning()
         if reasoning:
             self.reasoning_log.append(reasoning)
+            if not self.query_one(Collapsible).display:
+                self._show_reasoning()
         answer = state.take_answer()
         if answer:
             self._answer_pending.append(answer)
+            if not self._answer_started:
+                self._answer_started = True
+                self._show_reasoning()
         # Markdown re-parses its last block on every append: a few appends a second at
         # most, and at once when the text stops coming.
         if self._answer_pending and (not answer or flush):
             await self._flush_answer()
-        # Follow the answer's end once it overflows (anchoring earlier would push a short
-        # answer to the bottom of the pane); the user scrolling up releases it.
+        self._follow_end()
+        if figures is not None:
+            self._state, self._figures = state, figures
+            self._repaint_meter()
+
+    def _follow_end(self) -> None:
+        """Follow the answer's end once it overflows (anchoring earlier would push a short
+        answer to the bottom of the pane); the user scrolling up releases it."""
         scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
         if not scroll.is_anchored and scroll.max_scroll_y > 0:
             scroll.anchor()
-        if meter is not None:
-            self.query_one(Meter).set(meter)
-            chars = self.reasoning_log.total
-            box = self.query_one(Collapsible)
-            if state.hidden:
-                title = "reasoning hidden by the provider"
-            elif chars and state.finished:
-                title = f"reasoning · {chars:,} chars"
-            elif chars:
-                title = "reasoning"  # a title that changes per frame would re-lay out the pane
-            elif state.counts is not None and state.counts.reasoning and state.replay:
-                title = "reasoning · not archived"
-            else:
-                title = "reasoning"
-            if box.title != title:
-                box.title = title
-            sub = {
-                "ok": "done",
-                "failed": "failed",
-                "cancelled": "cancelled",
-                "streaming": "streaming",
-                "starting": "starting",
-            }.get(state.status, state.status)
-            self.border_subtitle = sub + (" · replay" if state.replay else "")
-            self.set_class(state.status == "failed", "-failed")
-            self.set_class(state.finished, "-finished")
+
+    def _repaint_meter(self) -> None:
+        state, figures = self._state, self._figures
+        if state is None or figures is None:
+            return
+        if self.compact:
+            self._paint_header(state, figures)
+            if not self.tight:
+                self.query_one(Meter).set(summary_text(state, figures))
+        else:
+            self.query_one(Meter).set(meter_text(state, figures))
+        box = self.query_one(Collapsible)
+        chars = self.reasoning_log.total
+        if state.hidden:
+            title = "reasoning hidden by the provider"
+        elif chars and state.finished:
+            title = f"reasoning · {chars:,} chars"
+        elif chars:
+            title = "reasoning"  # a title that changes per frame would re-lay out the pane
+        elif state.counts is not None and state.counts.reasoning and state.replay:
+            title = "reasoning · not archived"
+        else:
+            title = "reasoning"
+        if box.title != title:
+            box.title = title
+            self._show_reasoning()
+        sub = {
+            "ok": "done",
+            "failed": "failed",
+            "cancelled": "cancelled",
+            "streaming": "streaming",
+            "starting": "starting",
+        }.get(state.status, state.status)
+        self.border_subtitle = sub + (" · replay" if state.replay else "")
+        self.set_class(state.status == "failed", "-failed")
+        self.set_class(state.finished, "-finished")
+
+    def _paint_header(self, state: PaneState, figures: MeterFigures) -> None:
+        name = Text(literal(self.key, keep_newlines=False), style="bold")
+        if not self.tight:
+            self.query_one(PaneHeader).set(name, status_word(state))
+            return
+        # One line for everything: past three eighths of the width the name gives way.
+        width = self.query_one(PaneHeader).content_size.width
+        name.truncate(max(12, width * 3 // 8), overflow="ellipsis")
+        glyph = status_word(state)[:1] if state.finished else Text("")
+        summary = summary_text(state, figures, tight=True)
+        line = Text.assemble(glyph, " " if glyph else "", name, " ", summary)
+        self.query_one(PaneHeader).set(line, Text())
 
     @property
     def has_pending(self) -> bool:
@@ -463,13 +695,30 @@ class AskPane(Vertical, can_focus=True):
             await oldest.remove()
             self._show_dropped()
 
-    async def finish(self) -> None:
-        """The stream ended: let the Markdown stream drain and stop."""
+    async def finish(self, whole: str | None = None) -> None:
+        """The stream ended: let the Markdown stream drain and stop. Given the ``whole``
+        answer, a pane that skipped part of it while streaming shows all of it now,
+        unless it is too long to lay out at once (o and c still have it)."""
+        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        # Never anchored: it never overflowed while painting, so nobody scrolled it.
+        following = not scroll.is_anchored or scroll.scroll_y >= scroll.max_scroll_y
         if self._answer_pending:
             await self._flush_answer()
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
+        if whole and self._dropped and len(whole) <= WHOLE_ANSWER_CHARS:
+            pages = list(self.query(".ask-answer").results(Markdown))
+            for page in pages[:-1]:
+                await page.remove()
+            await pages[-1].update(literal(whole))
+            self._dropped = 0
+            self.query_one(".ask-answer-earlier", Static).display = False
+        if whole is not None and following:
+            # Ended: the answer from its start, so the panes read side by side (unless
+            # the user scrolled this one).
+            scroll.anchor(False)
+            self.call_after_refresh(scroll.scroll_home, animate=False, immediate=True)
 
     async def _reset_answer(self) -> None:
         self._answer_pending = []

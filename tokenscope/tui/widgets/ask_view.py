@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Select, Static, TextArea
 
@@ -37,7 +37,13 @@ from tokenscope.ask.models import (
 )
 from tokenscope.text import literal, one_line
 from tokenscope.tui.ask_models import LiveBoard
-from tokenscope.tui.widgets.ask_pane import ANSWER_EVERY, ANSWER_EVERY_BURST, AskPane, meter_text
+from tokenscope.tui.widgets.ask_layout import AskPanes
+from tokenscope.tui.widgets.ask_pane import (
+    ANSWER_EVERY,
+    ANSWER_EVERY_BURST,
+    AskPane,
+    MeterFigures,
+)
 from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
@@ -227,7 +233,7 @@ class AskView(View):
                 yield Button("Send", id="ask-send", variant="primary", compact=True)
             yield Static(id="ask-models", classes="status-line")
             yield Static(id="ask-baseline-line", classes="status-line")
-        with Container(id="ask-panes"):
+        with AskPanes(id="ask-panes"):
             yield Static(
                 "Ask any question: i (or a click) edits it, ctrl+s sends it. m (ctrl+n in the "
                 "box) chooses up to four models: your endpoints, servers on this machine, the "
@@ -252,7 +258,7 @@ class AskView(View):
 
     # ---- View protocol: this tab does not use the dataset --------------------
 
-    def set_data(self, ds, filters) -> None:  # type: ignore[no-untyped-def]  # the base's types
+    def set_data(self, ds, filters) -> None:
         self.ds, self.filters = ds, filters
         self.stale = False
         self.loaded = True
@@ -332,6 +338,7 @@ class AskView(View):
         line.append(literal(" · ".join(names) or "none chosen", keep_newlines=False), style="bold")
         line.append("  (ctrl+n to change)", style="dim")
         self.query_one("#ask-models", Static).update(line)
+        self._fold_models_line()
         base = self.query_one("#ask-baseline", Select)
         value = base.value
         options = BASE_FIXED + [
@@ -339,6 +346,13 @@ class AskView(View):
         ]
         base.set_options(options)
         base.value = value if any(v == value for _, v in options) else "auto"
+
+    def _fold_models_line(self) -> None:
+        """Once panes are up their titles name the models: the models line shows again
+        only when the next ask would go to others."""
+        names = [self.choices[i].label for i in self.selected if i in self.choices]
+        shown = list(self.board.panes) if self.board is not None else None
+        self.query_one("#ask-form").set_class(shown == names, "-models-shown")
 
     def action_pick_models(self) -> None:
         from tokenscope.tui.screens.ask_dialogs import ModelPickerScreen
@@ -493,6 +507,7 @@ class AskView(View):
         self.records = {}
         self._mount_panes(job)
         self.query_one("#ask-form").add_class("-asked")
+        self._fold_models_line()
         self.query_one("#ask-baseline-line", Static).update(
             Text("baseline: resolving…", style="dim")
         )
@@ -501,19 +516,17 @@ class AskView(View):
         self._session_worker(self.session, board)
 
     def _mount_panes(self, job: AskJob) -> None:
-        panes = self.query_one("#ask-panes", Container)
+        panes = self.query_one(AskPanes)
         panes.remove_children()
         self._panes = {}
-        n = len(job.models)
-        columns = n if n <= 2 or self.size.width >= 120 else 2
-        panes.styles.grid_size_columns = columns
-        panes.styles.grid_size_rows = 1 if n <= columns else 2
         new = []
         for i, c in enumerate(job.models):
             pane = AskPane(c.label, i)
             self._panes[c.label] = pane
             new.append(pane)
         panes.mount_all(new)
+        panes.grid = None
+        panes.arrange_panes()
         new[0].focus()
 
     @work(group="ask", exit_on_error=False)
@@ -611,17 +624,16 @@ class AskView(View):
             live = not state.finished and state.status != "waiting"
             if not (pending or state.dirty or (meters and live)):
                 continue
-            meter = None
+            figures = None
             if (state.dirty and (meters or state.finished)) or (meters and live):
-                meter = meter_text(
-                    state,
-                    now=now,
-                    ratio=ratios.ratio(key) if has_baseline else None,
-                    baseline_tokens=base_tokens if has_baseline else None,
-                    price=prices.get(key),
+                figures = MeterFigures(
+                    now,
+                    ratios.ratio(key) if has_baseline else None,
+                    base_tokens if has_baseline else None,
+                    prices.get(key),
                 )
                 state.dirty = False
-            await pane.paint(state, meter, flush)
+            await pane.paint(state, figures, flush)
             painted = True
         if painted:
             self.frames += 1
@@ -642,8 +654,8 @@ class AskView(View):
         if isinstance(self.app.screen, BusyScreen):
             self.app.screen.models_finished()  # the dialog must not say they still answer
         timer, self._frame_timer = self._frame_timer, None
-        for pane in self._panes.values():
-            await pane.finish()
+        for key, pane in self._panes.items():
+            await pane.finish(board.panes[key].answer_so_far)
         self.post_message(self.Ended(board))
         if self.queued is not None:
             job, self.queued = self.queued, None

@@ -67,7 +67,7 @@ class LeaderboardView(TableView[FrameTable]):
 
         frame = leaderboard_frame(ds, filters)
         if filters == Filters():
-            board_cache.save(frame.to_dicts())
+            board_cache.save(frame.to_dicts(), ds.edition)
         return frame
 
     def apply(self, result: pl.DataFrame) -> None:

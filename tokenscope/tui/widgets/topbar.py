@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -33,7 +33,7 @@ class TopBar(Static):
             super().__init__()
             self.generation, self.matching, self.yours = generation, matching, yours
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.filters = Filters()
         self.summary = ""
