@@ -36,6 +36,13 @@ def test_ad_hoc_questions_stay_out_of_the_leaderboard(data_dir, capsys):
     assert sorted(r["tokens_completion"] for r in runs) == [100, 5000, 7000]
 
 
+def test_a_model_asked_only_its_own_questions_is_listed_without_figures(data_dir, capsys):
+    append_run({"model": "q", "prompt_text": SKY, "tokens_completion": 5000, "suite": "ask"})
+    (board,) = cli_json(capsys, "leaderboard", "--source", "user")
+    assert (board["model"], board["n_runs"], board["n_prompts"]) == ("q", 0, 0)
+    assert board["mean_completion_tokens"] is None and board["success_rate"] is None
+
+
 def test_models_and_leaderboard_agree_for_every_model(data_dir, capsys):
     add_model_with_two_asks()
     board = cli_json(capsys, "leaderboard")

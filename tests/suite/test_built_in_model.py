@@ -50,22 +50,30 @@ def test_local_endpoint_stores_the_app_s_model_and_resumes_across_launches(
     # Eight tokens cannot hold an answer: the run says it was cut, as the app's pane does.
     assert f"== {local_model.MODEL_LABEL} @ local: ok · cut at max tokens" in asked
 
-    run = ["run", "--endpoint", "local", "--only", "capital_of_australia", "-n", "1", *SHORT]
-    assert main(run) == 0
+    run = ["run", "--endpoint", "local", "--only", "capital_of_australia", *SHORT]
+    assert main([*run, "-n", "1"]) == 0
     assert "1/1 samples" in capsys.readouterr().out
-    assert main(run) == 0
-    assert "1 already done" in capsys.readouterr().out
+    # A later launch, on another port: sample 0 is done, only sample 1 is asked.
+    assert main([*run, "-n", "2"]) == 0
+    assert "1/1 samples, 1 already done" in capsys.readouterr().out
     assert len(set(used)) == 3  # three launches, three ports
+    # Nothing left to ask: no server is started at all.
+    assert main([*run, "-n", "2"]) == 0
+    assert "2 already done" in capsys.readouterr().out and len(used) == 3
 
     runs = stored()
     # The Ask view lists the built-in model under this label and saves its runs so.
     assert {r["model"] for r in runs} == {local_choice().label}
     assert {r["endpoint"] for r in runs} == {"local"}
-    assert [r["suite"] for r in runs] == ["ask", "study"]
+    assert [(r["suite"], r.get("sample_index")) for r in runs] == [
+        ("ask", None),
+        ("study", 0),
+        ("study", 1),
+    ]
 
     assert main(["leaderboard", "--source", "user", "--format", "json"]) == 0
     board = json.loads(capsys.readouterr().out)
-    assert [(r["model"], r["n_runs"]) for r in board] == [(local_choice().label, 2)]
+    assert [(r["model"], r["n_runs"]) for r in board] == [(local_choice().label, 3)]
 
 
 def test_config_lists_the_local_endpoint(capsys):

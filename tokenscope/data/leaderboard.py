@@ -58,9 +58,13 @@ def completed_runs(ds: Dataset) -> pl.LazyFrame:
     return ds.lazy_runs().filter(pl.col("status").is_null() | (pl.col("status") == "ok"))
 
 
+def is_study_prompt(ds: Dataset) -> pl.Expr:
+    return pl.col("prompt_id").is_in(sorted(ds.prompt_ids))
+
+
 def study_runs(ds: Dataset) -> pl.LazyFrame:
     """Finished runs of the study's prompts: what study-normalised figures are made of."""
-    return completed_runs(ds).filter(pl.col("prompt_id").is_in(sorted(ds.prompt_ids)))
+    return completed_runs(ds).filter(is_study_prompt(ds))
 
 
 def check_domain(domain: str | None) -> str:
@@ -123,20 +127,26 @@ def leaderboard(
     user_prices: pl.DataFrame | None = None,
     oaa_cap: float = metrics.DEFAULT_OAA_CAP,
 ) -> pl.DataFrame:
-    """One row per model (and source), sorted by relative completion tokens."""
+    """One row per model (and source) with a finished run, sorted by relative completion
+    tokens. Its figures come from its runs of the study's prompts only: a model with none
+    (only questions of its own) has a row with 0 runs and no figures."""
     domain = check_domain(domain)
     # One pass over the files for just the numeric columns; every aggregate
     # below then runs on that in-memory slice instead of re-scanning.
-    runs = study_runs(ds).select(METRIC_COLUMNS).collect().lazy()
+    finished = metrics.filter_domain(
+        completed_runs(ds).select(METRIC_COLUMNS).collect().lazy(), domain
+    )
+    runs = finished.filter(is_study_prompt(ds))
     relative = (
         metrics.relative_by_domain(runs, reference)
         .filter(pl.col("domain") == domain)
         .drop("domain", "n_prompts")
     )
-    in_domain = metrics.filter_domain(runs, domain)
-    per_model = in_domain.group_by(list(MODEL_KEY)).agg(
+    models = finished.group_by(list(MODEL_KEY)).agg(
         pl.col("lab").drop_nulls().first(),
         pl.col("open_weights").drop_nulls().first(),
+    )
+    per_model = runs.group_by(list(MODEL_KEY)).agg(
         *metrics.run_count_exprs(),
         pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
         pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
@@ -145,9 +155,10 @@ def leaderboard(
         metrics.overthinking_auc_expr(oaa_cap),
     )
     table = (
-        per_model.join(relative, on=list(MODEL_KEY), how="left")
+        models.join(per_model, on=list(MODEL_KEY), how="left")
+        .join(relative, on=list(MODEL_KEY), how="left")
         .join(price_table(ds, user_prices), on="model", how="left")
-        .with_columns(*metrics.cost_columns())
+        .with_columns(*metrics.cost_columns(), *metrics.zero_counts())
     )
     if source != "all":
         table = table.filter(pl.col("source") == source)
@@ -214,10 +225,10 @@ def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Dat
         )
     )
     study = study_runs(ds).group_by(list(MODEL_KEY)).agg(*metrics.run_count_exprs())
-    counts = every.join(study, on=list(MODEL_KEY), how="left").with_columns(
-        pl.col("n_runs").fill_null(0),
-        pl.col("n_prompts").fill_null(0),
-        (pl.col("_all_runs") - pl.col("n_runs").fill_null(0)).alias("n_other_runs"),
+    counts = (
+        every.join(study, on=list(MODEL_KEY), how="left")
+        .with_columns(*metrics.zero_counts())
+        .with_columns((pl.col("_all_runs") - pl.col("n_runs")).alias("n_other_runs"))
     )
     prices = price_table(ds, user_prices).select(
         "model",

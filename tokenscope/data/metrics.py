@@ -171,6 +171,11 @@ def run_count_exprs() -> list[pl.Expr]:
     ]
 
 
+def zero_counts() -> list[pl.Expr]:
+    """``run_count_exprs`` after a left join: a model without such runs has 0 of each."""
+    return [pl.col("n_runs").fill_null(0), pl.col("n_prompts").fill_null(0)]
+
+
 def chars_per_token_expr() -> pl.Expr:
     """Least-squares slope of completion characters on completion tokens.
 

@@ -1,8 +1,8 @@
 """One suite run against one model, headless: what ``tokenscope run`` and the app share.
 
-On the built-in endpoint the run starts the local model's server, asks it and stops
-it, as the app does; its runs are stored under the built-in model's name and the
-endpoint's name, so a later launch (on another port) resumes them.
+On the built-in endpoint the run starts the local model's server (unless every sample is
+done), asks it and stops it, as the app does; its runs are stored under the built-in
+model's name and the endpoint's name, so a later launch (on another port) resumes them.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ async def execute(
     here and stopped at the end)."""
     if not (job.endpoint.builtin or (job.judge_endpoint and job.judge_endpoint.builtin)):
         return await _execute(job, settings, on_progress)
+    if not await asyncio.to_thread(_anything_to_ask, job):
+        return await _execute(job, settings, on_progress)  # all done: no server to start
     from tokenscope.probe import local_model
 
     owned = local is None
@@ -95,6 +97,13 @@ async def execute(
     finally:
         if owned:
             await asyncio.to_thread(server.stop)
+
+
+def _anything_to_ask(job: SuiteJob) -> bool:
+    from tokenscope.suite.runner import completed_samples, plan
+
+    done = completed_samples(job.suite, job.label, job.endpoint.identity)
+    return bool(plan(job.suite, job.samples, done))
 
 
 async def _execute(
