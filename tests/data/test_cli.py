@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+from cli_in_process import run_cli as cli
 
 from tokenscope.data.store import append_run
 
@@ -26,16 +25,6 @@ LEADERBOARD_KEYS = {
     "chars_per_token",
     "source",
 }
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
 
 
 def test_leaderboard_json_lists_all_38_models_of_the_latest_edition(data_dir):

@@ -6,9 +6,9 @@ import base64
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_in_process import run_cli
 from probe.transcript_server import Reply
 
 from tokenscope.data.store import store_path
@@ -19,13 +19,7 @@ KEY = "sk-echoed-0123456789abcdef"
 
 
 def ask(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", "ask", "--baseline", "none", *args, "Hi?"],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
+    return run_cli("ask", "--baseline", "none", *args, "Hi?")
 
 
 def saved_run() -> dict:

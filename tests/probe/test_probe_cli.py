@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_in_process import run_cli
 
 from tokenscope.data import store
 from tokenscope.probe.results import JSON_KEYS
@@ -22,12 +23,17 @@ from .transcript_server import Reply
 KEY = "sk-cli-secret-0123456789abcdef"
 
 
-def ask(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def ask(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("ask", *args)
+
+
+def ask_in_a_shell(*args: str) -> subprocess.CompletedProcess[str]:
+    """A process of its own: the exit status and stderr a shell sees."""
     return subprocess.run(
         [sys.executable, "-m", "tokenscope.cli", "ask", *args],
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=60,
         env=os.environ.copy(),
     )
 
@@ -198,7 +204,7 @@ def test_failure_exits_non_zero_with_one_line_and_no_key(transcripts, monkeypatc
 
 
 def test_usage_errors_exit_2(transcripts):
-    proc = ask("--endpoint", "nowhere", "--model", "m", "q")
+    proc = ask_in_a_shell("--endpoint", "nowhere", "--model", "m", "q")
     assert proc.returncode == 2 and "unknown endpoint 'nowhere'" in proc.stderr
     assert proc.stderr.count("\n") == 1
     proc = ask("--base-url", "ftp://x", "--model", "m", "q")

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
+from cli_in_process import run_cli
 from probe.transcript_server import Reply
 
-
-def tokenscope(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
+tokenscope = run_cli
 
 
 def test_judge_scores_each_criterion_with_its_reason(transcripts):

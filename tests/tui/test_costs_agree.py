@@ -1,18 +1,18 @@
 """Cost per query is the headline: the app and the CLI must give the same numbers.
 
-Each test asks both front ends the same thing (the CLI in a subprocess, the app under
+Each test asks both front ends the same thing (the CLI's main(), the app under
 Pilot) and compares what they store or show, with the user's prices in the config.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_in_process import run_cli
 
 from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for
 from tests.tui.conftest import wait_painted
@@ -24,14 +24,9 @@ COST_KEYS = ("cost_completion_usd", "cost_prompt_usd", "cost_usd")
 TOKEN_KEYS = ("tokens_prompt", "tokens_completion")
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-    )
+async def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    # In a thread: the command runs an event loop of its own.
+    return await asyncio.to_thread(run_cli, *args)
 
 
 def write_config(isolated_dirs: Path, text: str) -> None:
@@ -55,7 +50,7 @@ async def test_a_live_question_is_stored_with_the_same_tokens_and_costs_from_cli
         '[prices."deepseek-reasoner"]\ncompletion_min = 1.0\ncompletion_max = 3.0\n'
         "prompt = 0.5\n",
     )
-    proc = cli("ask", "--endpoint", "loop", "--model", "deepseek-reasoner", "What is 2 + 2?")
+    proc = await cli("ask", "--endpoint", "loop", "--model", "deepseek-reasoner", "What is 2 + 2?")
     assert proc.returncode == 0, proc.stderr
     a = TokenscopeApp(poll_seconds=0)
     async with a.run_test(size=SIZE) as pilot:
@@ -74,7 +69,7 @@ async def test_a_live_question_is_stored_with_the_same_tokens_and_costs_from_cli
 
 
 async def test_a_replay_gives_the_same_tokens_and_costs_in_cli_and_app(isolated_dirs: Path) -> None:
-    proc = cli(
+    proc = await cli(
         "ask", "--replay", "gpt-oss-120b", "--pace", "1e6", "--format", "json", DEMO_QUESTION
     )
     assert proc.returncode == 0, proc.stderr
@@ -107,7 +102,7 @@ async def test_the_apps_leaderboard_charges_the_configured_price_as_the_cli_does
     write_config(
         isolated_dirs, '[prices."gpt-oss-120b"]\ncompletion_min = 10\ncompletion_max = 30\n'
     )
-    proc = cli("leaderboard", "--format", "json")
+    proc = await cli("leaderboard", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     want = _bundled_row(json.loads(proc.stdout), "gpt-oss-120b")
     assert want["cost_per_query_usd_min"] == pytest.approx(
