@@ -8,11 +8,9 @@ for the same request without streaming.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import httpx
+from cli_in_process import run_cli
 
 from tokenscope.config import Settings
 from tokenscope.probe.endpoints import ad_hoc
@@ -63,41 +61,25 @@ async def test_counted_tokens_match_the_servers_own_count(gemma_server):
 
 
 def test_ask_then_runs_shows_the_run(gemma_server):
-    env = os.environ.copy()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tokenscope.cli",
-            "ask",
-            "--base-url",
-            gemma_server,
-            "--model",
-            "gemma",
-            "--max-tokens",
-            "40",
-            QUESTION,
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
+    proc = run_cli(
+        "ask",
+        "--base-url",
+        gemma_server,
+        "--model",
+        "gemma",
+        "--max-tokens",
+        "8",
+        QUESTION,
+        "--format",
+        "json",
     )
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)[0]
     assert row["status"] == "ok" and row["tokens_source"] == "counted"
-    assert row["tokens_completion"] == 40 and row["answer"]
+    assert row["tokens_completion"] == 8 and row["answer"]
     assert row["baseline_source"] == "study prompt"  # the study asked this very question
-    runs = subprocess.run(
-        [sys.executable, "-m", "tokenscope.cli", "runs", "--source", "user", "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    runs = run_cli("runs", "--source", "user", "--format", "json")
     assert runs.returncode == 0, runs.stderr
     listed = json.loads(runs.stdout)
     assert [r["model"] for r in listed] == ["gemma"]
-    assert listed[0]["tokens_completion"] == 40
+    assert listed[0]["tokens_completion"] == 8

@@ -9,9 +9,13 @@ import subprocess
 import sys
 
 import pytest
+from cli_in_process import run_cli
 from probe.helpers import read_until, watchdog
 
 ONLY = "capital_of_australia,one_plus_one"
+# Samples per prompt for the kill: a short answer takes a fraction of a second, so the
+# kill, sent once two are stored, must leave several still to ask.
+SAMPLES = "3"
 
 
 @pytest.fixture
@@ -19,14 +23,14 @@ def data_dir(isolated_user_dirs):
     return isolated_user_dirs
 
 
-def tokenscope(*args: str, **kw) -> subprocess.CompletedProcess:
+def tokenscope(*args: str) -> subprocess.CompletedProcess:
+    """A process of its own: the exit status a shell sees."""
     return subprocess.run(
         [sys.executable, "-m", "tokenscope.cli", *args],
         capture_output=True,
         text=True,
         env=os.environ.copy(),
         timeout=300,
-        **kw,
     )
 
 
@@ -42,7 +46,7 @@ def run_args(base_url, *extra):
         "--model",
         "gemma",
         "--max-tokens",
-        "12",
+        "4",
         "--temperature",
         "0",
         *extra,
@@ -50,19 +54,19 @@ def run_args(base_url, *extra):
 
 
 def test_study_suite_on_gemma_joins_the_leaderboard(gemma_server, data_dir):
-    proc = tokenscope(*run_args(gemma_server, "-n", "1", "--format", "json"))
+    proc = run_cli(*run_args(gemma_server, "-n", "1", "--format", "json"))
     assert proc.returncode == 0, proc.stderr
     outcome = json.loads(proc.stdout)
-    assert outcome["samples_done"] == 2 and outcome["tokens_completion"] == 24
-    board = json.loads(tokenscope("leaderboard", "--source", "all", "--format", "json").stdout)
+    assert outcome["samples_done"] == 2 and outcome["tokens_completion"] == 8
+    board = json.loads(run_cli("leaderboard", "--source", "all", "--format", "json").stdout)
     gemma = next(r for r in board if r["model"] == "gemma")
     assert gemma["source"] == "user" and gemma["n_prompts"] == 2
     assert gemma["relative_completion_tokens"] > 0
-    runs = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)
+    runs = json.loads(run_cli("runs", "--source", "user", "--format", "json").stdout)
     assert {r["endpoint"] for r in runs} == {gemma_server.split("//")[1].split("/")[0]}
     assert all(r["grader"] == "rule" and r["score"] is not None for r in runs)
     # Run again: nothing is repeated.
-    again = json.loads(tokenscope(*run_args(gemma_server, "-n", "1", "--format", "json")).stdout)
+    again = json.loads(run_cli(*run_args(gemma_server, "-n", "1", "--format", "json")).stdout)
     assert again["samples_planned"] == 0 and again["samples_skipped"] == 2
 
 
@@ -71,7 +75,7 @@ def test_resume_after_kill_never_repeats_or_loses(gemma_server, data_dir):
         sys.executable,
         "-m",
         "tokenscope.cli",
-        *run_args(gemma_server, "-n", "2", "--concurrency", "1"),
+        *run_args(gemma_server, "-n", SAMPLES, "--concurrency", "1"),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(), text=True
@@ -83,12 +87,12 @@ def test_resume_after_kill_never_repeats_or_loses(gemma_server, data_dir):
         proc.send_signal(signal.SIGKILL)
     proc.wait()
     first = [json.loads(line) for line in store.read_text().splitlines() if line.strip()]
-    assert 2 <= len(first) < 4
-    proc = tokenscope(*run_args(gemma_server, "-n", "2", "--concurrency", "1", "--format", "json"))
+    assert 2 <= len(first) < 2 * int(SAMPLES)
+    proc = run_cli(*run_args(gemma_server, "-n", SAMPLES, "--concurrency", "1", "--format", "json"))
     assert proc.returncode == 0, proc.stderr
-    runs = json.loads(tokenscope("runs", "--source", "user", "--format", "json").stdout)
+    runs = json.loads(run_cli("runs", "--source", "user", "--format", "json").stdout)
     done = sorted((r["prompt_id"], r["sample_index"]) for r in runs if r["status"] == "ok")
-    assert done == sorted((p, i) for p in ONLY.split(",") for i in range(2))
+    assert done == sorted((p, i) for p in ONLY.split(",") for i in range(int(SAMPLES)))
     # What was stored before the kill is still there, untouched.
     ids = {r["run_id"] for r in runs}
     assert all(r["run_id"] in ids for r in first)
@@ -107,7 +111,7 @@ def test_unreachable_server_stops_the_whole_suite_early(data_dir):
 
 
 def test_unreachable_server_is_one_line(data_dir):
-    proc = tokenscope(
+    proc = run_cli(
         "run",
         "--only",
         "one_plus_one",
@@ -132,5 +136,5 @@ def test_unreachable_server_is_one_line(data_dir):
     ],
 )
 def test_bad_arguments_are_one_line(data_dir, args, needle):
-    proc = tokenscope("run", "--base-url", "http://127.0.0.1:9/v1", "--model", "x", *args)
+    proc = run_cli("run", "--base-url", "http://127.0.0.1:9/v1", "--model", "x", *args)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr

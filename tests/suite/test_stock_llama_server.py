@@ -9,11 +9,9 @@ request at a time, say so once, and store every sample whole.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from cli_in_process import run_cli
 from probe.helpers import local_model_server
 
 from tokenscope.data import store
@@ -35,33 +33,24 @@ def stock_server(shared_cache_dir, tmp_path_factory):
 
 
 def test_a_stock_llama_cpp_python_server_gets_every_sample_whole(stock_server):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tokenscope.cli",
-            "run",
-            "--only",
-            ",".join(THREE),
-            "-n",
-            "2",
-            "--concurrency",
-            "4",
-            "--max-tokens",
-            "12",
-            "--temperature",
-            "0",
-            "--base-url",
-            stock_server,
-            "--model",
-            "gemma",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=os.environ.copy(),
+    proc = run_cli(
+        "run",
+        "--only",
+        ",".join(THREE),
+        "-n",
+        "2",
+        "--concurrency",
+        "4",
+        "--max-tokens",
+        "12",
+        "--temperature",
+        "0",
+        "--base-url",
+        stock_server,
+        "--model",
+        "gemma",
+        "--format",
+        "json",
     )
     assert proc.returncode == 0, proc.stderr
     outcome = json.loads(proc.stdout)

