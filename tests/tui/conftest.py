@@ -50,3 +50,29 @@ async def wait_painted(app, pilot, key: str) -> None:  # type: ignore[no-untyped
 
     await until(pilot, painted, f"the {key} view to paint")
     await pilot.pause()
+
+
+async def show_chart(pilot, view, key: str, *, by_keys: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Bring chart ``key`` up in the Charts ``view`` and wait until it has settled.
+
+    ``by_keys``: step to it with ``n`` as a user does (drawing each chart passed on the
+    way); otherwise activate its tab directly."""
+    from textual.widgets import Tabs
+
+    from tokenscope.tui.widgets.chart import ChartPlot
+    from tokenscope.tui.widgets.charts_view import CHARTS
+
+    keys = [k for k, _ in CHARTS]
+    if by_keys:
+        await pilot.press(*["n"] * ((keys.index(key) - keys.index(view.chart)) % len(keys)))
+    else:
+        view.query_one(Tabs).active = f"chart-{key}"
+    plot = view.query_one(ChartPlot)
+    await until(pilot, lambda: plot.last is not None and plot.last[0] == key, f"the {key} chart")
+    # A note of another height resizes the plot, which draws again: wait until a pass
+    # through everything pending changes neither the plot's size nor the note.
+    note = view.query_one("#chart-note")
+    seen = None
+    while (now := (plot.size, note.size, str(note.render()))) != seen:
+        seen = now
+        await pilot.pause()

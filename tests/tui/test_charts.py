@@ -7,7 +7,7 @@ import re
 import pytest
 from rich.text import Text
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import show_chart, until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.widgets.axes import percent_range, whole_ticks
 from tokenscope.tui.widgets.bars import Bar, Segment, render_bars
@@ -117,21 +117,6 @@ async def open_charts(pilot):  # type: ignore[no-untyped-def]
     return app.main.view("charts")
 
 
-async def show_chart(pilot, view, key: str) -> None:  # type: ignore[no-untyped-def]
-    from tokenscope.tui.widgets.chart import ChartPlot
-
-    keys = [k for k, _ in CHARTS]
-    steps = (keys.index(key) - keys.index(view.chart)) % len(keys)
-    await pilot.press(*["n"] * steps)
-    plot = view.query_one(ChartPlot)
-    for _ in range(100):
-        if plot.last and plot.last[0] == key:
-            break
-        await pilot.pause(0.02)
-    # A note of another height resizes the plot, which draws again: let that settle.
-    await pilot.pause(0.1)
-
-
 def plain_canvas(view) -> list[str]:  # type: ignore[no-untyped-def]
     from tokenscope.tui.widgets.chart import ChartPlot
 
@@ -193,18 +178,21 @@ def check_note_whole(view, width: int) -> None:  # type: ignore[no-untyped-def]
         assert all(name in note.replace("\n", " ") for name in front["label"])
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_every_chart_reads_at(size: tuple[int, int]) -> None:
+async def test_every_chart_reads_at_60_80_and_120_columns() -> None:
+    # One app, resized as a user resizes the terminal: each size is drawn afresh.
     a = TokenscopeApp(poll_seconds=0)
-    async with a.run_test(size=size) as pilot:
+    async with a.run_test(size=SIZES[0]) as pilot:
         view = await open_charts(pilot)
-        for key, _ in CHARTS:
-            await show_chart(pilot, view, key)
-            check_note_whole(view, size[0])
-            if key != "cost":  # one series, its band and midpoint named in the title
-                check_series_glyphs(view, on_canvas=size[0] >= 120)
-            if key in ("pareto", "overthinking"):
-                check_percent_axis_and_whole_ticks(view)
+        for size in SIZES:
+            await pilot.resize_terminal(*size)
+            await until(pilot, lambda size=size: view.size.width == size[0], f"{size} applied")
+            for key, _ in CHARTS:
+                await show_chart(pilot, view, key)
+                check_note_whole(view, size[0])
+                if key != "cost":  # one series, its band and midpoint named in the title
+                    check_series_glyphs(view, on_canvas=size[0] >= 120)
+                if key in ("pareto", "overthinking"):
+                    check_percent_axis_and_whole_ticks(view)
 
 
 async def test_open_and_closed_bars_differ_without_colour() -> None:
@@ -217,19 +205,22 @@ async def test_open_and_closed_bars_differ_without_colour() -> None:
         assert not open_fill & closed_fill, (open_fill, closed_fill)
 
 
-@pytest.mark.parametrize("width", [60, 50])
-async def test_chart_tabs_fit_and_cut_with_an_ellipsis(width: int) -> None:
+async def test_chart_tabs_fit_and_cut_with_an_ellipsis_at_60_and_50_columns() -> None:
     from textual.widgets import Tab
 
     a = TokenscopeApp(poll_seconds=0)
-    async with a.run_test(size=(width, 24)) as pilot:
+    async with a.run_test(size=(60, 24)) as pilot:
         view = await open_charts(pilot)
-        await show_chart(pilot, view, "overthinking")
-        labels = [t.label_text for t in view.query(Tab)]
-        assert sum(len(label) + 2 for label in labels) <= width
-        assert "Overthinking" in labels  # the active tab stays whole
-        for label, (_, full) in zip(labels, CHARTS, strict=True):
-            assert label == full or (label.endswith("…") and full.startswith(label[:-1]))
+        await show_chart(pilot, view, "overthinking", by_keys=False)
+        for width in (60, 50):
+            await pilot.resize_terminal(width, 24)
+            await until(pilot, lambda w=width: view.size.width == w, f"{width} columns")
+            await pilot.pause()  # the tabs are fitted on the resize
+            labels = [t.label_text for t in view.query(Tab)]
+            assert sum(len(label) + 2 for label in labels) <= width
+            assert "Overthinking" in labels  # the active tab stays whole
+            for label, (_, full) in zip(labels, CHARTS, strict=True):
+                assert label == full or (label.endswith("…") and full.startswith(label[:-1]))
 
 
 async def test_cost_chart_survives_a_theme_switch() -> None:
@@ -240,7 +231,7 @@ async def test_cost_chart_survives_a_theme_switch() -> None:
         await show_chart(pilot, view, "cost")
         before = plain_canvas(view)
         a.theme = "tokenscope-light"
-        await pilot.pause(0.1)
+        await pilot.pause()  # everything the switch set off, handled
         assert plain_canvas(view) == before
         assert any("gpt-oss-20b" in line for line in before)
 
@@ -278,7 +269,11 @@ async def test_prompt_matrix_headers_are_unique_and_spelt_out() -> None:
         assert "gpt…20b = gpt-oss-20b" in legend and "gpt…120b = gpt-oss-120b" in legend
         # Scrolled to the far right, the legend names the columns now on screen.
         table.scroll_x = table.max_scroll_x
-        await pilot.pause(0.1)
+        await until(
+            pilot,
+            lambda: legend != str(a.screen.query_one("#prompts-legend").render()),
+            "the legend to follow the scroll",
+        )
         legend = str(a.screen.query_one("#prompts-legend").render())
         assert "gpt-oss-20b" not in legend
         assert "magistral-medium-2506-thinking" in legend
