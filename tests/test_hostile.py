@@ -23,7 +23,7 @@ from textual.widgets._toast import Toast
 
 from tests.data.test_cli import cli
 from tests.hostile import FILE_NAME_SAFE, HOSTILE, MARKUP, assert_inert
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
 from tokenscope.data.store import append_runs
 from tokenscope.text import literal
 from tokenscope.tui.app import TokenscopeApp
@@ -136,12 +136,8 @@ def toasts(app: TokenscopeApp, title: str) -> list[Toast]:
 
 
 async def wait_toast(app: TokenscopeApp, pilot, title: str) -> Toast:
-    for _ in range(200):
-        await pilot.pause(0.05)
-        found = toasts(app, title)
-        if found:
-            return found[0]
-    raise AssertionError(f"no notification titled {title!r}")
+    await until(pilot, lambda: toasts(app, title), f"a notification titled {title!r}")
+    return toasts(app, title)[0]
 
 
 async def test_skipped_file_notification_is_literal_and_clicking_it_is_harmless(
@@ -168,7 +164,7 @@ async def test_skipped_file_notification_is_literal_and_clicking_it_is_harmless(
         await pilot.click(
             toast, offset=(inner.x - toast.region.x + column, inner.y - toast.region.y + row)
         )
-        await pilot.pause(0.1)
+        await pilot.pause()  # the click, and whatever it set off, handled
         assert app.return_code is None and app.is_running
         svg = app.export_screenshot()
         assert "\x1b" not in svg and "\x07" not in svg and "\x9b" not in svg
@@ -220,14 +216,12 @@ async def test_export_notification_shows_the_path_literally(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_painted(app, pilot, "leaderboard")
         app.action_export("csv")
-        toast = None
-        for _ in range(200):
-            await pilot.pause(0.05)
-            found = [t for t in app.screen.query(Toast) if "Exported" in t._notification.title]
-            if found:
-                toast = found[0]
-                break
-        assert toast is not None
+
+        def exported() -> list[Toast]:
+            return [t for t in app.screen.query(Toast) if "Exported" in t._notification.title]
+
+        await until(pilot, exported, "the export's notification")
+        toast = exported()[0]
         assert "[@click=app.quit]data" in toast.render().plain
         (exported,) = (data / "exports").iterdir()
         assert oct(exported.stat().st_mode & 0o777) == "0o600"
