@@ -8,17 +8,26 @@ from __future__ import annotations
 import contextlib
 import io
 import subprocess
+from collections.abc import Callable, Sequence
 
 from tokenscope.cli import main
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``tokenscope ARGS`` as ``subprocess.run(..., capture_output=True, text=True)`` gives
-    it back. Call it from a thread in async tests: commands run their own event loop."""
+def run_main(
+    entry: Callable[[list[str]], int | None], name: str, args: Sequence[str]
+) -> subprocess.CompletedProcess[str]:
+    """``entry(args)`` as ``subprocess.run(..., capture_output=True, text=True)`` gives a
+    command back: its exit code, stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main(list(args))
+            code = entry(list(args)) or 0
         except SystemExit as exc:  # argparse's --help, --version and usage errors
             code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    return subprocess.CompletedProcess(["tokenscope", *args], code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess([name, *args], code, out.getvalue(), err.getvalue())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``tokenscope ARGS``. Call it from a thread in async tests: commands run their own
+    event loop."""
+    return run_main(main, "tokenscope", args)

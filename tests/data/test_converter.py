@@ -7,10 +7,10 @@ the ``_update`` files (upstream's newer runs and prices).
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
+from cli_in_process import run_main
 
 from .conftest import _load_build_script
 from .test_editions import raw_update
@@ -20,10 +20,9 @@ SCRIPT = ROOT / "scripts" / "build_bundled_results.py"
 FILES = ("runs", "runs_update", "prompts", "models", "prices", "prices_update")
 
 
-def _script(*args: Path | str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True
-    )
+def _script(*args: Path | str) -> subprocess.CompletedProcess[str]:
+    """The script's main() in this process, with what it prints and its exit code."""
+    return run_main(_load_build_script().main, str(SCRIPT), [str(a) for a in args])
 
 
 def test_rebuilding_gives_identical_files(tmp_path, raw_study, monkeypatch):
