@@ -11,7 +11,7 @@ import polars as pl
 from textual import events
 from textual.widgets import Input, Select
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
 from tokenscope.ask.models import local_choice
 from tokenscope.cli import main as cli
 from tokenscope.data.store import append_run
@@ -27,13 +27,6 @@ SIZE = (120, 36)
 
 def app() -> TokenscopeApp:
     return TokenscopeApp(poll_seconds=0)
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def type_at_once(a: TokenscopeApp, *keys: str) -> None:
@@ -131,7 +124,7 @@ async def test_a_suite_on_the_built_in_model_is_stored_as_the_ask_view_names_it(
         await until(
             pilot,
             lambda: not screen.running and "finished" in str(status.render()),
-            timeout=180,
+            "the suite to finish",
         )
     # The command line on the built-in model, on a server of its own: the same model,
     # the same sample, already done.
