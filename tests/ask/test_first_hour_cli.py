@@ -7,7 +7,7 @@ import json
 import socket
 
 import pytest
-from suite.test_run_command import tokenscope
+from cli_in_process import run_cli as tokenscope
 
 from tokenscope.cli import main
 
