@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +37,15 @@ def local_model_server(log_dir: Path, cache_dir: Path, **options) -> Iterator[Lo
         yield server
     finally:
         server.stop()
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    """Free loopback ports, all different (held open together while they are picked)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
 
 
 def endpoint_at(url: str, preset: str = "vllm", **changes) -> Endpoint:

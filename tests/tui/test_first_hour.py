@@ -1,21 +1,24 @@
 """Pilot tests of what a newcomer meets in the app's first hour: keys typed right after a
 view switch, the header's count under filters, an empty "your runs", ad-hoc questions
-kept out of the leaderboard, and the built-in model under one name in a suite."""
+kept out of the leaderboard, and the built-in model under one name in a suite that resumes
+across launches of its server, from the app to the command line."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import polars as pl
+from probe.helpers import distinct_free_ports
 from textual import events
 from textual.widgets import Input, Select
 
 from tests.tui.conftest import until, wait_painted
 from tokenscope.ask.models import local_choice
 from tokenscope.cli import main as cli
-from tokenscope.data.store import append_run
-from tokenscope.probe import endpoints
+from tokenscope.data.store import append_run, store_path
+from tokenscope.probe import endpoints, local_model
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.explorer import filtered_runs
 from tokenscope.tui.screens import main as main_screen
@@ -110,8 +113,17 @@ async def test_ad_hoc_questions_stay_out_of_the_leaderboard_but_not_out_of_runs(
 async def test_a_suite_on_the_built_in_model_is_stored_as_the_ask_view_names_it(
     local_model_installed, capsys, monkeypatch
 ) -> None:
-    # What is checked is the name the run is stored under, not the answer: a short one.
+    # What is checked is the name the runs are stored under, not the answer: a short one.
     monkeypatch.setattr(endpoints, "BUILTIN_MAX_TOKENS", 4)
+    # Every launch of the server gets a port of its own, as it does for a user.
+    ports = distinct_free_ports(2)
+    used: list[int] = []
+
+    def next_port() -> int:
+        used.append(ports.pop(0))
+        return used[-1]
+
+    monkeypatch.setattr(local_model, "free_port", next_port)
     a = app()
     async with a.run_test(size=(100, 40)) as pilot:
         screen = SuiteRunScreen()
@@ -126,11 +138,20 @@ async def test_a_suite_on_the_built_in_model_is_stored_as_the_ask_view_names_it(
             lambda: not screen.running and "finished" in str(status.render()),
             "the suite to finish",
         )
-    # The command line on the built-in model, on a server of its own: the same model,
-    # the same sample, already done.
-    run = ["run", "--endpoint", "local", "--only", "capital_of_australia", "-n", "1"]
+    # The command line on the built-in model, a later launch on another port: the app's
+    # sample 0 is done, only sample 1 is asked.
+    run = ["run", "--endpoint", "local", "--only", "capital_of_australia", "-n", "2"]
     assert await asyncio.to_thread(cli, run) == 0
-    assert "1 already done" in capsys.readouterr().out
+    assert "1/1 samples, 1 already done" in capsys.readouterr().out
+    assert len(set(used)) == 2  # two launches, two ports
+    # Nothing left to ask: no server is started at all.
+    assert await asyncio.to_thread(cli, run) == 0
+    assert "2 already done" in capsys.readouterr().out and len(used) == 2
+    stored = [json.loads(line) for line in store_path().read_text().splitlines()]
+    assert [(r["suite"], r["sample_index"], r["endpoint"]) for r in stored] == [
+        ("study", 0, "local"),
+        ("study", 1, "local"),
+    ]
     assert await asyncio.to_thread(cli, ["leaderboard", "--source", "user", "--format", "csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()[1:]
     assert len(rows) == 1 and rows[0].startswith(local_choice().label + ",")
