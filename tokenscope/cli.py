@@ -33,9 +33,9 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
 def _add_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
-        choices=("bundled", "user", "all"),
         default="all",
-        help="the bundled study, your own results, or both (default: all)",
+        help="bundled (the study), user (your results), the name of a [[sources]] entry, "
+        "or all (default)",
     )
 
 
@@ -61,9 +61,13 @@ def _reference(value: str | None) -> tuple[str, ...]:
 
 def _load(args: argparse.Namespace):
     from tokenscope.data.loader import load_dataset, warning_lines
+    from tokenscope.remote.sources import check_filter
     from tokenscope.text import literal
 
-    ds = load_dataset("all", edition=args.edition)
+    sources = _settings().sources
+    if getattr(args, "source", None) is not None:
+        check_filter(args.source, sources)
+    ds = load_dataset("all", edition=args.edition, sources=sources)
     for warning in warning_lines(ds.warnings):
         print(f"tokenscope: {literal(warning, keep_newlines=False)}", file=sys.stderr)
     return ds
@@ -304,13 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _commands_beside_their_engines() -> list[Callable[[argparse._SubParsersAction], object]]:
-    """``ask``, ``run`` and ``import``. A module of ours that fails to import is a bug: it
-    must surface, not quietly take its command away."""
+    """``ask``, ``run``, ``import``, ``push`` and ``pull``. A module of ours that fails to
+    import is a bug: it must surface, not quietly take its command away."""
     from tokenscope.ask import cli as ask_cli
     from tokenscope.importers import cli as import_cli
+    from tokenscope.remote import cli as remote_cli
     from tokenscope.suite import cli_run
 
-    return [ask_cli.add_parser, cli_run.add_parser, import_cli.add_parser]
+    return [ask_cli.add_parser, cli_run.add_parser, import_cli.add_parser, remote_cli.add_parser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
