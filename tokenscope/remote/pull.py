@@ -69,7 +69,9 @@ class PullSession:
         listed = {p.key for p in parts}
         todo, kept, skipped = [], 0, []
         for part in parts:
-            if not safe_key(part.key):
+            if part.error is not None:
+                skipped.append(part.skip_line(self.source))
+            elif not safe_key(part.key):
                 part.error = "a name the cache cannot hold"
                 skipped.append(part.skip_line(self.source))
             elif self.cache.has_copy(part) and self.cache.known(part):

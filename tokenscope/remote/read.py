@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tokenscope.remote.catalog import Part, SourceCache, check_part, parts_of
-from tokenscope.remote.layout import model_prefix
+from tokenscope.remote.layout import PartKey, model_prefix
 from tokenscope.remote.sources import Source, SourceError, safe_message
-from tokenscope.remote.stores import Store, open_store, polars_options
+from tokenscope.remote.stores import ObjectInfo, Store, open_store, polars_options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 LIVE = "live"  # listed just now
 STALE = "stale"  # unreachable: the pulled copy is shown
 UNREACHABLE = "unreachable"  # unreachable and never pulled: nothing shown
+UNREADABLE_NAME = "a name the object store client cannot read"
 
 
 @dataclass
@@ -59,16 +60,21 @@ class SourceRuns:
 def list_parts(source: Source, store: Store, models: Sequence[str] = ()) -> list[Part]:
     """The source's parts; only the given models' partitions when models are named."""
     if not models:
-        return parts_of(store.list())
-    listing = [info for m in sorted(set(models)) for info in store.list(model_prefix(m))]
-    return parts_of(listing)
+        listing = store.list()
+    else:
+        listing = [info for m in sorted(set(models)) for info in store.list(model_prefix(m))]
+    unreadable = [
+        Part(ObjectInfo(name, -1, None), PartKey(name, None, None), error=UNREADABLE_NAME)
+        for name in dict.fromkeys(store.unlisted)
+    ]
+    return unreadable + parts_of(listing)
 
 
 def check_parts(source: Source, store: Store, cache: SourceCache, parts: list[Part]) -> list[Part]:
     """Each part's rows, or why it is skipped: from its footer, once per name and size."""
     changed = False
     for part in parts:
-        if cache.known(part):
+        if part.error is not None or cache.known(part):
             continue
         local = cache.has_copy(part)
         uri = str(cache.local_path(part.key)) if local else store.uri(part.key)

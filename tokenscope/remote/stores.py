@@ -11,9 +11,12 @@ Every failure is a ``SourceError`` of one line, with credentials redacted.
 
 from __future__ import annotations
 
+import builtins
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -78,6 +81,8 @@ class ObjectInfo:
 class Store(Protocol):
     """What push, pull and read need of a place that holds parts."""
 
+    unlisted: list[str]  # names met while listing that the client cannot read
+
     def list(self, prefix: str | None = None) -> list[ObjectInfo]: ...
 
     def get(self, key: str) -> bytes: ...
@@ -137,6 +142,8 @@ class ObjectStoreSource:
     def __init__(self, source: Source) -> None:
         self.source = source
         self._store: ObjectStore | None = None
+        # Objects whose names the client cannot parse, met while listing: skipped, said once.
+        self.unlisted: builtins.list[str] = []
 
     @property
     def store(self) -> ObjectStore:
@@ -160,16 +167,48 @@ class ObjectStoreSource:
         )
 
     def list(self, prefix: str | None = None) -> list[ObjectInfo]:
+        """Every object under ``prefix``; names the client cannot hold go to ``unlisted``."""
+        from obstore.exceptions import InvalidPathError
+
+        found: builtins.list[ObjectInfo] = []
+        offset: str | None = None
+        while True:
+            try:
+                _guarded(self.source, "listing", partial(self._list_from, prefix, offset, found))
+                return found
+            except SourceError as exc:
+                cause = exc.__cause__
+                bad = _bad_name(str(cause)) if isinstance(cause, InvalidPathError) else None
+                if bad is None or bad.removeprefix(self._prefix) in self.unlisted:
+                    raise
+                # A name object_store cannot parse (a control character) fails its whole
+                # page: note it, and list on from just after it.
+                bad = bad.removeprefix(self._prefix)
+                self.unlisted.append(bad)
+                offset = _after(bad)
+
+    def _list_from(
+        self, prefix: str | None, offset: str | None, into: builtins.list[ObjectInfo]
+    ) -> None:
         import obstore
 
-        def listing() -> list[ObjectInfo]:
-            return [
-                ObjectInfo(str(meta["path"]), int(meta["size"]), meta.get("last_modified"))
-                for chunk in obstore.list(self.store, prefix=prefix)
-                for meta in chunk
-            ]
+        stream = (
+            obstore.list(self.store, prefix=prefix, offset=offset)
+            if offset is not None
+            else obstore.list(self.store, prefix=prefix)
+        )
+        for chunk in stream:
+            for meta in chunk:
+                into.append(
+                    ObjectInfo(str(meta["path"]), int(meta["size"]), meta.get("last_modified"))
+                )
 
-        return _guarded(self.source, "listing", listing)
+    @property
+    def _prefix(self) -> str:
+        if self.source.scheme == "file":
+            return ""
+        path = urlsplit(self.source.uri).path.strip("/")
+        return f"{path}/" if path else ""
 
     def get(self, key: str) -> bytes:
         import obstore
@@ -193,6 +232,26 @@ class ObjectStoreSource:
         if self.source.scheme == "file":
             return str(self.source.local_path / key)
         return f"{self.source.uri.rstrip('/')}/{key}"
+
+
+_BAD_PATH = re.compile(r'Error parsing Path "(?P<name>.*?)": Encountered', re.DOTALL)
+
+
+def _bad_name(message: str) -> str | None:
+    found = _BAD_PATH.search(message)
+    return found["name"] if found else None
+
+
+def _after(name: str) -> str:
+    """A listing offset just past ``name`` and past every name continuing its bad character.
+
+    object_store rejects control characters: replacing the first one with a space (the
+    next legal character) skips exactly the names that share the bad prefix.
+    """
+    for index, char in enumerate(name):
+        if ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            return name[:index] + (" " if ord(char) < 0x20 else "\u00a0")
+    return name + "\x7f"
 
 
 def hf_token() -> str | None:
@@ -228,6 +287,7 @@ class HfSource:
             source.storage_options.get("endpoint") or os.environ.get("HF_ENDPOINT") or HF_ENDPOINT
         ).rstrip("/")
         self._transport = transport  # tests hand in an httpx.MockTransport
+        self.unlisted: builtins.list[str] = []
 
     def headers(self) -> dict[str, str]:
         token = hf_token()
