@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 LIVE = "live"  # listed just now
 STALE = "stale"  # unreachable: the pulled copy is shown
 UNREACHABLE = "unreachable"  # unreachable and never pulled: nothing shown
-UNREADABLE_NAME = "a name the object store client cannot read"
+# object_store fails a whole listing page on such a name; the listing goes on after it,
+# but names on that page sorting before it are not seen (a limit of the client).
+UNREADABLE_NAME = (
+    "a name the object store client cannot read (names listed just before it may be missing)"
+)
 
 
 @dataclass

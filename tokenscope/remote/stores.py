@@ -319,8 +319,7 @@ class HfSource:
             out = []
             base = f"{self.location.path}/" if self.location.path else ""
             with self._client() as client:
-                response = client.get(self.tree_url(), params={"recursive": "true"})
-                response.raise_for_status()
+                response = _ok(client.get(self.tree_url(), params={"recursive": "true"}))
                 for item in response.json():
                     if item.get("type") != "file":
                         continue
@@ -334,9 +333,7 @@ class HfSource:
     def get(self, key: str) -> bytes:
         def fetch() -> bytes:
             with self._client() as client:
-                response = client.get(self.file_url(key))
-                response.raise_for_status()
-                return response.content
+                return _ok(client.get(self.file_url(key))).content
 
         return _guarded(self.source, "fetching a part", fetch)
 
@@ -348,6 +345,14 @@ class HfSource:
 
     def uri(self, key: str) -> str:
         return f"{self.source.uri.rstrip('/')}/{key}"
+
+
+def _ok(response: Any) -> Any:
+    """The response, or an error carrying the Hub's own first line (redacted by the caller)."""
+    if response.is_success:
+        return response
+    body = (response.text.strip().splitlines() or [""])[0][:200]
+    raise RuntimeError(f"HTTP {response.status_code}: {body}" if body else response.status_code)
 
 
 def open_store(source: Source) -> Store:
