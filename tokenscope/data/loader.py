@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 from polars.exceptions import PanicException
@@ -44,6 +44,9 @@ from tokenscope.data.schema import (
     empty_runs,
 )
 from tokenscope.text import one_line
+
+if TYPE_CHECKING:
+    from tokenscope.remote.sources import Source
 
 __all__ = ["Dataset", "FileStatus", "LoadError", "UserResults", "load_dataset"]
 
@@ -68,6 +71,8 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     # Which edition of the bundled study the bundled runs and prices are.
     edition: str = editions.DEFAULT_EDITION
+    # One ``tokenscope.remote.read.SourceStatus`` per configured source read.
+    sources: list[Any] = field(default_factory=list)
 
     def lazy_runs(self) -> pl.LazyFrame:
         return self.runs_lazy
@@ -429,7 +434,7 @@ def warning_lines(warnings: list[str], limit: int = WARNINGS_SHOWN) -> list[str]
 
 
 def _enrich_user_runs(
-    runs: pl.LazyFrame, prompts: pl.DataFrame, models: pl.DataFrame
+    runs: pl.LazyFrame, prompts: pl.DataFrame, models: pl.DataFrame, source: str = "user"
 ) -> pl.LazyFrame:
     """Fill lab, weights, domain and prompt text from the study where the user left them out."""
 
@@ -440,7 +445,7 @@ def _enrich_user_runs(
         )
 
     return runs.with_columns(
-        pl.lit("user").alias("source"),
+        pl.lit(source).alias("source"),
         pl.coalesce("lab", lookup("model", models, "lab", pl.String())).alias("lab"),
         pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean())).alias(
             "open_weights"
@@ -458,15 +463,18 @@ def load_dataset(
     results_dir: Path | None = None,
     user_results: UserResults | None = None,
     edition: str = editions.DEFAULT_EDITION,
+    sources: Sequence[Source] = (),
 ) -> Dataset:
     """One edition of the bundled study plus the user's results, with the derived columns.
 
     ``source`` filters the returned runs, but metrics that need the whole
     picture (the reference normaliser) should be computed on ``source='all'``.
-    User runs belong to every edition: they are never filtered.
+    User runs belong to every edition: they are never filtered. Runs of the configured
+    ``sources`` (``tokenscope.remote``) join like user runs, named by their source.
     """
-    if source not in SOURCES:
-        raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
+    names = [s.name for s in sources]
+    if source not in SOURCES and source not in names:
+        raise LoadError(f"unknown source '{source}' (choose {', '.join((*SOURCES, *names))})")
     prompts, models, prices = load_study_tables(edition)
     warnings: list[str] = []
     parts = []
@@ -477,5 +485,14 @@ def load_dataset(
         if user_runs is not None:
             enriched = _enrich_user_runs(user_runs, prompts, models)
             parts.append(metrics.with_reasoning_tokens(enriched))
+    from tokenscope.remote.read import read_sources
+
+    remote = read_sources(sources, None if source == "all" else source)
+    for shared in remote:
+        warnings += shared.warnings
+        if shared.frame is not None:
+            enriched = _enrich_user_runs(shared.frame, prompts, models, shared.source.name)
+            parts.append(metrics.with_reasoning_tokens(enriched))
     combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
-    return Dataset(combined, prompts, models, prices, warnings, edition)
+    statuses = [shared.status for shared in remote]
+    return Dataset(combined, prompts, models, prices, warnings, edition, statuses)
