@@ -31,8 +31,19 @@ def test_a_source_that_disappears_shows_its_pulled_copy_marked_stale(data_dir, c
         PullSession(team).run()
         live = load_dataset("all", sources=(team, other))
         assert [s.state for s in live.sources] == ["live", "live"]
+        capsys.readouterr()
+        assert main(["sources"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith("team  live  s3://") and "3 runs in 1 part" in lines[0]
+        assert "pulled just now" in lines[0] and "pulled never" in lines[1]
     finally:
         server.stop()
+
+    assert main(["sources"]) == 1  # scripts can tell a stale source from a live one
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith("team  stale  ")
+    assert captured.out.splitlines()[1].startswith("other  unreachable  ")
+    assert "tokenscope: team: " in captured.err and "(stale)" in captured.err
 
     ds = load_dataset("all", sources=(team, other))
     states = {s.name: s for s in ds.sources}

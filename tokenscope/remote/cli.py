@@ -1,4 +1,4 @@
-"""``tokenscope push`` and ``tokenscope pull``: share runs through a team's source.
+"""``tokenscope push``, ``pull`` and ``sources``: share runs through a team's source.
 
 Progress goes to stderr, one line per part (so a log shows how far a cut push
 got); the summary to stdout. Every problem is one line, names the source, and
@@ -43,6 +43,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=run_pull)
 
+    p = sub.add_parser(
+        "sources",
+        help="each configured source: live, stale or unreachable, its runs and their age",
+        description="Read every source in the config's [[sources]] and say, one line each, "
+        "whether it answers (live), only its pulled copy is shown (stale), or neither "
+        "(unreachable), with its runs, parts, newest part and last pull.",
+    )
+    p.add_argument("--version", action="version", version=f"tokenscope {__version__}")
+    p.set_defaults(func=run_sources)
+
 
 def _say(line: str) -> None:
     print(f"tokenscope: {literal(line, keep_newlines=False)}", file=sys.stderr, flush=True)
@@ -55,11 +65,8 @@ def _source(name: str | None):
     return find_source(load_settings().sources, name)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def run_push(args: argparse.Namespace) -> int:
+    from tokenscope.remote import summary
     from tokenscope.remote.push import UPLOADING, PushEvent, PushSession
 
     source = _source(args.to)
@@ -70,25 +77,17 @@ def run_push(args: argparse.Namespace) -> int:
 
     session = PushSession(source, models=args.model, since=args.since, on_event=progress)
     plan = session.plan()
-    for note in plan.notes:
+    for note in [*plan.notes, *filter(None, [summary.left_out(plan)])]:
         _say(note)
-    if plan.without_id:
-        left = _plural(plan.without_id, "run")
-        _say(f"{left} without a run id left out (they cannot be told apart)")
     if not plan.parts:
-        held = f"; '{source.name}' holds all {plan.candidates:,}" if plan.candidates else ""
-        print(f"nothing to push{held}")
+        print(summary.nothing_to_push(plan))
         return 0
-    result = session.apply(plan)
-    already = f" ({plan.already:,} already there)" if plan.already else ""
-    print(
-        f"pushed {_plural(result.runs, 'run')} in {_plural(result.parts, 'part')} "
-        f"to '{source.name}'{already}"
-    )
+    print(literal(summary.pushed(plan, session.apply(plan)), keep_newlines=False))
     return 0
 
 
 def run_pull(args: argparse.Namespace) -> int:
+    from tokenscope.remote import summary
     from tokenscope.remote.pull import FETCHING, PullEvent, PullSession
 
     source = _source(args.source)
@@ -100,11 +99,24 @@ def run_pull(args: argparse.Namespace) -> int:
     result = PullSession(source, on_event=progress).run()
     for line in result.skipped:
         _say(line)
-    removed = (
-        f"; dropped {_plural(result.removed, 'part')} it no longer has" if result.removed else ""
-    )
-    print(
-        f"pulled {_plural(result.fetched, 'new part')} from '{source.name}' "
-        f"({result.kept:,} already here){removed}"
-    )
+    print(literal(summary.pulled(source, result), keep_newlines=False))
     return 0
+
+
+def run_sources(args: argparse.Namespace) -> int:
+    from tokenscope import paths
+    from tokenscope.config import load_settings
+    from tokenscope.errors import EXIT_FAILED
+    from tokenscope.remote import summary
+    from tokenscope.remote.read import LIVE, source_statuses
+
+    sources = load_settings().sources
+    if not sources:
+        _say(f"no [[sources]] in {paths.config_file()}; see the README's 'Team sources'")
+        return 0
+    statuses = source_statuses(sources)
+    for status in statuses:
+        print(literal(summary.status_line(status), keep_newlines=False))
+        if status.message:
+            _say(f"{status.name}: {status.message}")
+    return 0 if all(s.state == LIVE for s in statuses) else EXIT_FAILED

@@ -18,11 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
 from tokenscope.remote.summary import age
 from tokenscope.text import literal
+from tokenscope.tui.screens.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from tokenscope.remote.read import SourceStatus
@@ -60,7 +60,7 @@ class TransferEnded(Message):
         self.summary, self.notes, self.changed = summary, notes, changed
 
 
-class SourcesScreen(ModalScreen[None]):
+class SourcesScreen(DialogScreen[None]):
     """Each configured source's status; push the user's runs to one, or pull one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,16 +71,8 @@ class SourcesScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    SourcesScreen { align: center middle; }
-    SourcesScreen > VerticalScroll {
-        width: 110; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
+    SourcesScreen > VerticalScroll { width: 110; }
     SourcesScreen DataTable { height: auto; max-height: 12; margin-top: 1; }
-    SourcesScreen #sources-status { margin-top: 1; height: auto; }
-    SourcesScreen ProgressBar { margin-top: 1; }
-    SourcesScreen #sources-buttons { height: 1; margin-top: 1; }
-    SourcesScreen #sources-buttons > Button { margin-right: 2; }
     """
 
     def __init__(
@@ -100,8 +92,8 @@ class SourcesScreen(ModalScreen[None]):
             else:
                 yield DataTable(id="sources-table", cursor_type="row", zebra_stripes=True)
                 yield ProgressBar(id="sources-progress", show_eta=False)
-                yield Static(id="sources-status")
-                with Horizontal(id="sources-buttons"):
+                yield Static(id="sources-status", classes="status")
+                with Horizontal(id="sources-buttons", classes="buttons"):
                     yield Button("Push (p)", id="sources-push", variant="primary", compact=True)
                     yield Button("Pull (u)", id="sources-pull", compact=True)
                     yield Button("Refresh (r)", id="sources-refresh", compact=True)
