@@ -4,6 +4,7 @@ push with progress, the source as a filter, and a cut network showing the pulled
 from __future__ import annotations
 
 import polars as pl
+from textual.widgets import ProgressBar
 
 from remote.helpers import add_runs, start_moto, write_config
 from tests.tui.conftest import until
@@ -47,6 +48,8 @@ async def test_the_panel_pushes_with_progress_and_the_source_joins_the_tables(bu
         await pilot.press("p")
         await until(pilot, lambda: "pushed" in _status(screen), "the push's summary")
         assert "pushed 3 runs in 1 part to 'team'" in _status(screen)
+        bar = screen.query_one("#sources-progress", ProgressBar)
+        assert (bar.progress, bar.total) == (3, 3)
         assert len([k for k in bucket.keys() if k.endswith(".parquet")]) == 1
         await until(pilot, lambda: _row(screen, "team")[2] == "3", "the panel's count")
         await until(pilot, lambda: "[bold]mine" in _models(app, "team"), "the reload")

@@ -254,8 +254,8 @@ class TokenscopeApp(App[int]):
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
             summary = f"edition {ds.edition} · {summary}"
             stale = [status.name for status in ds.sources if status.stale]
-            if stale:
-                summary += f" · stale: {', '.join(stale)}"
+            if stale:  # first, so a narrow header still shows it
+                summary = f"stale: {', '.join(stale)} · {summary}"
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))

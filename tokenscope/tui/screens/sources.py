@@ -73,6 +73,8 @@ class SourcesScreen(DialogScreen[None]):
     DEFAULT_CSS = """
     SourcesScreen > VerticalScroll { width: 110; }
     SourcesScreen DataTable { height: auto; max-height: 12; margin-top: 1; }
+    SourcesScreen ProgressBar { display: none; }
+    SourcesScreen ProgressBar.-running { display: block; }
     """
 
     def __init__(
@@ -218,17 +220,21 @@ class SourcesScreen(DialogScreen[None]):
         self.cancel.clear()
         for button in self.query(Button):
             button.disabled = button.id != "sources-close"
-        self.query_one(ProgressBar).update(total=None, progress=0)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.add_class("-running")  # shown from the first transfer on
         self._status(Text(line))
 
     @work(thread=True, exclusive=True, group="sources-transfer", exit_on_error=False)
     def _push(self, source: Source) -> None:
         from tokenscope.remote import summary
-        from tokenscope.remote.push import UPLOADING, PushEvent, PushSession
+        from tokenscope.remote.push import UPLOADED, UPLOADING, PushEvent, PushSession
 
         def report(event: PushEvent) -> None:
-            if event.stage == UPLOADING:
-                line = f"writing part {event.parts_done + 1} of {event.parts_total}: {event.key}"
+            if event.stage in (UPLOADING, UPLOADED):
+                step = "writing" if event.stage == UPLOADING else "wrote"
+                number = event.parts_done + (event.stage == UPLOADING)
+                line = f"{step} part {number} of {event.parts_total}: {event.key}"
                 self.post_message(TransferProgress(line, event.runs_done, event.runs_total))
 
         try:
@@ -250,11 +256,13 @@ class SourcesScreen(DialogScreen[None]):
     @work(thread=True, exclusive=True, group="sources-transfer", exit_on_error=False)
     def _pull(self, source: Source) -> None:
         from tokenscope.remote import summary
-        from tokenscope.remote.pull import FETCHING, PullEvent, PullSession
+        from tokenscope.remote.pull import FETCHED, FETCHING, PullEvent, PullSession
 
         def report(event: PullEvent) -> None:
-            if event.stage == FETCHING:
-                line = f"fetching part {event.parts_done + 1} of {event.parts_total}: {event.key}"
+            if event.stage in (FETCHING, FETCHED):
+                step = "fetching" if event.stage == FETCHING else "fetched"
+                number = event.parts_done + (event.stage == FETCHING)
+                line = f"{step} part {number} of {event.parts_total}: {event.key}"
                 self.post_message(TransferProgress(line, event.parts_done, event.parts_total))
 
         try:
