@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Load + leaderboard time, tokenscope's data layer against raw Polars (run by hand).
+"""Load + leaderboard time and peak memory, tokenscope's data layer against raw Polars,
+and the app's memory before and after opening Runs (run by hand).
 
     .venv/bin/python benchmarks/bench_data.py [--rows 1000000] [--repeats 7]
 
 Each measurement is a fresh interpreter (nothing cached), timed from inside
-after imports so both sides pay the same start-up. Raw Polars does the same
-read and an equivalent aggregation (per-prompt means, reference normaliser,
-per-model means) written directly, as a user would without tokenscope.
-Reports medians and the ratio; the machine is shared and noisy.
+after imports so both sides pay the same start-up; peak RSS is the child's own
+``VmHWM``. Raw Polars does the same read and an equivalent aggregation
+(per-prompt means, reference normaliser, per-model means) written directly, as
+a user would without tokenscope. The app is run headless (``App.run_test``):
+its resident memory once the leaderboard has painted the loaded data, then
+once the Runs tab has painted every run. Reports medians, the worst run and
+the ratios; the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each child prints: seconds, rows of the board, then its peak RSS in kB. VmHWM is the
+# peak of this process's own memory; ru_maxrss would also count the parent's, which the
+# child inherits through fork and exec.
+PEAK_RSS = """
+with open("/proc/self/status") as f:
+    print(next(line.split()[1] for line in f if line.startswith("VmHWM:")))
+"""
 
 TOKENSCOPE = """
 import time, polars as pl
@@ -75,6 +87,40 @@ board = (basic.join(rel, on=["model", "source"], how="left").join(prices, on="mo
 print(time.perf_counter() - t, board.height)
 """
 
+# The app, headless: resident memory (kB) once the leaderboard shows the loaded data,
+# then once Runs shows every run. Waits on the views' own state, never on a timer.
+APP = """
+import asyncio, os
+
+from tokenscope.tui.app import TokenscopeApp
+
+def rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+async def main():
+    app = TokenscopeApp(poll_seconds=0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        async def painted(key):
+            while True:
+                await pilot.pause()
+                try:
+                    view = app.main.view(key)
+                except LookupError:
+                    continue
+                busy = any(w.is_running for w in app.workers if w.group in ("compute", "load"))
+                if view.loaded and not view.stale and not busy:
+                    return
+        await painted("leaderboard")
+        first = rss_kb()
+        await pilot.press("3")
+        await painted("runs")
+        await pilot.pause()
+        print(first, rss_kb())
+
+asyncio.run(main())
+"""
+
 
 def synthesise(directory: Path, rows: int) -> None:
     import polars as pl
@@ -104,39 +150,93 @@ def synthesise(directory: Path, rows: int) -> None:
     frame.write_parquet(results / "synthetic.parquet")
 
 
-def measure(code: str, env: dict[str, str], repeats: int) -> list[float]:
-    times = []
+def child(code: str, env: dict[str, str]) -> list[float]:
+    """The numbers a fresh interpreter running ``code`` prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "child failed")
+    return [float(x) for x in out.stdout.split()]
+
+
+def measure(code: str, env: dict[str, str], repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds and peak RSS (MB) of ``repeats`` fresh runs of ``code``."""
+    times, peaks = [], []
     for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        ).stdout.split()
-        times.append(float(out[0]))
-    return times
+        seconds, _rows, peak_kb = child(code + PEAK_RSS, env)
+        times.append(seconds)
+        peaks.append(peak_kb / 1024)
+    return times, peaks
+
+
+def spread(values: list[float], worst: float) -> str:
+    return f"median {statistics.median(values):7.3f} worst {worst:7.3f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--app-repeats", type=int, default=3)
     args = parser.parse_args()
-    report = {}
+    report: dict[str, dict[str, float]] = {}
+    med = statistics.median
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
         (empty / "results").mkdir(parents=True)
         big = Path(tmp) / "big"
         synthesise(big, args.rows)
+        base_env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "TOKENSCOPE_CONFIG": str(Path(tmp) / "cfg" / "config.toml"),
+            "TOKENSCOPE_CACHE_DIR": str(Path(tmp) / "cache"),
+            "TOKENSCOPE_POLL_SECONDS": "0",
+        }
         for label, data_dir in (("bundled", empty), (f"bundled+{args.rows:,} user runs", big)):
-            env = {**os.environ, "TOKENSCOPE_DATA_DIR": str(data_dir)}
-            ours = statistics.median(measure(TOKENSCOPE, env, args.repeats))
-            raw = statistics.median(measure(RAW, env, args.repeats))
+            env = {**base_env, "TOKENSCOPE_DATA_DIR": str(data_dir)}
+            ours_t, ours_m = measure(TOKENSCOPE, env, args.repeats)
+            raw_t, raw_m = measure(RAW, env, args.repeats)
+            ratio_t = med(ours_t) / med(raw_t)
+            ratio_m = med(ours_m) / med(raw_m)
             report[label] = {
-                "tokenscope_s": round(ours, 4),
-                "raw_polars_s": round(raw, 4),
-                "ratio": round(ours / raw, 2),
+                "tokenscope_s": round(med(ours_t), 4),
+                "tokenscope_s_worst": round(max(ours_t), 4),
+                "raw_polars_s": round(med(raw_t), 4),
+                "raw_polars_s_worst": round(max(raw_t), 4),
+                "ratio": round(ratio_t, 2),
+                "tokenscope_peak_mb": round(med(ours_m), 1),
+                "tokenscope_peak_mb_worst": round(max(ours_m), 1),
+                "raw_polars_peak_mb": round(med(raw_m), 1),
+                "raw_polars_peak_mb_worst": round(max(raw_m), 1),
+                "peak_ratio": round(ratio_m, 2),
             }
+            print(f"{label}")
+            print(f"  time (s)      tokenscope {spread(ours_t, max(ours_t))}")
+            print(f"                raw polars {spread(raw_t, max(raw_t))}   ratio {ratio_t:5.2f}")
+            print(f"  peak RSS (MB) tokenscope {spread(ours_m, max(ours_m))}")
             print(
-                f"{label:32} tokenscope {ours:7.3f} s   raw polars {raw:7.3f} s   "
-                f"ratio {ours / raw:5.2f}"
+                f"                raw polars {spread(raw_m, max(raw_m))}   ratio {ratio_m:5.2f}"
+                "  (target ≤ 2)"
+            )
+            first, runs = [], []
+            for _ in range(args.app_repeats):
+                at_paint, after_runs = child(APP, env)
+                first.append(at_paint / 1024)
+                runs.append(after_runs / 1024)
+            ratio_app = med(runs) / med(first)
+            report[label] |= {
+                "app_first_paint_mb": round(med(first), 1),
+                "app_first_paint_mb_worst": round(max(first), 1),
+                "app_after_runs_mb": round(med(runs), 1),
+                "app_after_runs_mb_worst": round(max(runs), 1),
+                "app_ratio": round(ratio_app, 2),
+            }
+            print(f"  app RSS (MB)  first paint {spread(first, max(first))}")
+            print(
+                f"                after Runs  {spread(runs, max(runs))}   ratio {ratio_app:5.2f}"
+                "  (target ≤ 2)"
             )
     print(json.dumps(report))
     return 0
