@@ -170,8 +170,26 @@ def measure(code: str, env: dict[str, str], repeats: int) -> tuple[list[float], 
     return times, peaks
 
 
-def spread(values: list[float], worst: float) -> str:
-    return f"median {statistics.median(values):7.3f} worst {worst:7.3f}"
+def compare(
+    title: str, keys: tuple[str, str, str], sides: tuple[tuple[str, list[float]], ...]
+) -> dict[str, float]:
+    """Print two sides' median and worst and the ratio of the medians; return them by ``keys``
+    (first side, second side, ratio)."""
+    (label_a, a), (label_b, b) = sides
+    ratio = statistics.median(a) / statistics.median(b)
+    for head, label, values in ((title, label_a, a), ("", label_b, b)):
+        print(
+            f"  {head:13} {label:11} median {statistics.median(values):8.3f} "
+            f"worst {max(values):8.3f}",
+            end="" if values is b else "\n",
+        )
+    print(f"   ratio {ratio:5.2f}")
+    out = {}
+    for key, values in zip(keys, (a, b), strict=False):
+        out[key] = round(statistics.median(values), 3)
+        out[f"{key}_worst"] = round(max(values), 3)
+    out[keys[2]] = round(ratio, 2)
+    return out
 
 
 def main() -> int:
@@ -181,7 +199,6 @@ def main() -> int:
     parser.add_argument("--app-repeats", type=int, default=3)
     args = parser.parse_args()
     report: dict[str, dict[str, float]] = {}
-    med = statistics.median
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
         (empty / "results").mkdir(parents=True)
@@ -198,46 +215,30 @@ def main() -> int:
             env = {**base_env, "TOKENSCOPE_DATA_DIR": str(data_dir)}
             ours_t, ours_m = measure(TOKENSCOPE, env, args.repeats)
             raw_t, raw_m = measure(RAW, env, args.repeats)
-            ratio_t = med(ours_t) / med(raw_t)
-            ratio_m = med(ours_m) / med(raw_m)
-            report[label] = {
-                "tokenscope_s": round(med(ours_t), 4),
-                "tokenscope_s_worst": round(max(ours_t), 4),
-                "raw_polars_s": round(med(raw_t), 4),
-                "raw_polars_s_worst": round(max(raw_t), 4),
-                "ratio": round(ratio_t, 2),
-                "tokenscope_peak_mb": round(med(ours_m), 1),
-                "tokenscope_peak_mb_worst": round(max(ours_m), 1),
-                "raw_polars_peak_mb": round(med(raw_m), 1),
-                "raw_polars_peak_mb_worst": round(max(raw_m), 1),
-                "peak_ratio": round(ratio_m, 2),
-            }
-            print(f"{label}")
-            print(f"  time (s)      tokenscope {spread(ours_t, max(ours_t))}")
-            print(f"                raw polars {spread(raw_t, max(raw_t))}   ratio {ratio_t:5.2f}")
-            print(f"  peak RSS (MB) tokenscope {spread(ours_m, max(ours_m))}")
-            print(
-                f"                raw polars {spread(raw_m, max(raw_m))}   ratio {ratio_m:5.2f}"
-                "  (target ≤ 2)"
-            )
             first, runs = [], []
             for _ in range(args.app_repeats):
                 at_paint, after_runs = child(APP, env)
                 first.append(at_paint / 1024)
                 runs.append(after_runs / 1024)
-            ratio_app = med(runs) / med(first)
-            report[label] |= {
-                "app_first_paint_mb": round(med(first), 1),
-                "app_first_paint_mb_worst": round(max(first), 1),
-                "app_after_runs_mb": round(med(runs), 1),
-                "app_after_runs_mb_worst": round(max(runs), 1),
-                "app_ratio": round(ratio_app, 2),
+            print(label)
+            report[label] = {
+                **compare(
+                    "time (s)",
+                    ("tokenscope_s", "raw_polars_s", "ratio"),
+                    (("tokenscope", ours_t), ("raw polars", raw_t)),
+                ),
+                **compare(
+                    "peak RSS (MB)",
+                    ("tokenscope_peak_mb", "raw_polars_peak_mb", "peak_ratio"),
+                    (("tokenscope", ours_m), ("raw polars", raw_m)),
+                ),
+                **compare(
+                    "app RSS (MB)",
+                    ("app_after_runs_mb", "app_first_paint_mb", "app_ratio"),
+                    (("after Runs", runs), ("first paint", first)),
+                ),
             }
-            print(f"  app RSS (MB)  first paint {spread(first, max(first))}")
-            print(
-                f"                after Runs  {spread(runs, max(runs))}   ratio {ratio_app:5.2f}"
-                "  (target ≤ 2)"
-            )
+    print("targets: peak RSS ratio ≤ 2, app after Runs / first paint ≤ 2")
     print(json.dumps(report))
     return 0
 
