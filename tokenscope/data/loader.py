@@ -15,6 +15,7 @@ goes wrong costs as little as it can:
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Container, Sequence
@@ -185,15 +186,38 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _conformed(frame: pl.LazyFrame, schema: dict[str, pl.DataType], notes: list[str]) -> FileResult:
-    """Conform ``frame`` value by value, reading it once so it cannot fail later."""
+def _conformed(
+    frame: pl.LazyFrame | pl.DataFrame, schema: dict[str, pl.DataType], notes: list[str]
+) -> FileResult:
+    """Conform ``frame`` value by value, reading it once so it cannot fail later.
+
+    A frame read whole (JSONL, CSV, another tool's log) is checked as it is, then
+    kept as compressed Parquet (``held_as_parquet``).
+    """
     _check_columns(schema)
-    conformed, counts, ignored = values.conform_safely(frame, schema)
-    row = _polars("a part of the file cannot be read", lambda: counts.collect().row(0, named=True))
+    kept = held_as_parquet(frame) if isinstance(frame, pl.DataFrame) else None
+    conformed, counts, ignored = values.conform_safely(frame.lazy(), schema, kept)
+    # Streaming: a scan is decoded a batch of rows at a time, so a file's long texts are
+    # never all in memory at once (an in-memory collect holds every column in full).
+    row = _polars(
+        "a part of the file cannot be read",
+        lambda: counts.collect(engine="streaming").row(0, named=True),
+    )
     note = values.describe_counts(row, ignored)
     return FileResult(
         conformed, row["_rows"] - row.get("_no_model", 0), [*notes, *filter(None, [note])]
     )
+
+
+def held_as_parquet(frame: pl.DataFrame) -> pl.LazyFrame:
+    """``frame`` kept as compressed Parquet in memory, scanned lazily.
+
+    A table then decodes only the columns it reads: a file's long texts stay
+    compressed until a run is opened, instead of sitting decoded in memory.
+    """
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, statistics=False)  # rarely more than one row group to skip
+    return pl.scan_parquet(buffer.getvalue())
 
 
 def _settled(snapshot: Snapshot) -> bytes:
@@ -222,7 +246,7 @@ def read_csv(snapshot: Snapshot) -> FileResult:
         "not a readable CSV file",
         lambda: pl.read_csv(data, infer_schema=False, encoding="utf8-lossy"),
     )
-    return _conformed(frame.lazy(), dict(frame.schema), [])
+    return _conformed(frame, dict(frame.schema), [])
 
 
 def _plural(n: int, word: str) -> str:
@@ -278,7 +302,7 @@ def read_jsonl(snapshot: Snapshot) -> FileResult:
         frame, notes = _jsonl_by_line(data)
     if frame.height and frame["model"].null_count() == frame.height:
         raise LoadError("no 'model' field; not a tokenscope results file")
-    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+    return _conformed(frame, RUN_SCHEMA, notes)
 
 
 READERS: dict[str, Callable[[Snapshot], FileResult]] = {
@@ -307,7 +331,7 @@ def read_imported(path: Path, fmt: str) -> FileResult:
         "records do not fit the run schema",
         lambda: pl.DataFrame(records, schema=RUN_SCHEMA, strict=False),
     )
-    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+    return _conformed(frame, RUN_SCHEMA, notes)
 
 
 def read_results_file(path: Path) -> FileResult:
