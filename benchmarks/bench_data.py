@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Load + leaderboard time, tokenscope's data layer against raw Polars (run by hand).
+"""Load + leaderboard time and peak memory, tokenscope's data layer against raw Polars,
+and the app's memory before and after opening Runs (run by hand).
 
     .venv/bin/python benchmarks/bench_data.py [--rows 1000000] [--repeats 7]
 
 Each measurement is a fresh interpreter (nothing cached), timed from inside
-after imports so both sides pay the same start-up. Raw Polars does the same
-read and an equivalent aggregation (per-prompt means, reference normaliser,
-per-model means) written directly, as a user would without tokenscope.
-Reports medians and the ratio; the machine is shared and noisy.
+after imports so both sides pay the same start-up; peak RSS is the child's own
+``VmHWM``. Raw Polars does the same read and an equivalent aggregation
+(per-prompt means, reference normaliser, per-model means) written directly, as
+a user would without tokenscope. The app is run headless (``App.run_test``):
+its resident memory once the leaderboard has painted the loaded data, then
+once the Runs tab has painted every run. Reports medians, the worst run and
+the ratios; the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each child prints: seconds, rows of the board, then its peak RSS in kB. VmHWM is the
+# peak of this process's own memory; ru_maxrss would also count the parent's, which the
+# child inherits through fork and exec.
+PEAK_RSS = """
+with open("/proc/self/status") as f:
+    print(next(line.split()[1] for line in f if line.startswith("VmHWM:")))
+"""
 
 TOKENSCOPE = """
 import time, polars as pl
@@ -75,6 +87,40 @@ board = (basic.join(rel, on=["model", "source"], how="left").join(prices, on="mo
 print(time.perf_counter() - t, board.height)
 """
 
+# The app, headless: resident memory (kB) once the leaderboard shows the loaded data,
+# then once Runs shows every run. Waits on the views' own state, never on a timer.
+APP = """
+import asyncio, os
+
+from tokenscope.tui.app import TokenscopeApp
+
+def rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+async def main():
+    app = TokenscopeApp(poll_seconds=0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        async def painted(key):
+            while True:
+                await pilot.pause()
+                try:
+                    view = app.main.view(key)
+                except LookupError:
+                    continue
+                busy = any(w.is_running for w in app.workers if w.group in ("compute", "load"))
+                if view.loaded and not view.stale and not busy:
+                    return
+        await painted("leaderboard")
+        first = rss_kb()
+        await pilot.press("3")
+        await painted("runs")
+        await pilot.pause()
+        print(first, rss_kb())
+
+asyncio.run(main())
+"""
+
 
 def synthesise(directory: Path, rows: int) -> None:
     import polars as pl
@@ -104,40 +150,95 @@ def synthesise(directory: Path, rows: int) -> None:
     frame.write_parquet(results / "synthetic.parquet")
 
 
-def measure(code: str, env: dict[str, str], repeats: int) -> list[float]:
-    times = []
+def child(code: str, env: dict[str, str]) -> list[float]:
+    """The numbers a fresh interpreter running ``code`` prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "child failed")
+    return [float(x) for x in out.stdout.split()]
+
+
+def measure(code: str, env: dict[str, str], repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds and peak RSS (MB) of ``repeats`` fresh runs of ``code``."""
+    times, peaks = [], []
     for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        ).stdout.split()
-        times.append(float(out[0]))
-    return times
+        seconds, _rows, peak_kb = child(code + PEAK_RSS, env)
+        times.append(seconds)
+        peaks.append(peak_kb / 1024)
+    return times, peaks
+
+
+def compare(
+    title: str, keys: tuple[str, str, str], sides: tuple[tuple[str, list[float]], ...]
+) -> dict[str, float]:
+    """Print two sides' median and worst and the ratio of the medians; return them by ``keys``
+    (first side, second side, ratio)."""
+    (label_a, a), (label_b, b) = sides
+    ratio = statistics.median(a) / statistics.median(b)
+    for head, label, values in ((title, label_a, a), ("", label_b, b)):
+        print(
+            f"  {head:13} {label:11} median {statistics.median(values):8.3f} "
+            f"worst {max(values):8.3f}",
+            end="" if values is b else "\n",
+        )
+    print(f"   ratio {ratio:5.2f}")
+    out = {}
+    for key, values in zip(keys, (a, b), strict=False):
+        out[key] = round(statistics.median(values), 3)
+        out[f"{key}_worst"] = round(max(values), 3)
+    out[keys[2]] = round(ratio, 2)
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--app-repeats", type=int, default=3)
     args = parser.parse_args()
-    report = {}
+    report: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty"
         (empty / "results").mkdir(parents=True)
         big = Path(tmp) / "big"
         synthesise(big, args.rows)
+        base_env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "TOKENSCOPE_CONFIG": str(Path(tmp) / "cfg" / "config.toml"),
+            "TOKENSCOPE_CACHE_DIR": str(Path(tmp) / "cache"),
+            "TOKENSCOPE_POLL_SECONDS": "0",
+        }
         for label, data_dir in (("bundled", empty), (f"bundled+{args.rows:,} user runs", big)):
-            env = {**os.environ, "TOKENSCOPE_DATA_DIR": str(data_dir)}
-            ours = statistics.median(measure(TOKENSCOPE, env, args.repeats))
-            raw = statistics.median(measure(RAW, env, args.repeats))
+            env = {**base_env, "TOKENSCOPE_DATA_DIR": str(data_dir)}
+            ours_t, ours_m = measure(TOKENSCOPE, env, args.repeats)
+            raw_t, raw_m = measure(RAW, env, args.repeats)
+            first, runs = [], []
+            for _ in range(args.app_repeats):
+                at_paint, after_runs = child(APP, env)
+                first.append(at_paint / 1024)
+                runs.append(after_runs / 1024)
+            print(label)
             report[label] = {
-                "tokenscope_s": round(ours, 4),
-                "raw_polars_s": round(raw, 4),
-                "ratio": round(ours / raw, 2),
+                **compare(
+                    "time (s)",
+                    ("tokenscope_s", "raw_polars_s", "ratio"),
+                    (("tokenscope", ours_t), ("raw polars", raw_t)),
+                ),
+                **compare(
+                    "peak RSS (MB)",
+                    ("tokenscope_peak_mb", "raw_polars_peak_mb", "peak_ratio"),
+                    (("tokenscope", ours_m), ("raw polars", raw_m)),
+                ),
+                **compare(
+                    "app RSS (MB)",
+                    ("app_after_runs_mb", "app_first_paint_mb", "app_ratio"),
+                    (("after Runs", runs), ("first paint", first)),
+                ),
             }
-            print(
-                f"{label:32} tokenscope {ours:7.3f} s   raw polars {raw:7.3f} s   "
-                f"ratio {ours / raw:5.2f}"
-            )
+    print("targets: peak RSS ratio ≤ 2, app after Runs / first paint ≤ 2")
     print(json.dumps(report))
     return 0
 

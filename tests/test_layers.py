@@ -27,6 +27,7 @@ FORBIDDEN = {
     "tokenscope.data": ("tokenscope.probe", "tokenscope.suite", *FACES),
     "tokenscope.probe": ("tokenscope.suite", *FACES),
     "tokenscope.suite": FACES,
+    "tokenscope.remote": FACES,
 }
 # Known exceptions, each with the reason. A name that no longer exists is ignored.
 ALLOWED: set[tuple[str, str]] = set()

@@ -33,9 +33,9 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
 def _add_source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
-        choices=("bundled", "user", "all"),
         default="all",
-        help="the bundled study, your own results, or both (default: all)",
+        help="bundled (the study), user (your results), the name of a [[sources]] entry, "
+        "or all (default)",
     )
 
 
@@ -61,35 +61,45 @@ def _reference(value: str | None) -> tuple[str, ...]:
 
 def _load(args: argparse.Namespace):
     from tokenscope.data.loader import load_dataset, warning_lines
+    from tokenscope.remote.sources import check_filter
     from tokenscope.text import literal
 
-    ds = load_dataset("all", edition=args.edition)
+    sources = _settings(args).sources
+    if getattr(args, "source", None) is not None:
+        check_filter(args.source, sources)
+    ds = load_dataset("all", edition=args.edition, sources=sources)
     for warning in warning_lines(ds.warnings):
         print(f"tokenscope: {literal(warning, keep_newlines=False)}", file=sys.stderr)
     return ds
 
 
-def _settings():
-    """The config file's settings for the tables (they need only its prices): a broken file
-    is said once and the defaults used, as the app does. ``config`` itself reports it."""
+def _settings(args: argparse.Namespace | None = None):
+    """The config file's settings for the tables (its prices and sources): a broken file
+    is said once and the defaults used, as the app does. ``config`` itself reports it.
+    Read once per command: kept on ``args``."""
     from tokenscope.config import ConfigError, Settings, load_settings
     from tokenscope.text import literal
 
+    if args is not None and getattr(args, "settings", None) is not None:
+        return args.settings
     try:
-        return load_settings()
+        settings = load_settings()
     except ConfigError as exc:
         # The message names the file: a name is data, never terminal control.
         print(
             f"tokenscope: {literal(str(exc), keep_newlines=False)}; using the defaults",
             file=sys.stderr,
         )
-        return Settings()
+        settings = Settings()
+    if args is not None:
+        args.settings = settings
+    return settings
 
 
-def _user_prices():
+def _user_prices(args: argparse.Namespace | None = None):
     from tokenscope.data.prices import user_price_frame
 
-    return user_price_frame(_settings().prices)
+    return user_price_frame(_settings(args).prices)
 
 
 def _emit(frame, fmt: str) -> int:
@@ -110,7 +120,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         domain=args.domain,
         reference=reference,
         source=args.source,
-        user_prices=_user_prices(),
+        user_prices=_user_prices(args),
     )
     return _emit(table, args.format)
 
@@ -122,7 +132,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     runs = filter_runs(
         ds, model=args.model, prompt=args.prompt, domain=args.domain, source=args.source
     )
-    runs = run_costs(runs, ds, _user_prices())
+    runs = run_costs(runs, ds, _user_prices(args))
     if args.format == "table":
         runs = runs.select(
             "source",
@@ -154,7 +164,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     from tokenscope.data.leaderboard import models_table
 
     ds = _load(args)
-    table = models_table(ds, _user_prices())
+    table = models_table(ds, _user_prices(args))
     if args.source != "all":
         table = table.filter(table["source"] == args.source)
     return _emit(table, args.format)
@@ -304,13 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _commands_beside_their_engines() -> list[Callable[[argparse._SubParsersAction], object]]:
-    """``ask``, ``run`` and ``import``. A module of ours that fails to import is a bug: it
-    must surface, not quietly take its command away."""
+    """``ask``, ``run``, ``import``, ``push`` and ``pull``. A module of ours that fails to
+    import is a bug: it must surface, not quietly take its command away."""
     from tokenscope.ask import cli as ask_cli
     from tokenscope.importers import cli as import_cli
+    from tokenscope.remote import cli as remote_cli
     from tokenscope.suite import cli_run
 
-    return [ask_cli.add_parser, cli_run.add_parser, import_cli.add_parser]
+    return [ask_cli.add_parser, cli_run.add_parser, import_cli.add_parser, remote_cli.add_parser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,11 @@ its key. A file the tool creates is readable by its owner only (0600).
     [[lineages]]             # versions to follow in `tokenscope trends`, oldest first
     name = "My Qwen"         # the name of a bundled lineage replaces it
     models = ["qwen3-32b", { model = "qwen3.5-32b", released = 2026-01-15 }]
+
+    [[sources]]              # a team's runs in object storage: tokenscope push / pull
+    name = "team"            # s3://, gs://, az://, hf://datasets/org/name/path or a folder
+    uri = "s3://bucket/tokenscope"
+    storage_options = { aws_region = "eu-west-1" }   # credentials: from the environment
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from tokenscope import paths
 from tokenscope.errors import UserError
 from tokenscope.lineages import Lineage, LineageError, parse_lineages
 from tokenscope.probe.endpoints import APIS, EFFORT_STYLES, Endpoint
+from tokenscope.remote.sources import Source, SourceError, parse_sources
 
 
 class ConfigError(UserError):
@@ -90,6 +96,7 @@ class Settings:
     models: dict[str, ModelAlias] = field(default_factory=dict)
     prices: dict[str, Price] = field(default_factory=dict)
     lineages: tuple[Lineage, ...] = ()
+    sources: tuple[Source, ...] = ()
 
 
 _NUMBERS = {
@@ -100,7 +107,7 @@ _NUMBERS = {
     "max_retry_wait",
     "max_text_mb",
 }
-_SECTIONS = {"endpoints", "models", "prices", "lineages"}
+_SECTIONS = {"endpoints", "models", "prices", "lineages", "sources"}
 _PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", *_SECTIONS}
 _ENDPOINT_KEYS = {
     "base_url",
@@ -275,12 +282,17 @@ def load_settings(path: Path | None = None) -> Settings:
         lineages = parse_lineages(raw.get("lineages", []), path)
     except LineageError as exc:
         raise ConfigError(str(exc)) from exc
+    try:
+        sources = parse_sources(raw.get("sources", []), path)
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from exc
     return Settings(
         path=path,
         endpoints=endpoints,
         models=models,
         prices=prices,
         lineages=lineages,
+        sources=sources,
         **probe,
     )
 

@@ -58,6 +58,14 @@ def completed_runs(ds: Dataset) -> pl.LazyFrame:
     return ds.lazy_runs().filter(pl.col("status").is_null() | (pl.col("status") == "ok"))
 
 
+def metric_runs(ds: Dataset) -> pl.LazyFrame:
+    """Finished runs, just the columns the metrics read, in memory: one pass over the
+    files, never the long texts, so every aggregate after it runs on this slice."""
+    # Streaming: the files are decoded a batch at a time, not every column in full at
+    # once (the same rows in the same order, at a lower peak of memory).
+    return completed_runs(ds).select(METRIC_COLUMNS).collect(engine="streaming").lazy()
+
+
 def is_study_prompt(ds: Dataset) -> pl.Expr:
     return pl.col("prompt_id").is_in(sorted(ds.prompt_ids))
 
@@ -131,11 +139,7 @@ def leaderboard(
     tokens. Its figures come from its runs of the study's prompts only: a model with none
     (only questions of its own) has a row with 0 runs and no figures."""
     domain = check_domain(domain)
-    # One pass over the files for just the numeric columns; every aggregate
-    # below then runs on that in-memory slice instead of re-scanning.
-    finished = metrics.filter_domain(
-        completed_runs(ds).select(METRIC_COLUMNS).collect().lazy(), domain
-    )
+    finished = metrics.filter_domain(metric_runs(ds), domain)
     runs = finished.filter(is_study_prompt(ds))
     relative = (
         metrics.relative_by_domain(runs, reference)

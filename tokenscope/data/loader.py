@@ -15,13 +15,14 @@ goes wrong costs as little as it can:
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 from polars.exceptions import PanicException
@@ -44,6 +45,9 @@ from tokenscope.data.schema import (
     empty_runs,
 )
 from tokenscope.text import one_line
+
+if TYPE_CHECKING:
+    from tokenscope.remote.sources import Source
 
 __all__ = ["Dataset", "FileStatus", "LoadError", "UserResults", "load_dataset"]
 
@@ -68,6 +72,8 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     # Which edition of the bundled study the bundled runs and prices are.
     edition: str = editions.DEFAULT_EDITION
+    # One ``tokenscope.remote.read.SourceStatus`` per configured source read.
+    sources: list[Any] = field(default_factory=list)
 
     def lazy_runs(self) -> pl.LazyFrame:
         return self.runs_lazy
@@ -180,15 +186,38 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _conformed(frame: pl.LazyFrame, schema: dict[str, pl.DataType], notes: list[str]) -> FileResult:
-    """Conform ``frame`` value by value, reading it once so it cannot fail later."""
+def _conformed(
+    frame: pl.LazyFrame | pl.DataFrame, schema: dict[str, pl.DataType], notes: list[str]
+) -> FileResult:
+    """Conform ``frame`` value by value, reading it once so it cannot fail later.
+
+    A frame read whole (JSONL, CSV, another tool's log) is checked as it is, then
+    kept as compressed Parquet (``held_as_parquet``).
+    """
     _check_columns(schema)
-    conformed, counts, ignored = values.conform_safely(frame, schema)
-    row = _polars("a part of the file cannot be read", lambda: counts.collect().row(0, named=True))
+    kept = held_as_parquet(frame) if isinstance(frame, pl.DataFrame) else None
+    conformed, counts, ignored = values.conform_safely(frame.lazy(), schema, kept)
+    # Streaming: a scan is decoded a batch of rows at a time, so a file's long texts are
+    # never all in memory at once (an in-memory collect holds every column in full).
+    row = _polars(
+        "a part of the file cannot be read",
+        lambda: counts.collect(engine="streaming").row(0, named=True),
+    )
     note = values.describe_counts(row, ignored)
     return FileResult(
         conformed, row["_rows"] - row.get("_no_model", 0), [*notes, *filter(None, [note])]
     )
+
+
+def held_as_parquet(frame: pl.DataFrame) -> pl.LazyFrame:
+    """``frame`` kept as compressed Parquet in memory, scanned lazily.
+
+    A table then decodes only the columns it reads: a file's long texts stay
+    compressed until a run is opened, instead of sitting decoded in memory.
+    """
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, statistics=False)  # rarely more than one row group to skip
+    return pl.scan_parquet(buffer.getvalue())
 
 
 def _settled(snapshot: Snapshot) -> bytes:
@@ -217,7 +246,7 @@ def read_csv(snapshot: Snapshot) -> FileResult:
         "not a readable CSV file",
         lambda: pl.read_csv(data, infer_schema=False, encoding="utf8-lossy"),
     )
-    return _conformed(frame.lazy(), dict(frame.schema), [])
+    return _conformed(frame, dict(frame.schema), [])
 
 
 def _plural(n: int, word: str) -> str:
@@ -273,7 +302,7 @@ def read_jsonl(snapshot: Snapshot) -> FileResult:
         frame, notes = _jsonl_by_line(data)
     if frame.height and frame["model"].null_count() == frame.height:
         raise LoadError("no 'model' field; not a tokenscope results file")
-    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+    return _conformed(frame, RUN_SCHEMA, notes)
 
 
 READERS: dict[str, Callable[[Snapshot], FileResult]] = {
@@ -302,7 +331,7 @@ def read_imported(path: Path, fmt: str) -> FileResult:
         "records do not fit the run schema",
         lambda: pl.DataFrame(records, schema=RUN_SCHEMA, strict=False),
     )
-    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+    return _conformed(frame, RUN_SCHEMA, notes)
 
 
 def read_results_file(path: Path) -> FileResult:
@@ -429,7 +458,7 @@ def warning_lines(warnings: list[str], limit: int = WARNINGS_SHOWN) -> list[str]
 
 
 def _enrich_user_runs(
-    runs: pl.LazyFrame, prompts: pl.DataFrame, models: pl.DataFrame
+    runs: pl.LazyFrame, prompts: pl.DataFrame, models: pl.DataFrame, source: str = "user"
 ) -> pl.LazyFrame:
     """Fill lab, weights, domain and prompt text from the study where the user left them out."""
 
@@ -440,7 +469,7 @@ def _enrich_user_runs(
         )
 
     return runs.with_columns(
-        pl.lit("user").alias("source"),
+        pl.lit(source).alias("source"),
         pl.coalesce("lab", lookup("model", models, "lab", pl.String())).alias("lab"),
         pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean())).alias(
             "open_weights"
@@ -458,15 +487,18 @@ def load_dataset(
     results_dir: Path | None = None,
     user_results: UserResults | None = None,
     edition: str = editions.DEFAULT_EDITION,
+    sources: Sequence[Source] = (),
 ) -> Dataset:
     """One edition of the bundled study plus the user's results, with the derived columns.
 
     ``source`` filters the returned runs, but metrics that need the whole
     picture (the reference normaliser) should be computed on ``source='all'``.
-    User runs belong to every edition: they are never filtered.
+    User runs belong to every edition: they are never filtered. Runs of the configured
+    ``sources`` (``tokenscope.remote``) join like user runs, named by their source.
     """
-    if source not in SOURCES:
-        raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
+    names = [s.name for s in sources]
+    if source not in SOURCES and source not in names:
+        raise LoadError(f"unknown source '{source}' (choose {', '.join((*SOURCES, *names))})")
     prompts, models, prices = load_study_tables(edition)
     warnings: list[str] = []
     parts = []
@@ -477,5 +509,14 @@ def load_dataset(
         if user_runs is not None:
             enriched = _enrich_user_runs(user_runs, prompts, models)
             parts.append(metrics.with_reasoning_tokens(enriched))
+    from tokenscope.remote.read import read_sources
+
+    remote = read_sources(sources, None if source == "all" else source)
+    for shared in remote:
+        warnings += shared.warnings
+        if shared.frame is not None:
+            enriched = _enrich_user_runs(shared.frame, prompts, models, shared.source.name)
+            parts.append(metrics.with_reasoning_tokens(enriched))
     combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
-    return Dataset(combined, prompts, models, prices, warnings, edition)
+    statuses = [shared.status for shared in remote]
+    return Dataset(combined, prompts, models, prices, warnings, edition, statuses)

@@ -188,9 +188,12 @@ def clean_expr(name: str, source: pl.DataType) -> pl.Expr | None:
 
 
 def conform_safely(
-    frame: pl.LazyFrame, schema: dict[str, pl.DataType]
+    frame: pl.LazyFrame, schema: dict[str, pl.DataType], kept: pl.LazyFrame | None = None
 ) -> tuple[pl.LazyFrame, pl.LazyFrame, list[str]]:
     """``frame`` (whose columns and types are ``schema``) conformed to the run schema.
+
+    ``kept``, when given, is the same rows held in another form (compressed):
+    the conformed frame reads it, while the counts read ``frame``.
 
     Returns the conformed frame, a one-row frame counting per column the
     values that became null (plus ``_rows`` and ``_no_model``, rows without a
@@ -217,7 +220,8 @@ def conform_safely(
             counts.append((raw.is_not_null() & expr.is_null()).sum().alias(name))
     if "model" in schema:
         counts.append(pl.col("model").is_null().sum().alias("_no_model"))
-    conformed = frame.select(exprs).filter(pl.col("model").is_not_null())
+    source = frame if kept is None else kept
+    conformed = source.select(exprs).filter(pl.col("model").is_not_null())
     return conformed, frame.select(counts), ignored
 
 

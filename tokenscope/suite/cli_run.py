@@ -12,7 +12,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from tokenscope.errors import UserError
+from tokenscope.errors import EXIT_FAILED, EXIT_INTERRUPTED, UserError
 from tokenscope.suite.runner import Progress
 from tokenscope.suite.session import SuiteJob, execute
 from tokenscope.text import literal
@@ -105,7 +105,7 @@ def _nothing_got_through(progress: Progress) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from tokenscope.config import load_settings
-    from tokenscope.probe.endpoints import EndpointError, resolve
+    from tokenscope.probe.endpoints import resolve
     from tokenscope.suite.progress import ProgressReporter, summary
     from tokenscope.suite.suites import load_suite
 
@@ -116,15 +116,13 @@ def run(args: argparse.Namespace) -> int:
     if args.only:
         suite = suite.only([p.strip() for p in args.only.split(",") if p.strip()])
     settings = load_settings()
-    try:
-        endpoint = resolve(settings, args.endpoint, args.base_url, args.api_key_env)
-        judge_endpoint = (
-            resolve(settings, args.judge_endpoint, args.judge_base_url, None)
-            if args.judge_endpoint or args.judge_base_url
-            else endpoint
-        )
-    except EndpointError as exc:
-        raise UserError(str(exc)) from exc
+    # An EndpointError is a UserError: main() prints its one line.
+    endpoint = resolve(settings, args.endpoint, args.base_url, args.api_key_env)
+    judge_endpoint = (
+        resolve(settings, args.judge_endpoint, args.judge_base_url, None)
+        if args.judge_endpoint or args.judge_base_url
+        else endpoint
+    )
     model, label = _model_and_label(args, endpoint)
     reporter = ProgressReporter()
     progress_box: list[Progress] = []
@@ -160,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     blocked = progress is not None and not interrupted and _nothing_got_through(progress)
     reporter.close(erase=blocked)
     if progress is None:
-        return 1
+        return EXIT_FAILED
     outcome = {
         "model": label,
         "endpoint": endpoint.identity,
@@ -199,5 +197,5 @@ def run(args: argparse.Namespace) -> int:
         elif progress.done:
             print(f"see it with: tokenscope leaderboard --source all   (model '{shown}')")
     if interrupted:
-        return 130
-    return 1 if progress.failed else 0
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if progress.failed else 0

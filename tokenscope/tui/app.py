@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from tokenscope.config import Settings
     from tokenscope.data.loader import Dataset, UserResults
+    from tokenscope.remote.sources import Source
     from tokenscope.tui.widgets.view import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
@@ -102,6 +103,14 @@ class TokenscopeApp(App[int]):
             tooltip="Switch the study's edition: latest, or the August 2025 report",
         ),
         Binding(
+            "S",
+            "sources",
+            "Sources",
+            id="app.sources",
+            show=False,
+            tooltip="The team's sources: status, push and pull",
+        ),
+        Binding(
             "u",
             "run_suite",
             "Suite run",
@@ -123,6 +132,7 @@ class TokenscopeApp(App[int]):
         # Read once here, then again only when the file changes; views and sessions are
         # handed this object and never read the file themselves.
         self.settings: Settings | None = None
+        self.loading_sources: tuple[Source, ...] = ()  # the sources the latest load reads
         self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
@@ -228,8 +238,13 @@ class TokenscopeApp(App[int]):
         if self.user_results is None:
             self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
+        # Sources come from the settings the app owns; until those are read, none.
+        sources = self.settings.sources if self.settings is not None else ()
+        self.loading_sources = sources
         try:
-            ds = load_dataset("all", user_results=self.user_results, edition=self.edition)
+            ds = load_dataset(
+                "all", user_results=self.user_results, edition=self.edition, sources=sources
+            )
             counts = (
                 ds.lazy_runs()
                 .select(pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user"))
@@ -238,6 +253,9 @@ class TokenscopeApp(App[int]):
             )
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
             summary = f"edition {ds.edition} · {summary}"
+            stale = [status.name for status in ds.sources if status.stale]
+            if stale:  # first, so a narrow header still shows it
+                summary = f"stale: {', '.join(stale)} · {summary}"
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
@@ -283,6 +301,8 @@ class TokenscopeApp(App[int]):
             settings = message.settings
         first = self.settings is None
         self.settings = settings
+        if settings.sources != self.loading_sources:
+            self._load()  # a source added, removed or changed: its runs come or go
         if self.loaded_ds is not None:
             self._use_dataset(self.loaded_ds)
             if not first:
@@ -393,7 +413,15 @@ class TokenscopeApp(App[int]):
         self.set_filters(self.filters.cycled("weights", WEIGHTS_CYCLE))
 
     def action_cycle_source(self) -> None:
-        self.set_filters(self.filters.cycled("source", SOURCE_CYCLE))
+        names = tuple(s.name for s in self.settings.sources) if self.settings else ()
+        self.set_filters(self.filters.cycled("source", (*SOURCE_CYCLE, *names)))
+
+    def action_sources(self) -> None:
+        from tokenscope.tui.screens.sources import SourcesScreen
+
+        sources = self.settings.sources if self.settings else ()
+        statuses = self.ds.sources if self.ds is not None else None
+        self.push_screen(SourcesScreen(sources, statuses))
 
     def action_clear_filters(self) -> None:
         self._drilled_from = None
@@ -585,7 +613,9 @@ class TokenscopeApp(App[int]):
             "Cycle the weights filter (w)",
             self.action_cycle_weights,
         )
-        yield SystemCommand("Filter: source", "all → bundled → user (b)", self.action_cycle_source)
+        yield SystemCommand(
+            "Filter: source", "all → bundled → user → each source (b)", self.action_cycle_source
+        )
         yield SystemCommand("Filter: lab…", "Pick a lab (l)", self.action_pick_lab)
         yield SystemCommand("Filter: model name…", "Type to filter models (/)", self.action_search)
         yield SystemCommand(
@@ -617,6 +647,11 @@ class TokenscopeApp(App[int]):
             "Import: logs of other tools…",
             "Inspect, promptfoo, OpenRouter, OpenTelemetry, LiteLLM (like `tokenscope import`)",
             self.action_import_logs,
+        )
+        yield SystemCommand(
+            "Sources: status, push and pull…",
+            "The team's shared runs (S), like `tokenscope push` and `tokenscope pull`",
+            self.action_sources,
         )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
 

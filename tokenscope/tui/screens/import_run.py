@@ -17,10 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from tokenscope.text import literal
+from tokenscope.tui.screens.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from tokenscope.importers.session import Progress
@@ -61,27 +61,12 @@ def progress_line(progress: Progress) -> str:
     return f"writing {progress.runs:,} of {progress.runs_total or 0:,} runs"
 
 
-class ImportScreen(ModalScreen[None]):
+class ImportScreen(DialogScreen[None]):
     """Ask for files, import them, say what came in."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="import.close"),
     ]
-
-    DEFAULT_CSS = """
-    ImportScreen { align: center middle; }
-    ImportScreen > VerticalScroll {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    ImportScreen .field { height: 1; margin-top: 1; }
-    ImportScreen .field > Label { width: 8; color: $text-muted; }
-    ImportScreen .field > Input { width: 1fr; }
-    ImportScreen #import-status { margin-top: 1; height: auto; }
-    ImportScreen ProgressBar { margin-top: 1; }
-    ImportScreen #import-buttons { height: 1; margin-top: 1; }
-    ImportScreen #import-buttons > Button { margin-right: 2; }
-    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -105,8 +90,8 @@ class ImportScreen(ModalScreen[None]):
                     placeholder="~/logs/run.eval out.json (quote names with spaces)",
                 )
             yield ProgressBar(id="import-progress", show_eta=False)
-            yield Static(id="import-status")
-            with Horizontal(id="import-buttons"):
+            yield Static(id="import-status", classes="status")
+            with Horizontal(id="import-buttons", classes="buttons"):
                 yield Button("Import", id="import-start", variant="primary", compact=True)
                 yield Button("Close", id="import-close", compact=True)
 

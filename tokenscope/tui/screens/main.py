@@ -82,7 +82,7 @@ class MainScreen(Screen[None]):
             "Source",
             id="filter.source",
             show=False,
-            tooltip="Cycle the source: all, bundled, user",
+            tooltip="Cycle the source: all, bundled, user, then each configured source",
         ),
         Binding("l", "app.pick_lab", "Lab", id="filter.lab", show=False, tooltip="Pick a lab"),
         Binding("slash", "app.search", "Find", id="filter.search", tooltip="Type to filter models"),

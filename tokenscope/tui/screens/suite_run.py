@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from tokenscope.probe.endpoints import LOCAL
+from tokenscope.tui.screens.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from tokenscope.config import Settings
@@ -58,7 +58,7 @@ def _endpoint_options(settings: Settings) -> list[tuple[str, str]]:
     return options
 
 
-class SuiteRunScreen(ModalScreen[None]):
+class SuiteRunScreen(DialogScreen[None]):
     """Choose a suite and a model, start, watch the progress, cancel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,20 +66,7 @@ class SuiteRunScreen(ModalScreen[None]):
         Binding("ctrl+s", "start", "Start", id="suite.start"),
     ]
 
-    DEFAULT_CSS = """
-    SuiteRunScreen { align: center middle; }
-    SuiteRunScreen > VerticalScroll {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    SuiteRunScreen .field { height: 1; margin-top: 1; }
-    SuiteRunScreen .field > Label { width: 14; color: $text-muted; }
-    SuiteRunScreen .field > Input, SuiteRunScreen .field > Select { width: 1fr; }
-    SuiteRunScreen #suite-status { margin-top: 1; height: auto; }
-    SuiteRunScreen ProgressBar { margin-top: 1; }
-    SuiteRunScreen #suite-buttons { height: 1; margin-top: 1; }
-    SuiteRunScreen #suite-buttons > Button { margin-right: 2; }
-    """
+    DEFAULT_CSS = "SuiteRunScreen .field > Label { width: 14; }"
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -137,8 +124,8 @@ class SuiteRunScreen(ModalScreen[None]):
                     placeholder="ids, comma-separated; empty = all", id="suite-only", compact=True
                 )
             yield ProgressBar(total=None, show_eta=True, id="suite-progress")
-            yield Static("", id="suite-status")
-            with Horizontal(id="suite-buttons"):
+            yield Static("", id="suite-status", classes="status")
+            with Horizontal(id="suite-buttons", classes="buttons"):
                 yield Button("Start", variant="primary", id="suite-start", compact=True)
                 yield Button(
                     "Cancel run", variant="error", id="suite-cancel", disabled=True, compact=True

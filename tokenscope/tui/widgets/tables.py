@@ -260,6 +260,7 @@ class RunsTable(SortedTable, Container):
         return None if table is None else table.cursor_coordinate
 
     def _paint(self) -> None:
+        import polars as pl
         from textual_fastdatatable import DataTable as FastTable
 
         width = self.size.width or self.app.size.width
@@ -270,7 +271,10 @@ class RunsTable(SortedTable, Container):
         old = self.table
         cursor = old.cursor_coordinate if old is not None else None
         had_focus = old is not None and old.has_focus
-        arrow = self.frame.select([c.key for c in self.shown]).to_arrow()
+        # Arrow's string views are Polars' own: no copy of a million strings.
+        arrow = self.frame.select([c.key for c in self.shown]).to_arrow(
+            compat_level=pl.CompatLevel.newest()
+        )
         shown_widths = [widths[c.key] for c in self.shown]
         column_widths: list[int | None] = list(shown_widths)  # None would mean "measure"
         table = FastTable(
