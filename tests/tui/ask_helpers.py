@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import time
+import threading
 from pathlib import Path
 
 from tests.tui.conftest import wait_painted
@@ -37,10 +38,7 @@ async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "conditi
 async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     """Every pane ended and the last frame is painted."""
     await wait_for(
-        pilot,
-        lambda: view.board is not None and view.board.done and view._frame_timer is None,
-        timeout,
-        "the ask to end",
+        pilot, lambda: view.board is not None and not view.running, timeout, "the ask to end"
     )
     await pilot.pause(0.05)
 
@@ -71,6 +69,35 @@ def write_config(isolated_dirs: Path, endpoints: dict[str, dict]) -> None:
     (isolated_dirs / "config" / "config.toml").write_text("\n".join(lines) + "\n")
 
 
+class Gate:
+    """An event the test sets from its own thread and replays wait on in the ask's
+    thread and loop (each ask runs on a loop of its own)."""
+
+    def __init__(self) -> None:
+        self._open = False
+        self._lock = threading.Lock()
+        self._waiting: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+    def set(self) -> None:
+        with self._lock:
+            self._open = True
+            waiting = list(self._waiting.items())
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # that ask's loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+    def is_set(self) -> bool:
+        return self._open
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._open:
+                return
+            event = self._waiting.setdefault(loop, asyncio.Event())
+        await event.wait()
+
+
 class FakePace:
     """Replays advance a fake clock instead of sleeping, in lock step, and stop for good
     after ``limit`` steps each: the screen then holds still, mid-stream, every time."""
@@ -79,8 +106,8 @@ class FakePace:
         self.limit = limit
         self.t = 1000.0
         self.steps: dict[str, int] = {}
-        self.go = asyncio.Event()
-        self.resume = asyncio.Event()
+        self.go = Gate()
+        self.resume = Gate()
         self.blocked: set[str] = set()
 
     def clock(self) -> float:
@@ -105,19 +132,3 @@ class FakePace:
         view.clock = self.clock
         view.replay_clock = self.clock
         view.replay_sleep = self.sleep
-
-
-async def press_and_time(pilot, key: str, condition, timeout: float = 2.0) -> float:  # type: ignore[no-untyped-def]
-    """Seconds from sending ``key`` until ``condition()`` holds, watched every millisecond
-    (``pilot.press`` itself waits for the screen to settle, which would hide the figure)."""
-
-    async def watch() -> float:
-        while not condition():
-            await asyncio.sleep(0.001)
-        return time.perf_counter()
-
-    loop = asyncio.get_running_loop()
-    t0 = time.perf_counter()
-    watcher = loop.create_task(watch())
-    await pilot.press(key)
-    return await asyncio.wait_for(watcher, timeout) - t0

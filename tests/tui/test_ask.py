@@ -14,7 +14,6 @@ from tests.tui.ask_helpers import (
     FakePace,
     ask_while_streaming,
     open_ask,
-    press_and_time,
     wait_ended,
     wait_for,
     write_config,
@@ -184,11 +183,13 @@ async def test_escape_cancels_every_stream_fast_and_saves_partial(
         await wait_for(
             pilot, lambda: all(s.counts for s in view.board.panes.values()), what="tokens"
         )
-        # Every stream ends and the panes say so on screen within 200 ms.
-        took = await press_and_time(
-            pilot, "escape", lambda: all("cancelled" in meter(view, k) for k in view._panes)
+        # Every stream ends and the panes say so (how fast: benchmarks/bench_live.py).
+        await pilot.press("escape")
+        await wait_for(
+            pilot,
+            lambda: all("cancelled" in meter(view, k) for k in view._panes),
+            what="every pane to say cancelled",
         )
-        assert took < 0.2, f"cancelling took {took * 1000:.0f} ms"
         await wait_ended(view, pilot)
         assert {s.status for s in view.board.panes.values()} == {"cancelled"}
         assert "cancelled" in meter(view, "deepseek-reasoner")
@@ -325,8 +326,8 @@ async def test_local_gemma_cancel_and_retry(gemma_server, isolated_dirs: Path) -
         await wait_for(
             pilot, lambda: view.board.panes[key].counts is not None, timeout=60, what="tokens"
         )
-        took = await press_and_time(pilot, "escape", lambda: "cancelled" in meter(view, key))
-        assert took < 0.2, f"cancelling took {took * 1000:.0f} ms"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "cancelled" in meter(view, key), what="the pane cancelled")
         await wait_ended(view, pilot)
         assert view.board.panes[key].status == "cancelled"
         view.max_tokens = 8

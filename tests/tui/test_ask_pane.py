@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 import tokenscope.tui
-from tokenscope.tui.ask_models import PaneState
+from tokenscope.ask.board import PaneState
 from tokenscope.tui.widgets.ask_pane import AskPane
 
 

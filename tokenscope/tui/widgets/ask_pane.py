@@ -33,8 +33,8 @@ from tokenscope.text import literal, one_line
 if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
+    from tokenscope.ask.board import PaneState
     from tokenscope.config import Price
-    from tokenscope.tui.ask_models import PaneState
 
 BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
@@ -334,14 +334,33 @@ class ReasoningLog(ScrollView, can_focus=False):
         self.anchor()
 
     def _resized(self) -> None:
-        self.virtual_size = Size(self._wrap_width, len(self._lines))
+        size = Size(self._wrap_width, len(self._lines))
         rows = min(len(self._lines), self.max_rows)
         if self.shown and self.total and not self._wrap_width:
             # Never laid out, so its width is unknown: one row gets it a size, and
             # on_resize wraps the text.
             rows = 1
-        if self.styles.height is None or self.styles.height.value != rows:
+        height = self.size.height
+        overflows = size.height > height
+        if (
+            self.styles.height is None
+            or self.styles.height.value != rows
+            or overflows != (self.virtual_size.height > height)
+        ):
+            # The box grows, or its scrollbar comes or goes: that needs a layout pass.
             self.styles.height = rows
+            self.virtual_size = size
+            self.refresh()
+            return
+        # Longer text in a box of the same size: a new virtual size is only a repaint (the
+        # reactive would lay out the whole screen, many times a second while it streams).
+        following = self.scroll_y >= self.max_scroll_y
+        self.set_reactive(ScrollView.virtual_size, size)
+        bar = self.vertical_scrollbar
+        bar.window_virtual_size = size.height
+        bar.window_size = height
+        if following:  # anchored to the end unless the user scrolled up
+            self.scroll_y = self.max_scroll_y
         self.refresh()
 
     def on_resize(self) -> None:
