@@ -177,11 +177,15 @@ async def measure(
             await asyncio.sleep(0.02)
         await pilot.pause(0.3)
         idle: list[float] = []
-        deadline = time.perf_counter() + idle_seconds
+        icpu0, iui0, iwall0 = time.process_time(), time.thread_time(), time.perf_counter()
+        deadline = iwall0 + idle_seconds
         while time.perf_counter() < deadline:
             took = await screen.key(app, view, key_every)
             if took is not None:
                 idle.append(took)
+        iwall = time.perf_counter() - iwall0
+        idle_cpu = (time.process_time() - icpu0) / iwall
+        idle_ui = (time.thread_time() - iui0) / iwall
 
         # Live: four panes streaming.
         question.text = "Benchmark question"
@@ -221,6 +225,8 @@ async def measure(
         "live_ms": [x * 1000 for x in live],
         "dropped": [float(dropped)],
         "fps": [float(x) for x in per_second],
+        "idle_cpu": [idle_cpu],
+        "idle_ui_cpu": [idle_ui],
         "cpu": [(cpu1 - cpu0) / wall],
         "ui_cpu": [(ui1 - ui0) / wall],
         "tokens_per_s": [(shown1 - shown0) / wall],
@@ -300,6 +306,8 @@ def main() -> int:
     for name, label, worst in (
         ("dropped", "keys dropped", max),
         ("fps", "screen updates/s", min),
+        ("idle_cpu", "idle CPU cores (whole app)", max),
+        ("idle_ui_cpu", "idle CPU cores (UI thread)", max),
         ("cpu", "CPU cores (whole app)", max),
         ("ui_cpu", "CPU cores (UI thread)", max),
         ("tokens_per_s", "tokens shown/s (4 panes)", min),

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from tokenscope.config import Settings
     from tokenscope.probe.baseline import Baseline
 
-FPS = 15.0  # frames a second while text streams
+# Frames a second while text streams: enough for text to flow, and few enough that four
+# panes leave the painting thread mostly idle (Markdown is appended at most this often).
+FPS = 10.0
 METER_EVERY = 2  # frames between meter repaints of a live pane (its times move on alone)
 # How long closing waits for a cancelled ask to store its partial runs.
 CLOSE_TIMEOUT = 5.0
@@ -44,6 +46,7 @@ class LiveFrame:
 
     panes: dict[str, PaneState]  # the panes with news: their new text and their state now
     meters: bool  # a meter frame: repaint the meters of live panes
+    urgent: bool = False  # an ending or a cancel: show the state now, the text can wait
     baseline: Baseline | None = None  # once, when it is resolved
     stored: tuple[RunStored, ...] = ()  # runs stored since the last frame
     done: bool = False  # the ask has ended and every run is stored
@@ -228,6 +231,7 @@ class LiveAsk:
         frame = LiveFrame(
             panes,
             meters or urgent or done,
+            urgent and not done,
             pending.baseline,
             tuple(pending.stored),
             done,

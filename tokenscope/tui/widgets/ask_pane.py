@@ -2,8 +2,10 @@
 
 The view calls ``paint`` once per frame with the text that arrived since the
 last frame, so nothing here runs per token. Reasoning is appended to the last
-of a series of short blocks (only that block re-wraps); the answer goes
-through ``MarkdownStream``. All model text passes through ``literal`` first.
+of a series of short blocks (only that block re-wraps); the answer is appended
+to Markdown (``Markdown.append`` parses only its last block again) a few times a
+second, every pane in the same frame, so the screen is laid out once for all of
+them. All model text passes through ``literal`` first.
 
 Markdown mounts a widget per block, and each mount costs a layout pass. When
 more answer arrives between two appends than the pane can show (thousands of
@@ -31,8 +33,6 @@ from textual.widgets import Collapsible, Markdown, Static
 from tokenscope.text import literal, one_line
 
 if TYPE_CHECKING:
-    from textual.widgets.markdown import MarkdownStream
-
     from tokenscope.ask.board import PaneState
     from tokenscope.config import Price
 
@@ -449,7 +449,6 @@ class AskPane(Vertical, can_focus=True):
         self.reasoning_view: bool | None = None
         self._state: PaneState | None = None
         self._figures: MeterFigures | None = None
-        self._stream: MarkdownStream | None = None
         self._answer_pending: list[str] = []
         self._answer_started = False
         self._page_chars = 0
@@ -545,11 +544,12 @@ class AskPane(Vertical, can_focus=True):
     # ---- painting --------------------------------------------------------------
 
     async def paint(
-        self, state: PaneState, figures: MeterFigures | None, flush: bool = True
+        self, state: PaneState, figures: MeterFigures | None, flush: bool = True, hold: bool = False
     ) -> None:
         """Apply one frame's worth of text and, when given, the meter's figures. ``flush``
         says the answer may go to Markdown this frame (the view appends every pane's at
-        once, so the four panes share one layout pass)."""
+        once, so the four panes share one layout pass); ``hold`` keeps it back whatever
+        (a frame that must show a state change at once)."""
         if state.moved is not None:
             self.reasoning_log.replace_all(state.moved)
             state.moved = None
@@ -567,7 +567,7 @@ class AskPane(Vertical, can_focus=True):
                 self._show_reasoning()
         # Markdown re-parses its last block on every append: a few appends a second at
         # most, and at once when the text stops coming.
-        if self._answer_pending and (not answer or flush):
+        if self._answer_pending and not hold and (not answer or flush):
             await self._flush_answer()
         self._follow_end()
         if figures is not None:
@@ -653,9 +653,6 @@ class AskPane(Vertical, can_focus=True):
 
     async def _skip_to(self, skipped: int) -> None:
         """Drop every page and ``skipped`` more characters; the answer restarts on a fresh page."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
         pages = list(self.query(".ask-answer").results(Markdown))
         self._dropped += skipped + sum(len(page.source) for page in pages)
         for page in pages[:-1]:
@@ -694,16 +691,13 @@ class AskPane(Vertical, can_focus=True):
     async def _write(self, text: str) -> None:
         if not text:
             return
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.markdown)
         self._page_chars += len(text)
         self._page_fences += text.count("```")
-        await self._stream.write(literal(text))
+        # Awaited here, not through a MarkdownStream task: the view appends every pane's
+        # answer inside one batch, which then costs one layout pass.
+        await self.markdown.append(literal(text))
 
     async def _new_page(self) -> None:
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
         scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
         pages = list(scroll.query(".ask-answer").results(Markdown))
         await scroll.mount(Markdown(classes="ask-answer"))
@@ -715,7 +709,7 @@ class AskPane(Vertical, can_focus=True):
             self._show_dropped()
 
     async def finish(self, whole: str | None = None) -> None:
-        """The stream ended: let the Markdown stream drain and stop. Given the ``whole``
+        """The stream ended: the answer held back goes in. Given the ``whole``
         answer, a pane that skipped part of it while streaming shows all of it now,
         unless it is too long to lay out at once (o and c still have it)."""
         scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
@@ -723,9 +717,6 @@ class AskPane(Vertical, can_focus=True):
         following = not scroll.is_anchored or scroll.scroll_y >= scroll.max_scroll_y
         if self._answer_pending:
             await self._flush_answer()
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
         if whole and self._dropped and len(whole) <= WHOLE_ANSWER_CHARS:
             pages = list(self.query(".ask-answer").results(Markdown))
             for page in pages[:-1]:

@@ -546,7 +546,7 @@ class AskView(View):
                 # What was gathered while hidden is painted with the first frame shown.
                 keys = list(board.panes) if self._unpainted or frame.done else list(frame.panes)
                 self._unpainted = False
-                await self._paint(keys, frame.meters)
+                await self._paint(keys, frame.meters, text=not frame.urgent)
             else:
                 self._unpainted = True
             if frame.done:
@@ -578,9 +578,10 @@ class AskView(View):
 
     # ---- painting ------------------------------------------------------------
 
-    async def _paint(self, keys: list[str], meters: bool) -> None:
+    async def _paint(self, keys: list[str], meters: bool, text: bool = True) -> None:
         """Paint the panes of ``keys`` (and any holding back answer text): their new text,
-        and their meters on a meter frame or once they ended."""
+        and their meters on a meter frame or once they ended. Without ``text`` (a
+        cancel or an ending, to be shown at once) the answer waits for the next frame."""
         board = self.board
         if board is None:
             return
@@ -589,20 +590,21 @@ class AskView(View):
         every = (
             ANSWER_EVERY_BURST if any(p.bursting for p in self._panes.values()) else ANSWER_EVERY
         )
-        flush = time.monotonic() - self._answer_flushed >= every
+        flush = text and time.monotonic() - self._answer_flushed >= every
         if flush:
             self._answer_flushed = time.monotonic()
         keys = keys + [k for k, p in self._panes.items() if p.has_pending and k not in keys]
-        for key in keys:
-            pane = self._panes.get(key)
-            state = board.panes.get(key)
-            if pane is None or state is None or not pane.is_mounted:
-                continue
-            figures = None
-            if state.dirty and (meters or state.finished):
-                figures = MeterFigures(now, state.ratio, state.baseline_tokens, state.price)
-                state.dirty = False
-            await pane.paint(state, figures, flush)
+        with self.app.batch_update():  # every pane's change, then one layout and one render
+            for key in keys:
+                pane = self._panes.get(key)
+                state = board.panes.get(key)
+                if pane is None or state is None or not pane.is_mounted:
+                    continue
+                figures = None
+                if state.dirty and (meters or state.finished):
+                    figures = MeterFigures(now, state.ratio, state.baseline_tokens, state.price)
+                    state.dirty = False
+                await pane.paint(state, figures, flush, hold=not text)
         self.frames += 1
 
     async def _ended(self, board: LiveBoard) -> None:
