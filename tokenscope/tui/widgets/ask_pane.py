@@ -46,6 +46,8 @@ ANSWER_EVERY_BURST = 0.5
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
 KEEP_PAGES = 2
+# Reasoning shown again (or at a new width) wraps this much of its end at once, at least.
+TAIL_CHARS = 4000
 # An ended pane that skipped text while streaming shows its whole answer if it is no longer.
 WHOLE_ANSWER_CHARS = 20_000
 
@@ -248,8 +250,10 @@ class ReasoningLog(ScrollView, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
     Follows the bottom unless the user scrolled up. While hidden (collapsed, or a
-    compact pane showing its answer) text is only kept and counted: it is wrapped
-    once, when shown."""
+    compact pane showing its answer) text is only kept and counted. Shown again (or
+    at a new width), only its last few screens are wrapped at once; the text before
+    them is wrapped when the user scrolls up to it, so showing costs the same however
+    long the reasoning."""
 
     DEFAULT_CSS = """
     ReasoningLog { overflow-x: hidden; scrollbar-gutter: stable; }
@@ -262,6 +266,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._wrap_width = 0
         self._trailing = ""  # spaces at the end of the last line, which wrapping drops
         self._stale = False  # text arrived while hidden: the lines need a full wrap
+        self._head = ""  # text before the wrapped lines, wrapped when scrolled up to
         self.shown = True
         self.max_rows = 2  # the pane sets it from its height
         self.total = 0
@@ -309,10 +314,36 @@ class ReasoningLog(ScrollView, can_focus=False):
             self._resized()
 
     def _rewrap(self) -> None:
-        self._lines, self._trailing, self._stale = [], "", False
-        if self.total:
-            for paragraph in self._paragraphs:
-                self._extend_wrapped(paragraph)
+        """Wrap the last few screens of text; keep the rest aside until scrolled to."""
+        self._lines, self._trailing, self._stale, self._head = [], "", False, ""
+        if not self.total:
+            return
+        text = self.text
+        keep = max(TAIL_CHARS, 3 * self._wrap_width * self.max_rows)
+        if len(text) > keep:
+            # Cut at a line break or a space, so no word is split across the seam.
+            cut = max(text.rfind("\n", 0, len(text) - keep), text.rfind(" ", 0, len(text) - keep))
+            if cut > 0:
+                self._head, text = text[:cut], text[cut + 1 :]
+        for paragraph in text.split("\n"):
+            self._extend_wrapped(paragraph)
+
+    def _unfold_head(self) -> None:
+        """The user scrolled up to the text before the wrapped lines: wrap it in front."""
+        head, self._head = self._head, ""
+        if not head:
+            return
+        lines: list[str] = []
+        for paragraph in head.split("\n"):
+            lines.extend(self._wrap(paragraph.rstrip(" ")))
+        self._lines[:0] = lines
+        self._resized()
+        self.scroll_y = self.scroll_y + len(lines)  # the same text stays in view
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < 1 and self._head and self.shown:
+            self.call_after_refresh(self._unfold_head)
 
     def show(self, shown: bool) -> None:
         """Shown: wrap what arrived while hidden. Hidden: stop wrapping."""

@@ -309,7 +309,9 @@ class AskView(View):
             configured = configured_choices(self.settings) if self.settings is not None else []
             replays = await asyncio.to_thread(replay_models)
             self._set_choices([local_choice(), *configured, *(replay_choice(m) for m in replays)])
-            servers = await discover_local_servers()
+            # On a thread with its own loop: the HTTP client's certificates take a quarter
+            # of a second to load, which would freeze the screen.
+            servers = await asyncio.to_thread(lambda: asyncio.run(discover_local_servers()))
             self._set_choices(
                 [local_choice(), *configured, *servers, *(replay_choice(m) for m in replays)]
             )
