@@ -20,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -269,6 +271,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._head = ""  # text before the wrapped lines, wrapped when scrolled up to
         self.shown = True
         self.max_rows = 2  # the pane sets it from its height
+        self._line_style = Style()
         self.total = 0
 
     @property
@@ -404,15 +407,19 @@ class ReasoningLog(ScrollView, can_focus=False):
             else:
                 self._stale = True
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The style walks every ancestor: once per repaint, not once per line.
+        self._line_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        style = self._line_style
         if index >= len(self._lines):
-            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+            return Strip.blank(width, style)
         line = self._lines[index]
-        style = self.rich_style
-        return Strip([Segment(line, style)], Text(line).cell_len).extend_cell_length(
-            self.scrollable_content_region.width, style
-        )
+        return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, style)
 
 
 class Meter(Widget):
@@ -474,6 +481,7 @@ class AskPane(Vertical, can_focus=True):
         self.key = key
         self.index = index
         self.border_title = literal(key, keep_newlines=False)
+        self._subtitle = ""
         self.compact = False
         self.tight = False
         # Compact: the reasoning is shown instead of the answer (None: until the answer starts).
@@ -486,22 +494,31 @@ class AskPane(Vertical, can_focus=True):
         self._page_fences = 0
         self._dropped = 0
         self.bursting = False  # the last append skipped text nobody could have read
+        # The parts, kept at hand: they are reached many times a second.
+        self._header = PaneHeader(classes="ask-head")
+        self._meter = Meter(classes="ask-meter")
+        self._log = ReasoningLog(classes="ask-reasoning-log")
+        self._box = Collapsible(
+            self._log, title="reasoning", collapsed=False, classes="ask-reasoning"
+        )
+        # One line whose count changes as text is skipped: repainted, never laid out.
+        self._earlier = Meter(classes="ask-answer-earlier")
+        self._scroll = VerticalScroll(
+            self._earlier, Markdown(classes="ask-answer"), classes="ask-answer-scroll"
+        )
 
     def compose(self) -> ComposeResult:
-        yield PaneHeader(classes="ask-head")
-        yield Meter(classes="ask-meter")
-        with Collapsible(title="reasoning", collapsed=False, classes="ask-reasoning"):
-            yield ReasoningLog(classes="ask-reasoning-log")
-        with VerticalScroll(classes="ask-answer-scroll"):
-            yield Static(classes="ask-answer-earlier")
-            yield Markdown(classes="ask-answer")
+        yield self._header
+        yield self._meter
+        yield self._box
+        yield self._scroll
 
     def on_mount(self) -> None:
         self._show_reasoning()  # no reasoning yet: nothing of it is shown
 
     @property
     def reasoning_log(self) -> ReasoningLog:
-        return self.query_one(ReasoningLog)
+        return self._log
 
     @property
     def markdown(self) -> Markdown:
@@ -526,7 +543,7 @@ class AskPane(Vertical, can_focus=True):
         if self.compact:
             self.reasoning_view = not self._reasoning_in_view()
         else:
-            box = self.query_one(Collapsible)
+            box = self._box
             box.collapsed = not box.collapsed
         self._show_reasoning()
 
@@ -537,13 +554,13 @@ class AskPane(Vertical, can_focus=True):
         """Compact: the reasoning fills the pane (until the answer starts, or on h)."""
         if self.reasoning_view is not None:
             return self.reasoning_view
-        return not self._answer_started and self.reasoning_log.total > 0
+        return not self._answer_started and self._log.total > 0
 
     def _show_reasoning(self) -> None:
         """Which of reasoning and answer is on screen; hidden reasoning is not wrapped."""
-        box = self.query_one(Collapsible)
+        box = self._box
         log = self.reasoning_log
-        answer = self.query_one(".ask-answer-scroll", VerticalScroll)
+        answer = self._scroll
         if self.compact:
             swapped = self._reasoning_in_view()
             box.display = swapped
@@ -567,7 +584,7 @@ class AskPane(Vertical, can_focus=True):
             rows = (inner - 5) // 3
         else:
             rows = inner - 5 - 3
-        self.reasoning_log.set_max_rows(max(2, rows))
+        self._log.set_max_rows(max(2, rows))
 
     def on_resize(self) -> None:
         self._budget_reasoning()
@@ -582,13 +599,13 @@ class AskPane(Vertical, can_focus=True):
         once, so the four panes share one layout pass); ``hold`` keeps it back whatever
         (a frame that must show a state change at once)."""
         if state.moved is not None:
-            self.reasoning_log.replace_all(state.moved)
+            self._log.replace_all(state.moved)
             state.moved = None
             await self._reset_answer()
         reasoning = state.take_reasoning()
         if reasoning:
-            self.reasoning_log.append(reasoning)
-            if not self.query_one(Collapsible).display:
+            self._log.append(reasoning)
+            if not self._box.display:
                 self._show_reasoning()
         answer = state.take_answer()
         if answer:
@@ -608,7 +625,7 @@ class AskPane(Vertical, can_focus=True):
     def _follow_end(self) -> None:
         """Follow the answer's end once it overflows (anchoring earlier would push a short
         answer to the bottom of the pane); the user scrolling up releases it."""
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         if not scroll.is_anchored and scroll.max_scroll_y > 0:
             scroll.anchor()
 
@@ -619,11 +636,11 @@ class AskPane(Vertical, can_focus=True):
         if self.compact:
             self._paint_header(state, figures)
             if not self.tight:
-                self.query_one(Meter).set(summary_text(state, figures))
+                self._meter.set(summary_text(state, figures))
         else:
-            self.query_one(Meter).set(meter_text(state, figures))
-        box = self.query_one(Collapsible)
-        chars = self.reasoning_log.total
+            self._meter.set(meter_text(state, figures))
+        box = self._box
+        chars = self._log.total
         if state.hidden:
             title = "reasoning hidden by the provider"
         elif chars and state.finished:
@@ -644,22 +661,24 @@ class AskPane(Vertical, can_focus=True):
             "streaming": "streaming",
             "starting": "starting",
         }.get(state.status, state.status)
-        self.border_subtitle = sub + (" · replay" if state.replay else "")
+        subtitle = sub + (" · replay" if state.replay else "")
+        if subtitle != self._subtitle:  # assigning it, even unchanged, repaints the pane
+            self._subtitle = self.border_subtitle = subtitle
         self.set_class(state.status == "failed", "-failed")
         self.set_class(state.finished, "-finished")
 
     def _paint_header(self, state: PaneState, figures: MeterFigures) -> None:
         name = Text(literal(self.key, keep_newlines=False), style="bold")
         if not self.tight:
-            self.query_one(PaneHeader).set(name, status_word(state))
+            self._header.set(name, status_word(state))
             return
         # One line for everything: past three eighths of the width the name gives way.
-        width = self.query_one(PaneHeader).content_size.width
+        width = self._header.content_size.width
         name.truncate(max(12, width * 3 // 8), overflow="ellipsis")
         glyph = status_word(state)[:1] if state.finished else Text("")
         summary = summary_text(state, figures, tight=True)
         line = Text.assemble(glyph, " " if glyph else "", name, " ", summary)
-        self.query_one(PaneHeader).set(line, Text())
+        self._header.set(line, Text())
 
     @property
     def has_pending(self) -> bool:
@@ -668,7 +687,7 @@ class AskPane(Vertical, can_focus=True):
 
     def _readable_chars(self) -> int:
         """How much answer text the pane can show at once, times ``SKIP_SCREENS``."""
-        region = self.query_one(".ask-answer-scroll", VerticalScroll).scrollable_content_region
+        region = self._scroll.scrollable_content_region
         return max(400, region.width * region.height * SKIP_SCREENS)
 
     def _tail_cut(self, text: str) -> int | None:
@@ -693,15 +712,16 @@ class AskPane(Vertical, can_focus=True):
         self._show_dropped()
 
     def _show_dropped(self) -> None:
-        earlier = self.query_one(".ask-answer-earlier", Static)
-        earlier.update(
+        earlier = self._earlier
+        earlier.set(
             Text(
                 f"… {self._dropped:,} earlier characters: o opens the whole run "
                 "when it ends, c copies it",
                 style="dim italic",
             )
         )
-        earlier.display = True
+        if not earlier.display:
+            earlier.display = True
 
     async def _flush_answer(self) -> None:
         text, self._answer_pending = "".join(self._answer_pending), []
@@ -729,7 +749,7 @@ class AskPane(Vertical, can_focus=True):
         await self.markdown.append(literal(text))
 
     async def _new_page(self) -> None:
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         pages = list(scroll.query(".ask-answer").results(Markdown))
         await scroll.mount(Markdown(classes="ask-answer"))
         self._page_chars = self._page_fences = 0
@@ -743,7 +763,7 @@ class AskPane(Vertical, can_focus=True):
         """The stream ended: the answer held back goes in. Given the ``whole``
         answer, a pane that skipped part of it while streaming shows all of it now,
         unless it is too long to lay out at once (o and c still have it)."""
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         # Never anchored: it never overflowed while painting, so nobody scrolled it.
         following = not scroll.is_anchored or scroll.scroll_y >= scroll.max_scroll_y
         if self._answer_pending:
@@ -754,7 +774,7 @@ class AskPane(Vertical, can_focus=True):
                 await page.remove()
             await pages[-1].update(literal(whole))
             self._dropped = 0
-            self.query_one(".ask-answer-earlier", Static).display = False
+            self._earlier.display = False
         if whole is not None and following:
             # Ended: the answer from its start, so the panes read side by side (unless
             # the user scrolled this one).
@@ -769,4 +789,4 @@ class AskPane(Vertical, can_focus=True):
             await page.remove()
         await pages[-1].update("")
         self._page_chars = self._page_fences = self._dropped = 0
-        self.query_one(".ask-answer-earlier", Static).display = False
+        self._earlier.display = False
