@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
 # A burst longer than this many screenfuls of the answer area skips to its tail,
-# and while answers arrive that fast they are appended less often.
+# and while answers arrive that fast (faster than anyone reads) the tail is shown
+# once a second: each time is a new document, laid out afresh.
 SKIP_SCREENS = 1
-ANSWER_EVERY_BURST = 0.5
+ANSWER_EVERY_BURST = 1.0
 # A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
