@@ -621,7 +621,7 @@ class AskPane(Vertical, can_focus=True):
         self._follow_end()
         if figures is not None:
             self._state, self._figures = state, figures
-            self._repaint_meter()
+            self._repaint_meter(full=not hold)
 
     def _follow_end(self) -> None:
         """Follow the answer's end once it overflows (anchoring earlier would push a short
@@ -630,7 +630,9 @@ class AskPane(Vertical, can_focus=True):
         if not scroll.is_anchored and scroll.max_scroll_y > 0:
             scroll.anchor()
 
-    def _repaint_meter(self) -> None:
+    def _repaint_meter(self, full: bool = True) -> None:
+        """The meter (and the header of a compact pane); ``full``: also the reasoning's
+        title and the border, which may lay the pane out again."""
         state, figures = self._state, self._figures
         if state is None or figures is None:
             return
@@ -640,6 +642,8 @@ class AskPane(Vertical, can_focus=True):
                 self._meter.set(summary_text(state, figures))
         else:
             self._meter.set(meter_text(state, figures))
+        if not full:
+            return
         box = self._box
         chars = self._log.total
         if state.hidden:
@@ -665,8 +669,8 @@ class AskPane(Vertical, can_focus=True):
         subtitle = sub + (" · replay" if state.replay else "")
         if subtitle != self._subtitle:  # assigning it, even unchanged, repaints the pane
             self._subtitle = self.border_subtitle = subtitle
+        # A class change restyles the pane and all it holds: only for a failure, which shows.
         self.set_class(state.status == "failed", "-failed")
-        self.set_class(state.finished, "-finished")
 
     def _paint_header(self, state: PaneState, figures: MeterFigures) -> None:
         name = Text(literal(self.key, keep_newlines=False), style="bold")

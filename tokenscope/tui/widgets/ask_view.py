@@ -605,7 +605,7 @@ class AskView(View):
                 figures = None
                 if state.dirty and (meters or state.finished):
                     figures = MeterFigures(now, state.ratio, state.baseline_tokens, state.price)
-                    state.dirty = False
+                    state.dirty = not text  # the rest of the pane's state next frame
                 await pane.paint(state, figures, flush, hold=not text)
         self.frames += 1
 
