@@ -10,7 +10,8 @@ Each run has two phases on the same Ask view:
 
 - idle: a short ask that ends, then a key (``h``, fold the focused pane's reasoning)
   every ``--key-every`` seconds for ``--idle-seconds``;
-- live: four panes streaming at ``--rate`` tokens/s each, the same key at the same pace.
+- live: four panes streaming at ``--rate`` tokens/s each: first ``QUIET_SECONDS`` with
+  no keys (the CPU of streaming alone), then the same key at the same pace.
 
 Key to screen is the time from posting the key to the first screen update that shows
 its effect; the next key goes out only once it showed (or after ``KEY_TIMEOUT``, and
@@ -51,6 +52,7 @@ from loopback import (
 WARMUP = "Warm-up question"
 WARMUP_TOKENS = 600
 KEY_TIMEOUT = 2.0
+QUIET_SECONDS = 2.0  # streaming with no keys pressed, before the keys start
 SIZE = (160, 48)
 
 
@@ -192,6 +194,12 @@ async def measure(
         await pilot.press("ctrl+s")
         while view.board is None or not all(s.counts for s in view.board.panes.values()):
             await asyncio.sleep(0.01)
+        # The stream alone first (no keys): what the app costs while it only paints.
+        scpu0, sui0, swall0 = time.process_time(), time.thread_time(), time.perf_counter()
+        await asyncio.sleep(QUIET_SECONDS)
+        swall = time.perf_counter() - swall0
+        stream_cpu = (time.process_time() - scpu0) / swall
+        stream_ui = (time.thread_time() - sui0) / swall
         screen.frames.clear()
         shown0 = sum(s.counts.completion for s in view.board.panes.values() if s.counts)
         rss0 = rss_mb()
@@ -225,6 +233,8 @@ async def measure(
         "live_ms": [x * 1000 for x in live],
         "dropped": [float(dropped)],
         "fps": [float(x) for x in per_second],
+        "stream_cpu": [stream_cpu],
+        "stream_ui_cpu": [stream_ui],
         "idle_cpu": [idle_cpu],
         "idle_ui_cpu": [idle_ui],
         "cpu": [(cpu1 - cpu0) / wall],
@@ -257,8 +267,8 @@ def main() -> int:
     os.environ["TOKENSCOPE_CONFIG"] = str(Path(data) / "config.toml")
     # Reasoning for the first 40% of the live window, the answer after it, and the
     # stream still going when the window closes.
-    tokens = int(args.rate * (args.seconds + 6))
-    half = int(args.rate * (1 + args.seconds * 0.4))
+    tokens = int(args.rate * (args.seconds + QUIET_SECONDS + 6))
+    half = int(args.rate * (1 + QUIET_SECONDS + args.seconds * 0.4))
     ctx = multiprocessing.get_context("spawn")
     port_q = ctx.Queue()
     proc = ctx.Process(target=serve, args=(port_q, args.rate, tokens, half), daemon=True)
@@ -308,6 +318,8 @@ def main() -> int:
         ("fps", "screen updates/s", min),
         ("idle_cpu", "idle CPU cores (whole app)", max),
         ("idle_ui_cpu", "idle CPU cores (UI thread)", max),
+        ("stream_cpu", "streaming, no keys: CPU", max),
+        ("stream_ui_cpu", "streaming, no keys: UI CPU", max),
         ("cpu", "CPU cores (whole app)", max),
         ("ui_cpu", "CPU cores (UI thread)", max),
         ("tokens_per_s", "tokens shown/s (4 panes)", min),
