@@ -706,14 +706,15 @@ class AskPane(Vertical, can_focus=True):
             cut = text.rfind("\n\n", 0, cut)
         return cut + 2 if cut >= 0 else None
 
-    async def _skip_to(self, skipped: int) -> None:
-        """Drop every page and ``skipped`` more characters; the answer restarts on a fresh page."""
+    async def _skip_to(self, skipped: int, tail: str) -> None:
+        """Drop every page and ``skipped`` more characters; the answer restarts with
+        ``tail`` on a fresh page (one document built, not emptied then appended to)."""
         pages = list(self.query(".ask-answer").results(Markdown))
         self._dropped += skipped + sum(len(page.source) for page in pages)
         for page in pages[:-1]:
             await page.remove()
-        await pages[-1].update("")
-        self._page_chars = self._page_fences = 0
+        await pages[-1].update(literal(tail))
+        self._page_chars, self._page_fences = len(tail), tail.count("```")
         self._show_dropped()
 
     def _show_dropped(self) -> None:
@@ -733,8 +734,8 @@ class AskPane(Vertical, can_focus=True):
         cut = self._tail_cut(text)
         self.bursting = cut is not None
         if cut is not None:
-            await self._skip_to(cut)
-            text = text[cut:]
+            await self._skip_to(cut, text[cut:])
+            return
         if self._page_chars + len(text) > PAGE_CHARS and "\n\n" in text:
             cut = text.rfind("\n\n") + 2
             head, text = text[:cut], text[cut:]
