@@ -22,8 +22,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/tokenscope
 
+# Two workers; the local model's tests stay together on one (one server), and the
+# slow tests start first (tests/conftest.py). `-m "not slow"` skips them.
+# Lint, format and types first: a finding fails the run like a failing test.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check tokenscope tests scripts benchmarks
+	$(VENV)/bin/ruff format --check tokenscope tests scripts benchmarks
+	$(VENV)/bin/mypy tokenscope
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 bundled: $(STAMP)
 	$(PY) scripts/build_bundled_results.py

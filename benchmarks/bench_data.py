@@ -59,7 +59,7 @@ refs = ["claude-4-sonnet-0522-thinking", "o4-mini-high-long", "gemini-2.5-flash-
 means = runs.group_by("model", "source", "prompt_id").agg(
     c.mean().alias("m"), (c.is_null() | (c <= 0)).any().alias("bad")).filter(~pl.col("bad"))
 is_ref = pl.col("model").is_in(refs)
-    norm = means.group_by("prompt_id").agg(pl.col("m").filter(is_ref).mean().alias("n"))
+norm = means.group_by("prompt_id").agg(pl.col("m").filter(is_ref).mean().alias("n"))
 rel = means.join(norm, on="prompt_id").group_by("model", "source").agg(
     (pl.col("m") / pl.col("n")).mean().alias("rel"), pl.len().alias("n_prompts"))
 x, y = c.cast(pl.Float64), pl.col("chars_completion").cast(pl.Float64)

@@ -36,16 +36,6 @@ SOURCES = {
     "otel": "otel_otlp.jsonl",
 }
 
-# Until data/schema.py declares the origin column, the run schema gets it here.
-BRIDGE = """
-import polars as pl
-from tokenscope.data.schema import RUN_COLUMNS, RUN_SCHEMA, Column
-from tokenscope.importers import ORIGIN_DOC
-if "origin" not in RUN_COLUMNS:
-    RUN_COLUMNS["origin"] = Column(pl.String(), ORIGIN_DOC)
-    RUN_SCHEMA["origin"] = pl.String()
-"""
-
 READ = """
 import time, sys
 from pathlib import Path
@@ -112,7 +102,7 @@ def write_file(fmt: str, count: int, path: Path) -> int:
 def measure(code: str, path: Path, data_dir: Path) -> tuple[float, int]:
     env = dict(os.environ, TOKENSCOPE_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     out = subprocess.run(
-        [sys.executable, "-c", BRIDGE + code, str(path)],
+        [sys.executable, "-c", code, str(path)],
         env=env,
         check=True,
         capture_output=True,

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SESSION = "tokenscope-bench"
 # The leaderboard is painted when its best model's row is on screen.
-LEADERBOARD_MARK = "gpt-oss-20b"
+LEADERBOARD_MARK = "sonoma-sky-alpha"
 FLOOR_MARK = "floor-painted"
 FLOOR_APP = f"""
 from textual.app import App

@@ -6,15 +6,25 @@
 - ``transcripts``: a loopback server replaying recorded provider streams byte
   for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
-  loopback port for the whole session; yields its base URL (``.../v1``).
+  loopback port for the whole session; yields its base URL (``.../v1``). Its tests,
+  and those asking for ``local_model_installed`` (they start servers of their own),
+  skip, saying why, without the ``local`` extra.
+
+Tests that need the model, and a few others that take seconds, are marked ``slow``
+(``-m "not slow"`` leaves them out) and run first, so that under ``pytest -n 2`` the
+long ones do not finish last on one worker. The model's tests share one
+``xdist_group``: with ``--dist loadgroup`` one worker runs them all, with one server.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from probe.helpers import local_model_server
 from probe.transcript_server import TranscriptServer
 
-from tokenscope.probe.local_model import LocalModelError, LocalModelServer
+from tokenscope.probe import local_model
 
 KEY_VARIABLES = (
     "OPENAI_API_KEY",
@@ -29,9 +39,13 @@ KEY_VARIABLES = (
 
 
 @pytest.fixture(scope="session")
-def shared_cache_dir(request) -> object:
-    """Rebuildable files kept across sessions (the assembled GGUF)."""
-    return request.config.cache.mkdir("tokenscope-cache")
+def shared_cache_dir(request, tmp_path_factory) -> Path:
+    """Rebuildable files (the assembled GGUF), kept across sessions in pytest's cache;
+    in a throwaway dir when the cache plugin is off (``-p no:cacheprovider``)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("tokenscope-cache")
+    return cache.mkdir("tokenscope-cache")
 
 
 @pytest.fixture(autouse=True)
@@ -46,20 +60,27 @@ def isolated_user_dirs(tmp_path, monkeypatch, shared_cache_dir):
     return data
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if {"gemma_server", "local_model_installed"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("gemma"))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: slow first
+
+
 @pytest.fixture(scope="session")
-def gemma_server(shared_cache_dir, tmp_path_factory):
+def local_model_installed() -> None:
+    """Skips a test that needs the built-in model when its extra is not installed."""
+    if not local_model.available():
+        pytest.skip(f"needs the local model: {local_model.INSTALL_HINT}")
+
+
+@pytest.fixture(scope="session")
+def gemma_server(shared_cache_dir, tmp_path_factory, local_model_installed):
     # The same server the app starts for its built-in local model.
-    server = LocalModelServer(
-        log=tmp_path_factory.mktemp("gemma") / "server.log", cache_dir=shared_cache_dir
-    )
-    try:
-        server.start()
-    except LocalModelError as exc:
-        pytest.fail(f"the Gemma test server is unavailable: {exc}", pytrace=False)
-    try:
+    with local_model_server(tmp_path_factory.mktemp("gemma"), shared_cache_dir) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ its key. A file the tool creates is readable by its owner only (0600).
     connect_timeout = 10     # seconds
     read_timeout = 120       # seconds without a byte between chunks
     idle_timeout = 300       # seconds without a token (keep-alive pings do not count)
+    max_text_mb = 16         # cut a run whose text passes this (a server ignoring max_tokens)
     max_retries = 3          # on 429/503, honouring Retry-After
     max_retry_wait = 60
 
@@ -26,6 +27,10 @@ its key. A file the tool creates is readable by its owner only (0600).
     [prices."qwen3-32b"]
     completion = 0.6         # $ per million completion tokens
     # or completion_min / completion_max for a range; prompt = 0.1 optional
+
+    [[lineages]]             # versions to follow in `tokenscope trends`, oldest first
+    name = "My Qwen"         # the name of a bundled lineage replaces it
+    models = ["qwen3-32b", { model = "qwen3.5-32b", released = 2026-01-15 }]
 """
 
 from __future__ import annotations
@@ -38,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope import paths
-from tokenscope.data.loader import LoadError
+from tokenscope.errors import UserError
+from tokenscope.lineages import Lineage, LineageError, parse_lineages
 from tokenscope.probe.endpoints import APIS, EFFORT_STYLES, Endpoint
 
 
-class ConfigError(LoadError):
+class ConfigError(UserError):
     """The config file cannot be used; the message is one line naming file and key."""
 
 
@@ -77,15 +83,25 @@ class Settings:
     read_timeout: float = 120.0
     idle_timeout: float = 300.0
     max_duration: float = 3600.0
+    max_text_mb: float = 16.0  # million characters of reasoning + answer, then the run is cut
     max_retries: int = 3
     max_retry_wait: float = 60.0
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     models: dict[str, ModelAlias] = field(default_factory=dict)
     prices: dict[str, Price] = field(default_factory=dict)
+    lineages: tuple[Lineage, ...] = ()
 
 
-_NUMBERS = {"connect_timeout", "read_timeout", "idle_timeout", "max_duration", "max_retry_wait"}
-_PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", "endpoints", "models", "prices"}
+_NUMBERS = {
+    "connect_timeout",
+    "read_timeout",
+    "idle_timeout",
+    "max_duration",
+    "max_retry_wait",
+    "max_text_mb",
+}
+_SECTIONS = {"endpoints", "models", "prices", "lineages"}
+_PROBE_KEYS = {f.name for f in fields(Settings)} - {"path", *_SECTIONS}
 _ENDPOINT_KEYS = {
     "base_url",
     "api",
@@ -239,7 +255,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    unknown = set(raw) - {"probe", "endpoints", "models", "prices"}
+    unknown = set(raw) - {"probe", *_SECTIONS}
     if unknown:
         raise ConfigError(f"{path}: unknown section [{min(unknown)}]")
     probe = _parse_probe(_table(raw.get("probe", {}), path, "probe"), path)
@@ -255,7 +271,18 @@ def load_settings(path: Path | None = None) -> Settings:
         name: _parse_price(name, _table(value, path, f"prices.{name}"), path)
         for name, value in _table(raw.get("prices", {}), path, "prices").items()
     }
-    return Settings(path=path, endpoints=endpoints, models=models, prices=prices, **probe)
+    try:
+        lineages = parse_lineages(raw.get("lineages", []), path)
+    except LineageError as exc:
+        raise ConfigError(str(exc)) from exc
+    return Settings(
+        path=path,
+        endpoints=endpoints,
+        models=models,
+        prices=prices,
+        lineages=lineages,
+        **probe,
+    )
 
 
 TEMPLATE = __doc__.split("\n\n", 2)[2] if __doc__ else ""

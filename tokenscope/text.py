@@ -6,11 +6,19 @@ import re
 
 # C0 controls except tab and newline, DEL, and C1 controls (which include the
 # 8-bit CSI and OSC introducers some terminals still honour).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL_CHARS = tuple(chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)))
+# Lone surrogates too: a file name that is not UTF-8 decodes to them, and an
+# encoder meeting one fails (or writes the raw byte back out).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _visible(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        code -= 0xDC00  # surrogateescape's stand-in for the undecodable byte 0xNN
+    elif code >= 0xD800:
+        return f"\\u{code:04x}"
+    return f"\\x{code:02x}"
 
 
 def literal(text: str, *, keep_newlines: bool = True) -> str:

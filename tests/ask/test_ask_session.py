@@ -38,9 +38,9 @@ def test_a_replay_is_costed_graded_and_never_saved():
     assert record["source"] == "replay" and stored.run_id is None
     assert not store.store_path().exists()
     assert record["prompt_id"] == "capital_of_australia" and record["grader"]
-    # The study's price for gpt-oss-120b: $0.60-0.75 per million completion tokens.
+    # The latest edition's price for gpt-oss-120b: $0.28-0.75 per million completion tokens.
     tokens = record["tokens_completion"]
-    assert record["cost_completion_usd"] == pytest.approx(tokens * 0.675 / 1e6)
+    assert record["cost_completion_usd"] == pytest.approx(tokens * 0.515 / 1e6)
     assert record["cost_prompt_usd"] is None  # the study kept no prompt counts
     assert record["cost_usd"] == record["cost_completion_usd"]
     # Events: the context before the stored run, the stored run after the probe ended.

@@ -27,8 +27,8 @@ def test_corrupt_cache_is_ignored(data_dir):
 def test_first_launch_paints_the_shipped_board(data_dir):
     # No cache yet and no results of the user's own: the board shipped with the study.
     rows = board_cache.load()
-    assert rows is not None and len(rows) == 29
-    assert rows[0]["model"] == "gpt-oss-20b"
+    assert rows is not None and len(rows) == 38
+    assert {"gpt-5", "claude-opus-4.5", "Hermes-4-405B"} <= {r["model"] for r in rows}
     # Once the user has results of their own, it no longer describes their data.
     append_run({"model": "m", "tokens_completion": 3})
     assert board_cache.load() is None
@@ -52,9 +52,17 @@ def test_shipped_board_is_the_bundled_leaderboard(data_dir):
         assert mine.keys() == theirs.keys()
         for key, value in theirs.items():
             if isinstance(value, float):
-                assert math.isclose(mine[key], value, rel_tol=1e-12), (theirs["model"], key)
+                assert math.isclose(mine[key], value, rel_tol=1e-10), (theirs["model"], key)
             else:
                 assert mine[key] == value, (theirs["model"], key)
+
+
+def test_the_august_edition_never_paints_the_latest_board(data_dir):
+    # The shipped board is the default edition's; August has only its own cache.
+    assert board_cache.load("2025-08") is None
+    board_cache.save([{"model": "august"}], "2025-08")
+    assert board_cache.load("2025-08") == [{"model": "august"}]
+    assert board_cache.load() != [{"model": "august"}]
 
 
 def test_shipped_board_is_ignored_when_the_bundle_changed(data_dir, tmp_path, monkeypatch):
@@ -64,6 +72,6 @@ def test_shipped_board_is_ignored_when_the_bundle_changed(data_dir, tmp_path, mo
     shutil.copytree(board_cache.shipped_file().parent, bundle)
     monkeypatch.setenv("TOKENSCOPE_BUNDLED_DIR", str(bundle))
     assert board_cache.load() is not None
-    with open(bundle / "runs.parquet", "ab") as fh:
-        fh.write(b"\0")
+    with open(bundle / "runs_update.parquet", "ab") as fh:
+        fh.write(b"\0")  # the update file counts as much as the August base
     assert board_cache.load() is None

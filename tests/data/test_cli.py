@@ -38,15 +38,57 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_leaderboard_json_lists_all_29_models(data_dir):
+def test_leaderboard_json_lists_all_38_models_of_the_latest_edition(data_dir):
     proc = cli("leaderboard", "--domain", "knowledge", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert len(rows) == 29
+    assert len(rows) == 38
+    assert {"gpt-5", "claude-opus-4.5", "Hermes-4-405B"} <= {r["model"] for r in rows}
     assert LEADERBOARD_KEYS <= set(rows[0])
     by_model = {r["model"]: r for r in rows}
     assert by_model["gpt-oss-120b"]["open_weights"] is True
     assert by_model["o4-mini-high-long"]["n_prompts"] == 5
+
+
+def test_the_august_edition_is_the_reports_29_models(data_dir):
+    proc = cli("leaderboard", "--edition", "2025-08", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    models = {r["model"] for r in json.loads(proc.stdout)}
+    assert len(models) == 29 and "gpt-5" not in models
+    for command in ("runs", "prompts", "models"):
+        proc = cli(command, "--edition", "2025-08", "--format", "csv")
+        assert proc.returncode == 0, (command, proc.stderr)
+        assert "gpt-5" not in proc.stdout, command
+
+
+def test_trends_follows_each_lineage_in_release_order(data_dir):
+    proc = cli("trends", "--domain", "all", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    deepseek = [r["model"] for r in rows if r["lineage"].startswith("DeepSeek")]
+    assert deepseek[:2] == ["deepseek-r1", "deepseek-r1-0528"]
+    assert {r["domain"] for r in rows} == {"all"}
+    # August has no gpt-5: the step stays, marked as not measured in that edition.
+    proc = cli("trends", "--domain", "all", "--edition", "2025-08", "--format", "json")
+    gpt5 = [r for r in json.loads(proc.stdout) if r["model"] == "gpt-5"]
+    assert gpt5 and gpt5[0]["measured"] is False and gpt5[0]["relative_completion_tokens"] is None
+
+
+def test_a_user_lineage_in_the_config_joins_the_trends(data_dir, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[lineages]]\nname = "Mine"\nmodels = ["o3-mini-high", "gpt-5"]\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("TOKENSCOPE_CONFIG", str(config))
+    proc = cli("trends", "--domain", "math", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    mine = [r for r in json.loads(proc.stdout) if r["lineage"] == "Mine"]
+    assert [r["model"] for r in mine] == ["o3-mini-high", "gpt-5"]
+    assert mine[1]["previous_model"] == "o3-mini-high"
+    config.write_text('[[lineages]]\nname = "Mine"\nmodels = []\n', encoding="utf-8")
+    proc = cli("trends")
+    assert proc.returncode == 2 and "lineages[0].models" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
@@ -121,12 +163,15 @@ def test_terminal_table_shows_model_text_literally(data_dir):
     assert "\\x1b]0;pwned\\x07\\x1b[31mred" in proc.stdout
 
 
-def test_version_and_help_everywhere(data_dir):
-    for args in ((), ("leaderboard",), ("runs",), ("prompts",), ("models",)):
-        v = cli(*args, "--version")
-        assert v.returncode == 0 and v.stdout.startswith("tokenscope ")
-        h = cli(*args, "--help")
-        assert h.returncode == 0 and "usage:" in h.stdout
+@pytest.mark.parametrize("args", [(), ("leaderboard",), ("runs",), ("prompts",), ("models",)])
+def test_version_and_help_everywhere(data_dir, capsys, args):
+    from tokenscope.cli import main
+
+    for flag, expected in (("--version", "tokenscope "), ("--help", "usage:")):
+        with pytest.raises(SystemExit) as exited:
+            main([*args, flag])
+        assert exited.value.code == 0
+        assert expected in capsys.readouterr().out
 
 
 def test_failed_and_cancelled_runs_are_kept_but_not_counted(data_dir):

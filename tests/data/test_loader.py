@@ -36,13 +36,16 @@ def test_bad_files_are_skipped_with_one_message_each(data_dir):
     (results / "binary.jsonl").write_bytes(b"\x00\xff\xfe garbage\n")
     (results / "good.jsonl").write_text(json.dumps(_run(tokens=7)) + "\n")
     ds = load_dataset("all")
-    assert ds.runs.filter(pl.col("source") == "user")["tokens_completion"].to_list() == [7]
-    assert ds.runs.filter(pl.col("source") == "bundled").height == 2657
+    user = ds.runs.filter(pl.col("source") == "user").sort("model")
+    # A value of the wrong type costs that value, not its row or its file.
+    assert user.select("model", "tokens_completion").rows() == [("my-model", 7), ("x", None)]
+    assert ds.runs.filter(pl.col("source") == "bundled").height == 3507
     joined = "\n".join(ds.warnings)
     for name in ("empty.csv", "broken.parquet", "foreign.csv", "wrongtype.csv", "binary.jsonl"):
         assert sum(name in w for w in ds.warnings) == 1, joined
     assert "empty file" in joined
     assert "not a tokenscope results file" in joined
+    assert "wrongtype.csv: set 1 unusable value to null (tokens_completion: 1)" in joined
     assert all("\n" not in w for w in ds.warnings)
 
 

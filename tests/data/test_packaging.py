@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,7 @@ def test_core_does_not_import_textual():
     assert json.loads(out.stdout) == []
 
 
+@pytest.mark.slow  # builds and installs a wheel
 def test_wheel_carries_bundled_results_and_themes(tmp_path):
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
@@ -78,4 +81,4 @@ def test_wheel_carries_bundled_results_and_themes(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)) == 29
+    assert len(json.loads(proc.stdout)) == 38

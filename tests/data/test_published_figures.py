@@ -1,19 +1,44 @@
-"""The bundled files reproduce the study's published figures (../shared/DATA.md)."""
+"""The bundled files reproduce the study's published figures (../shared/DATA.md).
+
+Edition 2025-08 reproduces the August report; edition latest reproduces
+upstream's own per-prompt summaries of its newer runs.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
+import statistics
 
 import polars as pl
 import pytest
 
 from tokenscope.data.leaderboard import leaderboard
-from tokenscope.data.loader import load_dataset
+
+from .test_editions import NEW_MODELS, edition, raw_update
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ds():
-    return load_dataset("bundled")
+    """Edition 2025-08: the August report's data."""
+    return edition("2025-08")
+
+
+def test_both_editions_load(ds):
+    latest = edition("latest")
+    assert ds.runs.height == 2657 and latest.runs.height == 2657 - 190 + 1040
+    assert ds.model_names < latest.model_names
+    assert latest.model_names - ds.model_names == NEW_MODELS
+    for one in (ds, latest):
+        assert one.runs["run_id"].is_unique().all()
+        assert one.prices["model"].is_unique().all()
+
+
+def test_latest_leaderboard_lists_the_newer_models():
+    latest = edition("latest")
+    board = leaderboard(latest)
+    assert board.height == 38
+    assert {"gpt-5", "claude-opus-4.5", "Hermes-4-405B"} <= set(board["model"])
 
 
 def test_all_models_and_prompts_are_bundled(ds):
@@ -119,3 +144,50 @@ def test_missing_values_stay_null(ds):
     # batch2's reasoning text was not archived: null, not empty.
     assert ds.runs.filter(pl.col("model") == "qwen3-30b-a3b-think")["reasoning"].null_count() > 0
     assert (ds.runs["reasoning"] == "").sum() == 0
+
+
+def test_latest_matches_upstreams_summaries_of_its_newer_runs(raw_study):
+    """evaluation_summary_*.json: per prompt and model, the plain mean over the graded runs
+    of tokens_completions (avg_tokens_completions) and of total_score, the weighted share
+    of criteria met (average_total_score); num_evaluations counts the runs."""
+    latest = edition("latest")
+    runs = latest.runs.filter(pl.col("run_id").str.starts_with("study-update:"))
+    ours = {
+        (r["prompt_id"], r["model"]): r
+        for r in runs.group_by("prompt_id", "model")
+        .agg(
+            pl.col("tokens_completion").mean().alias("tokens"),
+            pl.col("score").mean(),
+            pl.len().alias("n"),
+        )
+        .iter_rows(named=True)
+    }
+    compared: set[str] = set()
+    for path in sorted((raw_update(raw_study) / "data").glob("evaluation_summary_*.json")):
+        for prompt_id, by_model in json.loads(path.read_text(encoding="utf-8")).items():
+            for model, summary in by_model.items():
+                mine = ours.pop((prompt_id, model))
+                assert mine["n"] == summary["num_evaluations"], (prompt_id, model)
+                expected = summary["avg_tokens_completions"]
+                assert mine["tokens"] == pytest.approx(expected, abs=0.05), (prompt_id, model)
+                expected = summary["average_total_score"]
+                assert mine["score"] == pytest.approx(expected, abs=5e-4), (prompt_id, model)
+                compared.add(model)
+    assert compared == NEW_MODELS | {"gpt-oss-120b", "gpt-oss-20b"}
+    assert not ours  # every newer run is summarised upstream
+
+
+def test_latest_uses_the_gpt_oss_rerun_in_place_of_the_first_runs(ds, raw_study):
+    latest = edition("latest")
+    path = raw_update(raw_study) / "data" / "detailed_evaluations_gptossnew.json"
+    rerun = json.loads(path.read_text(encoding="utf-8"))
+    for model in ("gpt-oss-120b", "gpt-oss-20b"):
+        mine = latest.runs.filter(pl.col("model") == model)
+        assert mine.height == 95 and mine["run_id"].str.starts_with("study-update:").all()
+        upstream = [
+            run["statistics"]["tokens_completions"]
+            for by_model in rerun.values()
+            for run in by_model.get(model, [])
+        ]
+        assert mine["tokens_completion"].mean() == pytest.approx(statistics.mean(upstream))
+        assert ds.runs.filter(pl.col("model") == model)["run_id"].str.starts_with("study:").all()

@@ -5,21 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import polars as pl
 import pytest
 
-from tokenscope.data.schema import RUN_COLUMNS, RUN_SCHEMA, Column
-from tokenscope.importers import ORIGIN_DOC
-
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
-
-
-@pytest.fixture(autouse=True)
-def origin_column(monkeypatch):
-    """The run schema's ``origin`` column, until data/schema.py declares it itself."""
-    if "origin" not in RUN_COLUMNS:
-        monkeypatch.setitem(RUN_COLUMNS, "origin", Column(pl.String(), ORIGIN_DOC))
-        monkeypatch.setitem(RUN_SCHEMA, "origin", pl.String())
 
 
 @pytest.fixture

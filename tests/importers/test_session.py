@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -143,3 +144,23 @@ def test_a_log_of_the_study_prompts_becomes_leaderboard_rows(results_dir, name, 
     assert row["relative_completion_tokens"] == pytest.approx(expected_relative(tokens))
     # Every study model is still there, on the same normaliser.
     assert board.filter(pl.col("source") == "bundled").height >= 29
+
+
+@pytest.mark.parametrize(("name", "model"), STUDY_LOGS)
+def test_a_log_dropped_into_the_results_folder_loads_like_an_import(
+    results_dir, fixture_copy, name, model
+):
+    # No command: the loader tells the tool from the content, under a neutral name.
+    dropped = fixture_copy(name, f"dropped{Path(name).suffix}")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    dropped.rename(results_dir / dropped.name)
+    board = leaderboard(load_dataset("all"))
+    [row] = board.filter((pl.col("model") == model) & (pl.col("source") == "user")).to_dicts()
+    assert row["n_prompts"] == 19
+    tokens = {e["prompt_id"]: e["completion_tokens"] for e in PLAN if e["prompt_id"]}
+    assert row["relative_completion_tokens"] == pytest.approx(expected_relative(tokens))
+    # Imported as well: the same runs are counted once.
+    import_files(name)
+    again = leaderboard(load_dataset("all"))
+    [same] = again.filter((pl.col("model") == model) & (pl.col("source") == "user")).to_dicts()
+    assert same["n_runs"] == row["n_runs"]

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +15,7 @@ import pytest
 from tokenscope.data import store
 from tokenscope.probe.results import JSON_KEYS
 
+from .helpers import read_until, watchdog
 from .test_probe_faults import GOOD, chunk
 from .transcript_server import Reply
 
@@ -206,7 +206,11 @@ def test_usage_errors_exit_2(transcripts):
 
 
 def test_ctrl_c_cancels_cleanly_and_saves_partial_results(transcripts):
-    url = transcripts.add("cli-hang", Reply(chunks=[chunk("partial"), chunk(" text")], hang=True))
+    # A malformed chunk after the two deltas makes the CLI say so on stderr: the sign
+    # that both deltas have been read.
+    malformed = b"data: {oops\n\n"
+    reply = Reply(chunks=[chunk("partial"), chunk(" text"), malformed], hang=True)
+    url = transcripts.add("cli-hang", reply)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -226,12 +230,11 @@ def test_ctrl_c_cancels_cleanly_and_saves_partial_results(transcripts):
         text=True,
         env=os.environ.copy(),
     )
-    deadline = time.monotonic() + 20
-    while not transcripts.requests_for("cli-hang") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # let both deltas arrive
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    with watchdog(proc):
+        before = read_until(proc.stderr, "malformed")
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+    out, err = proc.stdout.read(), before + proc.stderr.read()
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     row = json.loads(out)[0]
@@ -263,8 +266,10 @@ def test_model_output_is_printed_as_data_never_as_terminal_codes(transcripts):
     assert row["answer"] == "ok " + evil  # JSON keeps the exact text, escaped by JSON itself
 
 
-def test_live_line_marks_estimates_and_shows_the_ratio():
+def test_live_line_marks_estimates_and_shows_the_ratio(monkeypatch):
     import io
+
+    monkeypatch.setenv("COLUMNS", "200")  # the line is cut to the terminal's width
 
     from tokenscope.ask.cli import LiveLine
     from tokenscope.probe.baseline import Baseline, LiveRatios

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
 from dataclasses import replace
 
 import pytest
 
+from tokenscope.probe import engine
 from tokenscope.probe.engine import Probe
-from tokenscope.probe.events import Failed, Finished, Notice, Retrying
+from tokenscope.probe.events import AnswerDelta, Failed, Finished, Notice, Retrying
 from tokenscope.probe.request import ProbeRequest
 
 from .helpers import FAKE_KEY, FAST, endpoint_at, run_probe
@@ -112,7 +112,21 @@ async def test_unknown_model_404(transcripts):
     assert_one_line_failure(result, "404", "unknown model 'nope'", "does not exist")
 
 
-async def test_429_honours_retry_after_then_succeeds(transcripts):
+class RecordedWaits:
+    """The engine's ``asyncio``, with every sleep noted and skipped."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __getattr__(self, name: str):
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float) -> None:
+        self.waits.append(delay)
+        await asyncio.sleep(0)
+
+
+async def test_429_honours_retry_after_then_succeeds(transcripts, monkeypatch):
     limited = Reply(
         b'{"error":{"message":"slow down"}}',
         429,
@@ -120,12 +134,13 @@ async def test_429_honours_retry_after_then_succeeds(transcripts):
         headers={"Retry-After": "0.2"},
     )
     url = transcripts.add("429ok", limited, Reply(GOOD))
-    started = time.perf_counter()
+    recorded = RecordedWaits()
+    monkeypatch.setattr(engine, "asyncio", recorded)
     events, result = await run_probe(url)
     assert result.status == "ok" and result.answer == "Hello world"
     retries = [e for e in events if isinstance(e, Retrying)]
     assert len(retries) == 1 and retries[0].delay_s == pytest.approx(0.2)
-    assert time.perf_counter() - started >= 0.2
+    assert recorded.waits == [pytest.approx(0.2)]  # it waited as long as it was asked
     assert len(transcripts.requests_for("429ok")) == 2
 
 
@@ -215,12 +230,10 @@ async def test_a_10_mb_chunk(transcripts):
 
 async def test_never_ending_pings_hit_the_idle_timeout(transcripts):
     url = transcripts.add("pings", Reply(chunks=[chunk("Hi")], ping_every=0.05))
-    settings = replace(FAST, idle_timeout=0.4)
-    started = time.perf_counter()
+    settings = replace(FAST, idle_timeout=0.4)  # shorter than read_timeout: pings keep that away
     _events, result = await run_probe(url, settings=settings)
     assert_one_line_failure(result, "idle timeout")
     assert result.answer == "Hi"
-    assert time.perf_counter() - started < 3
 
 
 async def test_stream_options_rejected_then_retried_without(transcripts):
@@ -237,14 +250,16 @@ async def test_cancelling_the_task_closes_the_stream_and_keeps_a_cancelled_resul
     url = transcripts.add("slow", Reply(chunks=[chunk("One"), chunk(" two")], hang=True))
     probe = Probe(ProbeRequest(endpoint_at(url), "m", "q"), FAST)
     seen = []
+    both_arrived = asyncio.Event()
 
     async def consume():
         async for event in probe.stream():
             seen.append(event)
+            if sum(isinstance(e, AnswerDelta) for e in seen) == 2:
+                both_arrived.set()
 
     task = asyncio.create_task(consume())
-    while probe._counter.deltas < 2:
-        await asyncio.sleep(0.01)
+    await both_arrived.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

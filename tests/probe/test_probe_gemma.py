@@ -21,7 +21,7 @@ from tokenscope.probe.events import AnswerDelta, Finished
 from tokenscope.probe.request import ProbeRequest
 
 QUESTION = "What is the capital of Australia?"
-MAX_TOKENS = 60
+MAX_TOKENS = 24
 
 
 def reported_completion_tokens(base_url: str) -> tuple[int, str]:

@@ -45,6 +45,7 @@ class Reply:
     drop: bool = False  # cut the connection after the chunks, mid-body
     hang: bool = False  # after the chunks, keep the connection open and silent
     ping_every: float | None = None  # after the chunks, send ': ping' comments forever
+    repeat: bytes | None = None  # after the chunks, send this over and over (a runaway)
     no_response: bool = False  # read the request, never answer
 
 
@@ -53,6 +54,8 @@ class Scenario:
     replies: list[Reply]  # served in order; the last one repeats
     # Answer 400 naming this field while the request still contains it.
     reject_field: str | None = None
+    # Hold every reply until this many requests arrived (then all go at once).
+    hold_until: int = 0
 
 
 @dataclass
@@ -88,6 +91,8 @@ class TranscriptServer:
         self.scenarios: dict[str, Scenario] = {}
         self.served: dict[str, int] = {}
         self.received: list[Received] = []
+        self._arrived = threading.Condition()
+        self._gates: dict[str, asyncio.Event] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.base_events.Server | None = None
@@ -117,9 +122,11 @@ class TranscriptServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
-    def add(self, name: str, *replies: Reply, reject_field: str | None = None) -> str:
+    def add(
+        self, name: str, *replies: Reply, reject_field: str | None = None, hold_until: int = 0
+    ) -> str:
         """Register a scenario and return its base URL."""
-        self.scenarios[name] = Scenario(list(replies), reject_field)
+        self.scenarios[name] = Scenario(list(replies), reject_field, hold_until)
         self.served[name] = 0
         return self.url(name)
 
@@ -141,6 +148,13 @@ class TranscriptServer:
 
     def requests_for(self, name: str) -> list[Received]:
         return [r for r in self.received if r.path.startswith(f"/s/{name}/")]
+
+    def wait_for_requests(self, name: str, count: int, timeout: float = 60) -> bool:
+        """Block until ``count`` requests for the scenario arrived (False on timeout)."""
+        with self._arrived:
+            return self._arrived.wait_for(
+                lambda: len(self.requests_for(name)) >= count, timeout=timeout
+            )
 
     # -- serving -----------------------------------------------------------------
 
@@ -175,7 +189,9 @@ class TranscriptServer:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw
-        self.received.append(Received(path, headers, body))
+        with self._arrived:
+            self.received.append(Received(path, headers, body))
+            self._arrived.notify_all()
         name = path.split("/")[2] if path.startswith("/s/") else ""
         scenario = self.scenarios.get(name)
         if scenario is None:
@@ -196,6 +212,11 @@ class TranscriptServer:
             return
         index = min(self.served[name], len(scenario.replies) - 1)
         self.served[name] += 1
+        if scenario.hold_until:
+            gate = self._gates.setdefault(name, asyncio.Event())
+            if self.served[name] >= scenario.hold_until:
+                gate.set()
+            await gate.wait()
         await self._write_reply(writer, scenario.replies[index])
 
     async def _write_reply(self, writer: asyncio.StreamWriter, reply: Reply) -> None:
@@ -224,6 +245,11 @@ class TranscriptServer:
         if reply.hang:
             await asyncio.sleep(3600)
             return
+        if reply.repeat:
+            frame = b"%x\r\n%s\r\n" % (len(reply.repeat), reply.repeat)
+            while True:  # until the client hangs up: drain() then raises ConnectionError
+                writer.write(frame * 16)
+                await writer.drain()
         if reply.ping_every:
             while True:
                 await asyncio.sleep(reply.ping_every)

@@ -7,7 +7,13 @@ import asyncio
 import pytest
 
 from tokenscope.data.loader import load_dataset
-from tokenscope.suite.runner import completed_samples, run_suite
+from tokenscope.suite.runner import (
+    MAX_ASKS,
+    SERIAL_NOTE,
+    EndedEarly,
+    completed_samples,
+    run_suite,
+)
 from tokenscope.suite.suites import load_suite
 
 
@@ -115,7 +121,7 @@ async def test_cancelling_keeps_the_partial_run_and_takes_no_new_sample(data_dir
         calls.append((prompt.prompt_id, index))
         started.set()
         try:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # until cancelled
         except asyncio.CancelledError:
             return {
                 "model": "m",
@@ -136,3 +142,65 @@ async def test_cancelling_keeps_the_partial_run_and_takes_no_new_sample(data_dir
     assert len(calls) == 1
     runs = load_dataset("user").runs
     assert runs["status"].to_list() == ["cancelled"] and runs["answer"].to_list() == ["Can"]
+
+
+def cutting_asker(calls: list):
+    """A server like stock llama-cpp-python: an ask is cut when another starts meanwhile."""
+    state = {"in_flight": 0, "started": 0}
+
+    async def ask(prompt, index):
+        calls.append((prompt.prompt_id, index))
+        state["in_flight"] += 1
+        state["started"] += 1
+        mine = state["started"]
+        try:
+            for _ in range(3):  # a few turns of the loop: the other workers start theirs
+                await asyncio.sleep(0)
+            record = {"model": "m", "endpoint": "h", "answer": "Canberra", "tokens_completion": 5}
+            if state["started"] != mine or state["in_flight"] > 1:
+                partial = {**record, "status": "failed", "answer": "Can", "tokens_completion": 1}
+                raise EndedEarly({**partial, "error": "the stream from h ended before the end"})
+            return {**record, "status": "ok"}
+        finally:
+            state["in_flight"] -= 1
+
+    return ask
+
+
+async def test_streams_cut_by_concurrency_are_asked_again_one_at_a_time(data_dir):
+    suite = load_suite("study").only(["capital_of_australia", "one_plus_one", "roses_logic"])
+    calls: list = []
+    seen_notes: list = []
+    progress = await run_suite(
+        suite,
+        samples=2,
+        model="m",
+        endpoint="h",
+        concurrency=4,
+        ask=cutting_asker(calls),
+        on_progress=lambda p: seen_notes.append(list(p.notes)),
+    )
+    assert (progress.done, progress.failed) == (6, 0)
+    assert progress.notes == [SERIAL_NOTE]
+    assert len(calls) > 6  # the cut ones were asked again
+    runs = load_dataset("user").runs
+    assert runs.height == 6 and set(runs["status"]) == {"ok"}
+    assert runs.select("prompt_id", "sample_index").is_unique().all()
+    # The note is reported as soon as the run goes one at a time, not only at the end.
+    assert [SERIAL_NOTE] in seen_notes[: len(seen_notes) - 1]
+
+
+async def test_a_server_that_always_ends_early_stores_the_sample_failed_once(data_dir):
+    suite = load_suite("study").only(["one_plus_one"])
+    calls: list = []
+
+    async def always_cut(prompt, index):
+        calls.append(index)
+        raise EndedEarly({"model": "m", "endpoint": "h", "status": "failed", "error": "ended"})
+
+    progress = await run_suite(
+        suite, samples=1, model="m", endpoint="h", concurrency=1, ask=always_cut
+    )
+    assert len(calls) == MAX_ASKS and progress.failed == 1 and progress.notes == []
+    runs = load_dataset("user").runs
+    assert runs["status"].to_list() == ["failed"] and runs["error"].to_list() == ["ended"]

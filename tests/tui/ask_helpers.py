@@ -8,22 +8,23 @@ import json
 import threading
 from pathlib import Path
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
+from tokenscope.ask.live import METER_EVERY
 
 # The offline demo: two bundled runs replayed side by side.
 DEMO = ["replay:deepseek-r1-0528", "replay:gpt-oss-120b"]
 
 
-async def open_ask(app, pilot, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+async def open_ask(app, pilot):  # type: ignore[no-untyped-def]
     """Show the Ask tab and wait until its model list is complete."""
     await wait_painted(app, pilot, "leaderboard")
     await pilot.press("5")
     view = app.main.view("ask")
-    deadline = asyncio.get_running_loop().time() + timeout
-    while view.searching or not view.discovered or len(view.choices) < 4:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the Ask view never listed its models")
-        await pilot.pause(0.05)
+    await until(
+        pilot,
+        lambda: not view.searching and view.discovered and len(view.choices) >= 4,
+        "the Ask view to list its models",
+    )
     return view
 
 
@@ -32,7 +33,7 @@ async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "conditi
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
+        await pilot.pause()
 
 
 async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +41,25 @@ async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignor
     await wait_for(
         pilot, lambda: view.board is not None and not view.running, timeout, "the ask to end"
     )
-    await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def wait_painted_all(view, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Every pane has painted what arrived."""
+
+    def painted() -> bool:
+        waiting = any(s.reasoning or s.answer or s.dirty for s in view.board.panes.values())
+        return not waiting and not any(p.has_pending for p in view._panes.values())
+
+    await wait_for(pilot, painted, what="the panes to paint what arrived")
+
+
+async def wait_still(view, pilot) -> None:  # type: ignore[no-untyped-def]
+    """The streams are paused (``FakePace``): wait until every pane has painted what
+    arrived, then for one more meter frame."""
+    await wait_painted_all(view, pilot)
+    frame = view.frames
+    await wait_for(pilot, lambda: view.frames > frame + METER_EVERY, what="a meter frame")
 
 
 async def ask_while_streaming(app, pilot, view):  # type: ignore[no-untyped-def]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from textual.css.query import NoMatches
 
 
 @pytest.fixture(autouse=True)
@@ -19,24 +21,32 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-async def wait_painted(app, pilot, key: str, timeout: float = 10.0) -> None:
-    """Wait until the view has painted data (views load in thread workers)."""
-    import asyncio
+# Only a guard against a hang: every wait below ends on its event long before.
+HANG = 120.0
 
-    from textual.css.query import NoMatches
 
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        await pilot.pause(0.05)
+async def until(pilot, condition, what: str = "the condition") -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``condition()`` holds, checking each time the app has handled what was
+    pending and gone idle (``pilot.pause()`` with no delay): never a fixed sleep."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HANG
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await pilot.pause()
+
+
+async def wait_painted(app, pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the view has painted the current data and filters (views compute in
+    thread workers, then paint on the main thread)."""
+
+    def painted() -> bool:
         try:
             view = app.main.view(key)
         except (NoMatches, LookupError):
-            continue  # the screen is still composing
-        if (
-            view.loaded
-            and not view.stale
-            and not any(w.is_running for w in app.workers if w.group in ("compute", "load"))
-        ):
-            await pilot.pause(0.05)
-            return
-    raise AssertionError(f"view {key} never painted")
+            return False  # the screen is still composing
+        busy = any(w.is_running for w in app.workers if w.group in ("compute", "load"))
+        return view.loaded and not view.stale and not busy
+
+    await until(pilot, painted, f"the {key} view to paint")
+    await pilot.pause()

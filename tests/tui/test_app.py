@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.state import load_state
 
@@ -50,8 +49,7 @@ async def test_header_click_sorts() -> None:
                 table, table.columns["success_rate"].key, 3, table.columns["success_rate"].label
             )
         )
-        await pilot.pause(0.1)
-        assert table.sort_key == "success_rate"
+        await until(pilot, lambda: table.sort_key == "success_rate", "the sort by the header")
 
 
 async def test_view_bar_click_and_keys_switch_views() -> None:
@@ -88,7 +86,7 @@ async def test_filters_domain_weights_search() -> None:
         await pilot.press("x", "slash")
         for ch in "gpt-oss":
             await pilot.press(ch)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: a.filters.text == "gpt-oss", "the search to apply")
         await wait_painted(a, pilot, "leaderboard")
         assert set(table.frame["model"]) == {"gpt-oss-20b", "gpt-oss-120b"}
         await pilot.press("escape")
@@ -109,11 +107,7 @@ async def test_drill_down_to_runs_and_run_detail() -> None:
         runs = a.screen.query_one("#runs-table").frame
         assert set(runs["model"]) == {top}
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(a.screen, RunDetailScreen):
-                break
-        assert isinstance(a.screen, RunDetailScreen)
+        await until(pilot, lambda: isinstance(a.screen, RunDetailScreen), "the run detail")
         assert a.screen.run["model"] == top
         await pilot.press("h")
         assert not a.screen.query_one("#detail-reasoning").collapsed
@@ -142,17 +136,57 @@ async def test_prompts_matrix_and_charts_switch() -> None:
         await wait_painted(a, pilot, "charts")
         charts = a.main.view("charts")
         seen = []
-        for _ in range(6):
+        for _ in range(7):
             seen.append(charts.chart)
-            assert charts.query_one(ChartPlot).last[0] == charts.chart
+            plot = charts.query_one(ChartPlot)
+            await until(pilot, lambda p=plot: p.last[0] == charts.chart, f"the {seen[-1]} chart")
             await pilot.press("n")
-            await pilot.pause(0.1)
-        assert seen == ["relative", "composition", "cost", "chars", "pareto", "overthinking"]
+        assert seen == [
+            "relative",
+            "composition",
+            "cost",
+            "chars",
+            "pareto",
+            "overthinking",
+            "trends",
+        ]
         assert charts.chart == "relative"
         # Charts follow the filters.
         await pilot.press("w")
         await wait_painted(a, pilot, "charts")
         assert charts.data["board"]["open_weights"].all()
+
+
+async def test_switching_the_edition_reloads_the_study_and_the_trends() -> None:
+    from tokenscope.tui.widgets.chart import ChartPlot
+
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        board = a.screen.query_one("#leaderboard-table")
+        assert a.ds.edition == "latest" and "edition latest" in a.summary
+        assert "gpt-5" in board.frame["model"].to_list() and board.frame.height == 38
+        await pilot.press("v")
+        await until(pilot, lambda: a.ds.edition == "2025-08", "the August edition to load")
+        await wait_painted(a, pilot, "leaderboard")
+        assert "edition 2025-08" in a.summary
+        models = board.frame["model"].to_list()
+        assert len(models) == 29 and "gpt-5" not in models
+        # The Trends chart follows each lineage; August's missing versions are named.
+        await pilot.press("4")
+        await wait_painted(a, pilot, "charts")
+        charts = a.main.view("charts")
+        charts.query_one("#chart-tabs").active = "chart-trends"
+        plot = charts.query_one(ChartPlot)
+        await until(pilot, lambda: plot.last[0] == "trends", "the trends chart")
+        lineages = set(charts.data["trends"]["lineage"])
+        assert len(plot.keys) == len(lineages) >= 6
+        note = str(charts.query_one("#chart-note").render())
+        assert "not in this edition" in note and "gpt-5" in note
+        await pilot.press("v")
+        await until(pilot, lambda: a.ds.edition == "latest", "the latest edition to load")
+        await wait_painted(a, pilot, "charts")
+        assert charts.data["trends"]["measured"].all()
 
 
 async def test_theme_switch_persists(isolated_dirs: Path) -> None:
@@ -164,11 +198,11 @@ async def test_theme_switch_persists(isolated_dirs: Path) -> None:
             a.available_themes
         )
         a.theme = "tokenscope-light"
-        await pilot.pause(0.1)
+        await pilot.pause()
     assert load_state()["theme"] == "tokenscope-light"
     b = app()
     async with b.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert b.theme == "tokenscope-light"
 
 
@@ -180,7 +214,8 @@ async def test_broken_theme_file_notifies_once_and_falls_back(isolated_dirs: Pat
     (isolated_dirs / "config" / "tui-state.toml").write_text('theme = "tokenscope-gone"\n')
     a = app()
     async with a.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
+        await until(pilot, lambda: len(a._notifications), "the theme notification")
+        await wait_painted(a, pilot, "leaderboard")
         assert a.theme == "tokenscope-dark"
         notes = list(a._notifications)
         assert len(notes) == 1
@@ -192,14 +227,17 @@ async def test_broken_config_is_said_at_startup_and_once(isolated_dirs: Path) ->
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         await wait_painted(a, pilot, "leaderboard")
-        await pilot.pause(0.2)
-        notes = [n.message for n in a._notifications if n.title == "Config"]
+
+        def said() -> list[str]:
+            return [n.message for n in a._notifications if n.title == "Config"]
+
+        await until(pilot, said, "the config notification")
+        notes = said()
         assert len(notes) == 1 and "not valid TOML" in notes[0] and "Traceback" not in notes[0]
         await pilot.press("5")  # the Ask view reads the same file: no second message
         view = a.main.view("ask")
-        while view.searching or not view.discovered:
-            await pilot.pause(0.05)
-        assert len([n for n in a._notifications if n.title == "Config"]) == 1
+        await until(pilot, lambda: not view.searching and view.discovered, "the model list")
+        assert len(said()) == 1
 
 
 async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
@@ -224,11 +262,7 @@ async def test_live_refresh_picks_up_new_user_run(isolated_dirs: Path) -> None:
             ],
             results_dir=isolated_dirs / "data" / "results",
         )
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if "my-new-model" in set(table.frame["model"]):
-                break
-        assert "my-new-model" in set(table.frame["model"])
+        await until(pilot, lambda: "my-new-model" in set(table.frame["model"]), "the new run")
         assert "yours" in str(a.screen.query_one("#topbar").render())
 
 
@@ -268,10 +302,9 @@ async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -
         await wait_painted(a, pilot, "leaderboard")
         a.action_export(fmt)
         exports = isolated_dirs / "data" / "exports"
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if exports.is_dir() and list(exports.glob(f"*{suffix}")):
-                break
+        await until(
+            pilot, lambda: any(n.title.startswith("Exported") for n in a._notifications), "export"
+        )
         files = list(exports.glob(f"*{suffix}"))
         assert len(files) == 1
         if fmt == "parquet":
@@ -284,7 +317,7 @@ async def test_export_current_view(isolated_dirs: Path, fmt: str, suffix: str) -
 async def test_command_palette_lists_actions() -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
+        await pilot.pause()
         titles = {c.title for c in a.get_system_commands(a.screen)}
         for expected in (
             "View: Runs",
@@ -304,16 +337,13 @@ async def test_help_screen_lists_keys() -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
-        assert isinstance(a.screen, HelpScreen)
+        await until(pilot, lambda: isinstance(a.screen, HelpScreen), "the help screen")
         await pilot.press("escape")
-        await pilot.pause(0.05)
-        assert not isinstance(a.screen, HelpScreen)
+        await until(pilot, lambda: not isinstance(a.screen, HelpScreen), "the help to close")
 
 
 async def test_quit_key() -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
         await pilot.press("q")
-        await asyncio.sleep(0.05)
     assert a.return_code in (0, None)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for
+from tests.tui.ask_helpers import (
+    FakePace,
+    open_ask,
+    wait_ended,
+    wait_for,
+    wait_painted_all,
+    wait_still,
+)
 from tokenscope.tui.app import TokenscopeApp
 
 SIZES = [(80, 24), (160, 48)]
@@ -49,15 +56,10 @@ def _runner(models: list[str], steps: int | None):
                 pilot, lambda: len(pace.blocked) == len(keys), what="the replays to pause"
             )
         await wait_for(pilot, lambda: view.baseline is not None, what="the baseline")
-
-        def painted() -> bool:
-            states = view.board.panes.values()
-            return not any(s.reasoning or s.answer or s.dirty for s in states) and not any(
-                p.has_pending for p in view._panes.values()
-            )
-
-        await wait_for(pilot, painted, what="every pane to paint what arrived")
-        await pilot.pause(0.3)  # a few frames: every meter shows the paused state
+        if steps is None:
+            await wait_painted_all(view, pilot)  # ended: the frame timer has stopped
+        else:
+            await wait_still(view, pilot)  # every meter shows the paused state
 
     return run_before
 

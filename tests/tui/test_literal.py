@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.screens.run_detail import RunDetailScreen, plain
 from tokenscope.tui.widgets.columns import Palette, format_cell
@@ -50,19 +50,16 @@ async def test_run_detail_shows_markup_and_escapes_literally(isolated_dirs: Path
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_painted(app, pilot, "leaderboard")
         await pilot.press("slash", *"evil", "enter")
-        await pilot.pause(0.4)
+        await until(pilot, lambda: app.filters.text == "evil", "the search to apply")
         await wait_painted(app, pilot, "leaderboard")
         board = app.screen.query_one("#leaderboard-table")
         assert board.frame["model"].to_list() == ["[bold]evil[/]-model"]
         await pilot.press("enter")
         await wait_painted(app, pilot, "runs")
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, RunDetailScreen):
-                break
+        await until(pilot, lambda: isinstance(app.screen, RunDetailScreen), "the run detail")
         await pilot.press("h")
-        await pilot.pause(0.2)
+        await pilot.pause()
         answer = app.screen.query_one("#detail-answer").content
         assert isinstance(answer, Text) and answer.spans == []
         assert "[bold red]x[/]" in answer.plain

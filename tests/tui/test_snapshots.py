@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.conftest import wait_painted
+from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.widgets.charts_view import CHARTS
 
@@ -22,11 +22,7 @@ def _runner(view: str, detail: bool = False):
             await wait_painted(app, pilot, view)
         if detail:
             await pilot.press("enter")
-            for _ in range(100):
-                await pilot.pause(0.05)
-                if app.screen is not app.main:
-                    break
-        await pilot.pause(0.3)
+            await until(pilot, lambda: app.screen is not app.main, "the run detail")
 
     return run_before
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from probe.transcript_server import Reply, load_transcript
 from textual.widgets import Input, Select
 
+from tests.tui.conftest import until
 from tokenscope.data.loader import load_dataset
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.screens.suite_run import BASE_URL, SuiteRunScreen
@@ -23,11 +22,8 @@ async def _fill(pilot, screen: SuiteRunScreen, url: str, only: str, samples: str
     screen.query_one("#suite-only", Input).value = only
 
 
-async def _wait(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await pilot.pause(0.05)
+async def _wait(pilot, condition) -> None:
+    await until(pilot, condition, "the suite panel's next state")
 
 
 async def test_suite_from_the_palette_runs_and_lands_in_the_store(transcripts) -> None:
@@ -63,7 +59,7 @@ async def test_cancelling_keeps_finished_samples(transcripts) -> None:
         await _fill(pilot, screen, slow, "capital_of_australia", samples="3")
         await pilot.click("#suite-start")
         await _wait(pilot, lambda: screen.running)
-        await pilot.pause(1.0)
+        await _wait(pilot, lambda: transcripts.requests_for("slow-suite"))  # samples in flight
         await pilot.press("escape")
         await _wait(pilot, lambda: not screen.running)
         assert "cancelled" in str(screen.query_one("#suite-status").render())

@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tokenscope.errors import UserError
+from tokenscope.probe.events import LIMIT_NOTE
 from tokenscope.text import literal, one_line
 
 if TYPE_CHECKING:
@@ -35,7 +36,13 @@ class AskError(UserError):
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from tokenscope.probe.endpoints import APIS, EFFORTS, PRESETS
+    from tokenscope.probe.endpoints import (
+        APIS,
+        BUILTIN_MAX_TOKENS,
+        EFFORTS,
+        PRESETS,
+        SELF_HOSTED_MAX_TOKENS,
+    )
     from tokenscope.probe.replay import DEFAULT_TOKENS_PER_S
 
     p = subparsers.add_parser(
@@ -47,7 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "from environment variables only.",
     )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--endpoint", metavar="NAME", help="a built-in or configured endpoint")
+    where.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="a built-in or configured endpoint; 'local' starts the built-in model",
+    )
     where.add_argument("--base-url", metavar="URL", help="any OpenAI-compatible (or --api) server")
     p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
     p.add_argument("--api", choices=APIS, help="wire protocol for --base-url (default: openai)")
@@ -79,7 +90,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--domain", help="knowledge, math or logic: compare with the study's domain")
     p.add_argument("--effort", choices=EFFORTS, help="reasoning effort or thinking budget")
-    p.add_argument("--max-tokens", type=int, metavar="N")
+    p.add_argument(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help=f"completion cap (default: the provider's; {SELF_HOSTED_MAX_TOKENS} on a local "
+        f"server, {BUILTIN_MAX_TOKENS} on the built-in model)",
+    )
     p.add_argument("--temperature", type=float, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -95,11 +112,15 @@ def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
     from tokenscope.ask.session import AskJob
     from tokenscope.data.schema import normalise_domain
     from tokenscope.probe.endpoints import EndpointError
+    from tokenscope.probe.local_model import SERVED_MODEL
 
     question = " ".join(args.question).strip()
     if not question:
         raise AskError("the question is empty")
-    if not args.model and not args.replay:
+    names = list(args.model or [])
+    if not names and _built_in(settings, args.endpoint):
+        names = [SERVED_MODEL]  # the built-in endpoint serves one model
+    if not names and not args.replay:
         raise AskError("name a model (--model) or a study run to replay (--replay)")
     if args.max_tokens is not None and args.max_tokens <= 0:
         raise AskError("--max-tokens must be a positive number")
@@ -110,7 +131,6 @@ def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
         domain = normalise_domain(args.domain)
         if domain is None:
             raise AskError(f"unknown domain '{args.domain}' (knowledge, math or logic)")
-    names = list(args.model or [])
     replays = [replay_choice(m) for m in dict.fromkeys(args.replay or [])]
     baseline = args.baseline.strip()
     if baseline not in ("auto", "none"):
@@ -143,6 +163,14 @@ def build_job(args: argparse.Namespace, settings: Settings) -> AskJob:
         pace=args.pace,
         save=not args.no_save,
     )
+
+
+def _built_in(settings: Settings, name: str | None) -> bool:
+    """True when ``--endpoint`` names the built-in model's endpoint."""
+    from tokenscope.probe.endpoints import all_endpoints
+
+    endpoint = all_endpoints(settings).get(name or "")
+    return endpoint is not None and endpoint.builtin
 
 
 class LiveLine:
@@ -191,23 +219,38 @@ class LiveLine:
 
 class Printer:
     """Shows an ask's events on stderr: notices and retries as lines, the live counters
-    on one redrawn line when stderr is a terminal, the baseline once it is known."""
+    on one redrawn line when stderr is a terminal, the baseline once it is known and a
+    model has answered (when none can, its one error line is all there is)."""
 
     def __init__(self, err: TextIO, keys: list[str], live: bool, announce: bool) -> None:
         self.err = err
         self.line = LiveLine(err, keys) if live else None
         self.announce = announce
         self.session: AskSession | None = None
+        self._baseline: str | None = None  # said once something arrived
+        self._arrived = False
 
     def on_event(self, event: AskEvent) -> None:
         from tokenscope.ask.session import ContextReady, RunStored
-        from tokenscope.probe.events import TERMINAL, Notice, Retrying
+        from tokenscope.probe.events import (
+            TERMINAL,
+            AnswerDelta,
+            Finished,
+            Notice,
+            ReasoningDelta,
+            Retrying,
+            UsageReported,
+        )
 
         line = self.line
         if isinstance(event, ContextReady):
             if self.announce and event.baseline.source != "none":
-                self._say(f"tokenscope: baseline: {event.baseline.description}")
+                self._baseline = f"tokenscope: baseline: {event.baseline.description}"
+                self._say_baseline()
             return
+        if isinstance(event, ReasoningDelta | AnswerDelta | UsageReported | Finished):
+            self._arrived = True
+            self._say_baseline()
         if isinstance(event, RunStored):
             if event.error:
                 self._say(f"tokenscope: could not save the run of {event.key}: {event.error}")
@@ -220,9 +263,15 @@ class Printer:
             )
             self._say(f"tokenscope: {event.key}: {what}")
         elif isinstance(event, TERMINAL) and line:
-            line.status[event.key] = event.result.status
+            cut = f" · {LIMIT_NOTE}" if event.result.hit_limit else ""
+            line.status[event.key] = event.result.status + cut
         if line and self.session is not None:
             line.draw(self.session.ratios, force=isinstance(event, TERMINAL))
+
+    def _say_baseline(self) -> None:
+        if self._arrived and self._baseline:
+            self._say(self._baseline)
+            self._baseline = None
 
     def _say(self, text: str) -> None:
         if self.line:
@@ -236,8 +285,11 @@ class Printer:
 
 async def _ask(job: AskJob, settings: Settings, printer: Printer) -> AskOutcome:
     from tokenscope.ask.session import AskSession
+    from tokenscope.probe.local_model import LocalModel
 
-    session = AskSession(job, settings, printer.on_event)
+    # The built-in model's server starts on first use and stops with the ask, as in the app.
+    local = LocalModel()
+    session = AskSession(job, settings, printer.on_event, local=local)
     printer.session = session
     loop = asyncio.get_running_loop()
     try:
@@ -251,6 +303,7 @@ async def _ask(job: AskJob, settings: Settings, printer: Printer) -> AskOutcome:
         if handler:
             loop.remove_signal_handler(signal.SIGINT)
         printer.close()
+        await asyncio.to_thread(local.stop)
 
 
 def _rows(outcome: AskOutcome) -> list[tuple[ProbeResult, dict[str, Any]]]:
@@ -289,9 +342,24 @@ def _cost_text(row: dict[str, Any]) -> str:
     return text
 
 
+def _nothing_arrived(result: ProbeResult) -> bool:
+    """Failed before a token came (a dead server, a wrong key): its stderr line says it all."""
+    return (
+        result.status == "failed"
+        and not result.answer
+        and not result.reasoning
+        and result.tokens_completion is None
+    )
+
+
 def _write_text(base: Baseline, chosen: str, rows: list, out: TextIO) -> None:
+    rows = [(result, row) for result, row in rows if not _nothing_arrived(result)]
+    if not rows:
+        return
     for result, row in rows:
         head = f"== {row['model']} @ {row['endpoint']}: {row['status']}"
+        if result.hit_limit:
+            head += f" · {LIMIT_NOTE}"
         print(head, file=out)
         if row["error"]:
             print(f"   {literal(row['error'], keep_newlines=False)}", file=out)

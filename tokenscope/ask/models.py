@@ -9,17 +9,18 @@ from its arguments, and the local model server, started on first use.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from tokenscope.probe.endpoints import PRESETS, Endpoint
 
+# The Ask view owns one; they live beside the server they start.
+from tokenscope.probe.local_model import LocalModel as LocalModel
+from tokenscope.probe.local_model import LocalServer as LocalServer
+
 if TYPE_CHECKING:
     from tokenscope.config import Settings
-    from tokenscope.probe.local_model import LocalModelServer
 
 DEMO_QUESTION = "What is the capital of Australia?"
 DEMO_REPLAYS = ("deepseek-r1-0528", "gpt-oss-120b")
@@ -141,8 +142,10 @@ def named_choices(
 ) -> list[ModelChoice]:
     """Models named on the command line: a config alias says where its model lives (that
     beats the command line's endpoint); any other name is a model id on the endpoint
-    given (or the default one). Raises ``EndpointError`` for an unknown endpoint."""
-    from tokenscope.probe.endpoints import resolve
+    given (or the default one). On the built-in endpoint the model is the built-in one,
+    named as the app names it. Raises ``EndpointError`` for an unknown endpoint."""
+    from tokenscope.probe import local_model
+    from tokenscope.probe.endpoints import EndpointError, resolve
 
     out = []
     for name in dict.fromkeys(names):
@@ -150,18 +153,34 @@ def named_choices(
         where, url = endpoint, base_url
         if alias is not None and alias.endpoint:
             where, url = alias.endpoint, None
+        found = resolve(settings, where, url, api_key_env, api)
+        if found.builtin:
+            if not local_model.is_served_model(alias.model if alias is not None else name):
+                raise EndpointError(
+                    f"the '{found.name}' endpoint serves only the built-in model "
+                    f"({local_model.SERVED_MODEL}); leave out --model"
+                )
+            out.append(local_choice())
+            continue
         out.append(
             ModelChoice(
                 f"named:{name}",
                 name,
                 "configured",
                 alias.model if alias is not None else name,
-                resolve(settings, where, url, api_key_env, api),
+                found,
                 effort=alias.effort if alias is not None else None,
                 implied_think=alias.implied_think if alias is not None else None,
             )
         )
-    return out
+    return _unique_ids(out)
+
+
+def _unique_ids(choices: list[ModelChoice]) -> list[ModelChoice]:
+    seen: dict[str, ModelChoice] = {}
+    for choice in choices:
+        seen.setdefault(choice.id, choice)
+    return list(seen.values())
 
 
 def _unique_labels(choices: list[ModelChoice]) -> list[ModelChoice]:
@@ -235,47 +254,6 @@ def study_prompts() -> list[tuple[str, str]]:
     except LoadError:
         return []
     return [(r["prompt_id"], r["prompt_text"]) for r in prompts.iter_rows(named=True)]
-
-
-class LocalServer(Protocol):
-    """Where the built-in model answers: started on first use (``url`` may block)."""
-
-    @property
-    def running(self) -> bool: ...
-
-    def url(self) -> str: ...
-
-    def stop(self) -> None: ...
-
-
-class LocalModel:
-    """The built-in Gemma server: started on first use, stopped with the app."""
-
-    def __init__(self) -> None:
-        self._server: LocalModelServer | None = None
-        self._lock = threading.Lock()
-
-    def url(self) -> str:
-        """The server's base URL, starting it if needed (blocking: call it in a thread)."""
-        from tokenscope.probe.local_model import LocalModelServer
-
-        with self._lock:
-            if self._server is None or not self._server.running:
-                server = LocalModelServer()
-                server.start()
-                self._server = server
-                atexit.register(server.stop)  # a crash must not leave the process behind
-            return self._server.base_url
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None and self._server.running
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.stop()
 
 
 class ExternalModel:

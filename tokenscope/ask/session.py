@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenscope.ask.models import ModelChoice
 from tokenscope.probe.baseline import NO_BASELINE, Baseline, LiveRatios
+from tokenscope.probe.endpoints import BUILTIN_MAX_TOKENS
 from tokenscope.probe.events import TERMINAL, Failed, ProbeEvent, ProbeResult
 from tokenscope.probe.replay import DEFAULT_TOKENS_PER_S
 from tokenscope.text import one_line
@@ -36,8 +37,7 @@ if TYPE_CHECKING:
     from tokenscope.probe.engine import ProbeGroup
     from tokenscope.probe.streams import ProbeStream
 
-# The built-in local model is small and slow on a CPU: a short answer unless asked otherwise.
-LOCAL_MAX_TOKENS = 256
+LOCAL_MAX_TOKENS = BUILTIN_MAX_TOKENS
 
 
 @dataclass(frozen=True)
@@ -292,20 +292,22 @@ class AskSession:
         job = self.job
         if choice.is_replay:
             return self._make_replay(choice)
+        from tokenscope.probe.endpoints import defaults
+
         endpoint = choice.endpoint
         max_tokens = job.max_tokens
         if choice.kind == "local":
             from tokenscope.probe import local_model
-            from tokenscope.probe.endpoints import ad_hoc
 
             if not local_model.available():
                 raise RuntimeError(f"the local model is not installed: {local_model.INSTALL_HINT}")
             if self.local is None:
                 raise RuntimeError("the local model is not available here")
-            endpoint = ad_hoc(self.local.url())
+            endpoint = local_model.endpoint(self.local.url())
             max_tokens = max_tokens or self.local_max_tokens
         if endpoint is None:
             raise RuntimeError(f"no endpoint for {choice.label}")
+        max_tokens = max_tokens or defaults(endpoint).ask_max_tokens
         request = ProbeRequest(
             endpoint,
             choice.model,
@@ -323,14 +325,18 @@ class AskSession:
         from tokenscope.probe.baseline import match_prompt
         from tokenscope.probe.replay import ReplayError, ReplayProbe, find_run
 
-        runs, prompts, models, _ = self.study.get()
+        _runs, prompts, models, _ = self.study.get()
         matched = match_prompt(self.job.question, prompts)
         try:
-            run = find_run(choice.model, matched[0] if matched else self.job.question, runs=runs)
-        except ReplayError as exc:
+            # Not the session's runs (the latest edition): find_run prefers August's,
+            # which carry the reasoning texts.
+            run = find_run(choice.model, matched[0] if matched else self.job.question)
+        except ReplayError:
             if matched is None:
+                # The hint first: a pane or a terminal line cuts the end, never the advice.
                 raise ReplayError(
-                    f"{exc}: a replay needs one of the study's prompts (p picks one in the app)"
+                    "a replay needs one of the study's prompts (p picks one in the app); "
+                    f"this question is not one: {one_line(self.job.question, 60)!r}"
                 ) from None
             raise
         shown = models.filter(models["model"] == choice.model)["full_cot"]

@@ -2,22 +2,22 @@
 
 Two files serve the first frame. The cache holds the last default leaderboard
 the app computed, keyed on everything it depends on: the tokenscope version,
-the bundled runs file, the user's result files and the config file (its prices).
-The shipped board (``bundled_results/leaderboard.json``, written by
-``scripts/build_bundled_results.py``) is the same table for the bundled study
-alone, so even the very first launch paints at once while the results folder
-is empty. A stale or unreadable file is ignored; the live computation replaces
-what was painted either way.
+the edition, the bundled runs files, the user's result files and the config
+file (its prices). The shipped board (``bundled_results/leaderboard.json``,
+written by ``scripts/build_bundled_results.py``) is the same table for the
+default edition of the bundled study alone, so even the very first launch
+paints at once while the results folder is empty. A stale or unreadable
+file is ignored; the live computation replaces what was painted either way.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tokenscope import __version__, paths
+from tokenscope.data.editions import DEFAULT_EDITION, table_files
 from tokenscope.data.result_files import signature
 
 if TYPE_CHECKING:
@@ -27,12 +27,17 @@ CACHE_NAME = "leaderboard-cache.json"
 SHIPPED_NAME = "leaderboard.json"
 
 
-def _bundled_runs_stat() -> list[int] | None:
-    try:
-        st = (paths.bundled_dir() / "runs.parquet").stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
+def _bundled_runs_stat() -> list[list[int] | None]:
+    # Both runs files: the August base and the update the latest edition adds.
+    stats: list[list[int] | None] = []
+    for path in table_files(paths.bundled_dir(), "runs"):
+        try:
+            st = path.stat()
+        except OSError:
+            stats.append(None)
+        else:
+            stats.append([st.st_mtime_ns, st.st_size])
+    return stats
 
 
 def _config_stat() -> list[int] | None:
@@ -44,11 +49,12 @@ def _config_stat() -> list[int] | None:
     return [st.st_mtime_ns, st.st_size]
 
 
-def _key() -> str:
+def _key(edition: str) -> str:
     results = paths.results_dir()
     return json.dumps(
         [
             __version__,
+            edition,
             _bundled_runs_stat(),
             str(results),
             list(signature(results)),
@@ -59,8 +65,8 @@ def _key() -> str:
 
 def _shipped_key() -> str:
     # A checkout or an install sets its own mtimes: only the size can identify the file.
-    stat = _bundled_runs_stat()
-    return json.dumps(["bundled", stat[1] if stat else None])
+    sizes = [stat[1] if stat else None for stat in _bundled_runs_stat()]
+    return json.dumps(["bundled", DEFAULT_EDITION, sizes])
 
 
 def cache_file() -> Path:
@@ -82,25 +88,26 @@ def _read(path: Path, key: str) -> list[dict[str, Any]] | None:
     return rows if isinstance(rows, list) and all(isinstance(r, dict) for r in rows) else None
 
 
-def load() -> list[dict[str, Any]] | None:
-    """Rows that still describe the data on disk (the cache, else the shipped board), or None."""
-    rows = _read(cache_file(), _key())
-    if rows is None and not signature(paths.results_dir()):
+def load(edition: str = DEFAULT_EDITION) -> list[dict[str, Any]] | None:
+    """Rows that still describe the data on disk (the cache, else the shipped board), or None.
+
+    The shipped board is the default edition's; another edition has only the cache.
+    """
+    rows = _read(cache_file(), _key(edition))
+    if rows is None and edition == DEFAULT_EDITION and not signature(paths.results_dir()):
         rows = _read(shipped_file(), _shipped_key())
     return rows
 
 
-def _write(target: Path, key: str, rows: list[dict[str, Any]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"key": key, "rows": rows}, default=str), encoding="utf-8")
-    tmp.replace(target)
+def _document(key: str, rows: list[dict[str, Any]]) -> str:
+    return json.dumps({"key": key, "rows": rows}, default=str)
 
 
-def save(rows: list[dict[str, Any]]) -> None:
-    """Cache the default leaderboard; failing to cache is never an error."""
+def save(rows: list[dict[str, Any]], edition: str = DEFAULT_EDITION) -> None:
+    """Cache the default leaderboard of ``edition``; failing to cache is never an error."""
     try:
-        _write(cache_file(), _key(), rows)
+        # Owner-only like every file tokenscope writes for the user (0600).
+        paths.write_private(cache_file(), _document(_key(edition), rows).encode())
     except OSError:
         pass
 
@@ -113,8 +120,14 @@ def default_rows(ds: Dataset) -> list[dict[str, Any]]:
 
 
 def write_shipped(ds: Dataset) -> int:
-    """Write the shipped board for the bundled study (``ds`` holds only bundled runs);
-    returns its number of rows."""
-    rows = default_rows(ds)
-    _write(shipped_file(), _shipped_key(), rows)
+    """Write the shipped board for the bundled study (``ds`` holds only the bundled runs of
+    the default edition); returns its number of rows."""
+    # Polars sums floats in parallel, so the last digit can differ between builds:
+    # 12 significant digits (far more than the board shows) keep a rebuild byte-identical.
+    rows = [
+        {k: float(f"{v:.12g}") if isinstance(v, float) else v for k, v in row.items()}
+        for row in default_rows(ds)
+    ]
+    # Part of the package, readable by everyone who installs it.
+    shipped_file().write_text(_document(_shipped_key(), rows), encoding="utf-8")
     return len(rows)

@@ -1,14 +1,23 @@
-"""Render a frame as a terminal table, CSV, JSON, Markdown, or write it as Parquet."""
+"""Render a frame as a terminal table, CSV, JSON, Markdown, or write it as Parquet.
+
+Text in the data is shown literally in every text format: a control
+character (ESC, BEL, the C1 CSI) becomes a visible ``\\xNN`` in a table,
+Markdown or CSV, and a ``\\u00NN`` escape in JSON, so printing an export
+cannot drive the terminal. Parquet keeps the values exactly as they are.
+Files are written owner-only (0600), in a folder created 0700.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import polars as pl
 
-from tokenscope.text import one_line
+from tokenscope import paths
+from tokenscope.text import CONTROL_CHARS, literal, one_line
 
 FORMATS = ("table", "csv", "json", "markdown")
 FILE_FORMATS = ("csv", "parquet", "markdown", "json")
@@ -35,6 +44,19 @@ def _cell(value, width: int | None) -> str:
     return one_line(str(value), width) if width else one_line(str(value), 10**9)
 
 
+_VISIBLE = [literal(c) for c in CONTROL_CHARS]
+
+
+def _literal_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column with its control characters made visible, as ``literal`` does."""
+    exprs = [
+        pl.col(name).str.replace_many(list(CONTROL_CHARS), _VISIBLE)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    ]
+    return frame.with_columns(exprs) if exprs else frame
+
+
 def _flatten_lists(frame: pl.DataFrame) -> pl.DataFrame:
     """CSV has no lists: join them with '; '."""
     exprs = []
@@ -42,6 +64,10 @@ def _flatten_lists(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.List):
             exprs.append(pl.col(name).cast(pl.List(pl.String)).list.join("; ").alias(name))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def to_csv(frame: pl.DataFrame) -> str:
+    return _literal_text(_flatten_lists(frame)).write_csv()
 
 
 def to_table(frame: pl.DataFrame, cell_width: int = TABLE_CELL_WIDTH) -> str:
@@ -82,16 +108,22 @@ def _json_value(value):
     return value
 
 
+# json.dumps escapes C0 controls but writes DEL and the C1 range (U+0080-U+009F) raw.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
 def to_json(frame: pl.DataFrame) -> str:
     rows = [{k: _json_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-    return json.dumps(rows, ensure_ascii=False, indent=1, default=str)
+    text = json.dumps(rows, ensure_ascii=False, indent=1, default=str)
+    # Outside strings JSON is plain ASCII, so each of these sits in a string.
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(frame: pl.DataFrame, fmt: str) -> str:
     if fmt == "table":
         return to_table(frame)
     if fmt == "csv":
-        return _flatten_lists(frame).write_csv()
+        return to_csv(frame)
     if fmt == "json":
         return to_json(frame)
     if fmt == "markdown":
@@ -100,14 +132,11 @@ def render(frame: pl.DataFrame, fmt: str) -> str:
 
 
 def write(frame: pl.DataFrame, path: Path, fmt: str | None = None) -> Path:
-    """Write to ``path`` atomically (temporary file, then rename)."""
+    """Write to ``path`` atomically (temporary file, then rename), owner-only."""
     fmt = fmt or {".md": "markdown", ".parquet": "parquet", ".json": "json"}.get(
         path.suffix.lower(), "csv"
     )
-    tmp = path.with_name(f".{path.name}.tmp")
     if fmt == "parquet":
-        frame.write_parquet(tmp)
-    else:
-        tmp.write_text(render(frame, fmt) + ("\n" if fmt != "csv" else ""), encoding="utf-8")
-    tmp.replace(path)
-    return path
+        return paths.write_private(path, frame.write_parquet)
+    text = render(frame, fmt) + ("\n" if fmt != "csv" else "")
+    return paths.write_private(path, text.encode("utf-8"))

@@ -2,6 +2,9 @@
 
 Relative tokens are always normalised over every loaded run (bundled and
 user), then filtered, so a user's model is measured on the study's footing.
+Only finished runs of the study's prompts count toward a model's figures
+(``study_runs``); an ad-hoc question, another suite's prompt or a failed run
+stays in the Runs table.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import polars as pl
 from tokenscope.data import metrics
 from tokenscope.data.loader import Dataset, LoadError
 from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS, MODEL_KEY
-from tokenscope.data.schema import DOMAINS
+from tokenscope.data.schema import DOMAINS, normalise_domain
 
 DOMAIN_CHOICES = ("all", *DOMAINS)
 
@@ -55,10 +58,23 @@ def completed_runs(ds: Dataset) -> pl.LazyFrame:
     return ds.lazy_runs().filter(pl.col("status").is_null() | (pl.col("status") == "ok"))
 
 
-def check_domain(domain: str) -> str:
-    if domain not in DOMAIN_CHOICES:
+def is_study_prompt(ds: Dataset) -> pl.Expr:
+    return pl.col("prompt_id").is_in(sorted(ds.prompt_ids))
+
+
+def study_runs(ds: Dataset) -> pl.LazyFrame:
+    """Finished runs of the study's prompts: what study-normalised figures are made of."""
+    return completed_runs(ds).filter(is_study_prompt(ds))
+
+
+def check_domain(domain: str | None) -> str:
+    """The domain as the tables name it, whatever its case ('Math' is 'math')."""
+    if domain is None or domain.strip().lower() == "all":
+        return "all"
+    wanted = normalise_domain(domain)
+    if wanted is None:
         raise LoadError(f"unknown domain '{domain}' (choose {', '.join(DOMAIN_CHOICES)})")
-    return domain
+    return wanted
 
 
 def check_reference(ds: Dataset, reference: Sequence[str]) -> tuple[str, ...]:
@@ -111,21 +127,27 @@ def leaderboard(
     user_prices: pl.DataFrame | None = None,
     oaa_cap: float = metrics.DEFAULT_OAA_CAP,
 ) -> pl.DataFrame:
-    """One row per model (and source), sorted by relative completion tokens."""
-    check_domain(domain)
+    """One row per model (and source) with a finished run, sorted by relative completion
+    tokens. Its figures come from its runs of the study's prompts only: a model with none
+    (only questions of its own) has a row with 0 runs and no figures."""
+    domain = check_domain(domain)
     # One pass over the files for just the numeric columns; every aggregate
     # below then runs on that in-memory slice instead of re-scanning.
-    runs = completed_runs(ds).select(METRIC_COLUMNS).collect().lazy()
+    finished = metrics.filter_domain(
+        completed_runs(ds).select(METRIC_COLUMNS).collect().lazy(), domain
+    )
+    runs = finished.filter(is_study_prompt(ds))
     relative = (
         metrics.relative_by_domain(runs, reference)
         .filter(pl.col("domain") == domain)
-        .drop("domain")
+        .drop("domain", "n_prompts")
     )
-    in_domain = metrics.filter_domain(runs, domain)
-    per_model = in_domain.group_by(list(MODEL_KEY)).agg(
+    models = finished.group_by(list(MODEL_KEY)).agg(
         pl.col("lab").drop_nulls().first(),
         pl.col("open_weights").drop_nulls().first(),
-        pl.len().alias("n_runs"),
+    )
+    per_model = runs.group_by(list(MODEL_KEY)).agg(
+        *metrics.run_count_exprs(),
         pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
         pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
         *metrics.success_rate_exprs(),
@@ -133,9 +155,10 @@ def leaderboard(
         metrics.overthinking_auc_expr(oaa_cap),
     )
     table = (
-        per_model.join(relative, on=list(MODEL_KEY), how="left")
+        models.join(per_model, on=list(MODEL_KEY), how="left")
+        .join(relative, on=list(MODEL_KEY), how="left")
         .join(price_table(ds, user_prices), on="model", how="left")
-        .with_columns(*metrics.cost_columns(), pl.col("n_prompts").fill_null(0))
+        .with_columns(*metrics.cost_columns(), *metrics.zero_counts())
     )
     if source != "all":
         table = table.filter(pl.col("source") == source)
@@ -150,15 +173,15 @@ def prompt_matrix(
     ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS, domain: str = "all"
 ) -> pl.DataFrame:
     """Long form (model, source, prompt_id, domain, relative_completion_tokens, ...)."""
-    check_domain(domain)
-    rel = metrics.relative_by_prompt(completed_runs(ds), reference)
+    domain = check_domain(domain)
+    rel = metrics.relative_by_prompt(study_runs(ds), reference)
     if domain != "all":
         rel = rel.filter(pl.col("domain") == domain)
     return rel.sort("prompt_id", "model").collect()
 
 
 def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS) -> pl.DataFrame:
-    runs = completed_runs(ds)
+    runs = study_runs(ds)
     means = metrics.prompt_means(runs)
     norm = metrics.prompt_normalisers(means, reference)
     counts = means.group_by("prompt_id").agg(
@@ -189,15 +212,23 @@ def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODE
 
 
 def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.DataFrame:
-    counts = (
+    """Every model with a run, its metadata and prices. ``n_runs`` and ``n_prompts`` are the
+    leaderboard's (finished runs of the study's prompts); ``n_other_runs`` counts the rest
+    (ad-hoc questions, other suites, failed and cancelled runs), shown in Runs only."""
+    every = (
         ds.lazy_runs()
         .group_by(list(MODEL_KEY))
         .agg(
             pl.col("lab").drop_nulls().first().alias("_lab"),
             pl.col("open_weights").drop_nulls().first().alias("_ow"),
-            pl.len().alias("n_runs"),
-            pl.col("prompt_id").n_unique().alias("n_prompts"),
+            pl.len().alias("_all_runs"),
         )
+    )
+    study = study_runs(ds).group_by(list(MODEL_KEY)).agg(*metrics.run_count_exprs())
+    counts = (
+        every.join(study, on=list(MODEL_KEY), how="left")
+        .with_columns(*metrics.zero_counts())
+        .with_columns((pl.col("_all_runs") - pl.col("n_runs")).alias("n_other_runs"))
     )
     prices = price_table(ds, user_prices).select(
         "model",
@@ -219,6 +250,7 @@ def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Dat
             "source",
             "n_runs",
             "n_prompts",
+            "n_other_runs",
             "completion_price_min",
             "completion_price_max",
             "prompt_price_min",
@@ -244,8 +276,9 @@ def filter_runs(
         if prompt not in ds.prompt_ids:
             raise LoadError(f"unknown prompt '{prompt}' (see `tokenscope prompts`)")
         runs = runs.filter(pl.col("prompt_id") == prompt)
-    if domain and domain != "all":
-        runs = runs.filter(pl.col("domain") == check_domain(domain))
+    domain = check_domain(domain)
+    if domain != "all":
+        runs = runs.filter(pl.col("domain") == domain)
     if source != "all":
         runs = runs.filter(pl.col("source") == source)
     return runs.collect()

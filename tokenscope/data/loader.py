@@ -1,22 +1,40 @@
 """Load the bundled study and the user's own results into one Polars frame.
 
 User results are every ``*.jsonl``, ``*.csv`` and ``*.parquet`` file in
-``<data dir>/results/``. A file that cannot be read is skipped with one
-message naming it, the reason and the line where there is one; the rest loads.
+``<data dir>/results/``, each read by its literal name from a copy of its
+bytes in memory (never a memory map a writer could truncate under us). What
+goes wrong costs as little as it can:
+
+- a value that does not fit its column becomes null (``values``), counted in
+  one note naming the file; a JSONL line that is not a record is skipped;
+- a file that cannot be read at all (corrupt, foreign, empty, not a file, or
+  still changing after a second read) is skipped with one message naming it;
+- everything else loads, and nothing fails later: each file is read in full
+  once here, so a view's query cannot meet a bad page.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from tokenscope import paths
-from tokenscope.data import metrics
-from tokenscope.data.result_files import result_files, signature
+from tokenscope.data import editions, metrics, values
+from tokenscope.data.result_files import (
+    LoadError,
+    Snapshot,
+    read_snapshot,
+    result_files,
+    signature,
+)
 from tokenscope.data.schema import (
     MODEL_SCHEMA,
     PRICE_SCHEMA,
@@ -25,14 +43,14 @@ from tokenscope.data.schema import (
     conform,
     empty_runs,
 )
-from tokenscope.errors import UserError
+from tokenscope.text import one_line
+
+__all__ = ["Dataset", "FileStatus", "LoadError", "UserResults", "load_dataset"]
+
+T = TypeVar("T")
 
 SOURCES = ("bundled", "user", "all")
 REQUIRED_COLUMNS = ("model",)
-
-
-class LoadError(UserError):
-    """A file could not be read; the message is one line for the user."""
 
 
 @dataclass
@@ -48,6 +66,8 @@ class Dataset:
     models: pl.DataFrame
     prices: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    # Which edition of the bundled study the bundled runs and prices are.
+    edition: str = editions.DEFAULT_EDITION
 
     def lazy_runs(self) -> pl.LazyFrame:
         return self.runs_lazy
@@ -72,152 +92,267 @@ def _bundled_path(name: str) -> Path:
 
 def _read_bundled(name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     path = _bundled_path(name)
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:
-        raise LoadError(f"bundled data is missing or unreadable: {path} ({_reason(exc)})") from exc
+    frame = _polars(
+        f"bundled data is missing or unreadable: {path}",
+        lambda: pl.read_parquet(path, glob=False),
+    )
     return conform(frame, schema)
 
 
-def scan_bundled_runs() -> pl.LazyFrame:
-    path = _bundled_path("runs")
-    try:
-        pl.read_parquet_schema(path)
-    except Exception as exc:
-        raise LoadError(f"bundled data is missing or unreadable: {path} ({_reason(exc)})") from exc
-    return conform(pl.scan_parquet(path))
+def _scan_edition(name: str, edition: str) -> pl.LazyFrame:
+    """One bundled table (``runs`` or ``prices``) of one edition, conformed, still lazy.
+
+    The edition is filtered before ``conform``, which drops the edition columns.
+    """
+    editions.check_edition(edition)
+    bundled = paths.bundled_dir()
+    for path in editions.table_files(bundled, name):
+        names = _polars(
+            f"bundled data is missing or unreadable: {path}",
+            partial(pl.read_parquet_schema, path),
+        )
+        if editions.edition_column(edition) not in names:
+            raise LoadError(
+                f"bundled data has no edition columns: {path} "
+                "(rebuild it with scripts/build_bundled_results.py)"
+            )
+    scan = editions.scan_edition(bundled, name, edition)
+    return conform(scan, RUN_SCHEMA if name == "runs" else PRICE_SCHEMA)
 
 
-def load_study_tables() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Prompts, models and prices of the bundled study: small, without reading the runs."""
+def scan_bundled_runs(edition: str = editions.DEFAULT_EDITION) -> pl.LazyFrame:
+    """The bundled runs of one edition, as a lazy scan."""
+    return _scan_edition("runs", edition)
+
+
+def load_study_tables(
+    edition: str = editions.DEFAULT_EDITION,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Prompts, models and the edition's prices: small, without reading the runs."""
+    prices = _scan_edition("prices", edition)
     return (
         _read_bundled("prompts", PROMPT_SCHEMA),
         _read_bundled("models", MODEL_SCHEMA),
-        _read_bundled("prices", PRICE_SCHEMA),
+        _polars("bundled prices are unreadable", prices.collect),
     )
 
 
-def load_bundled() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Runs, prompts, models and prices of the study shipped with tokenscope."""
-    return (scan_bundled_runs().collect(), *load_study_tables())
+def load_bundled(
+    edition: str = editions.DEFAULT_EDITION,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Runs, prompts, models and prices of one edition of the study shipped with tokenscope."""
+    runs = scan_bundled_runs(edition)
+    return (_polars("bundled runs are unreadable", runs.collect), *load_study_tables(edition))
 
 
 def _reason(exc: BaseException) -> str:
+    """The first line of an error, as inert text: it may quote the file's own bytes."""
     text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+    return one_line(text[0], 200) if text else type(exc).__name__
 
 
-def _check_columns(frame: pl.DataFrame | pl.LazyFrame) -> None:
-    names = set(frame.collect_schema().names())
+def _polars(what: str, call: Callable[[], T]) -> T:
+    """Run a Polars call on outside data; any failure is a ``LoadError`` saying ``what``.
+
+    A Rust panic inside Polars surfaces as ``PanicException``, a BaseException
+    that ``except Exception`` lets through: it is caught here too.
+    """
+    try:
+        return call()
+    except LoadError:
+        raise
+    except (Exception, PanicException) as exc:
+        raise LoadError(f"{what} ({_reason(exc)})") from exc
+
+
+def _check_columns(names: Container[str]) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise LoadError(f"no '{missing[0]}' column; not a tokenscope results file")
 
 
-def _conform_file(frame: pl.DataFrame) -> pl.DataFrame:
-    _check_columns(frame)
-    try:
-        return conform(frame)
-    except Exception as exc:
-        raise LoadError(f"a column has the wrong type ({_reason(exc)})") from exc
+@dataclass
+class FileResult:
+    """One user file, conformed: its runs (lazy), how many, and what was fixed on the way."""
+
+    frame: pl.LazyFrame
+    rows: int
+    notes: list[str] = field(default_factory=list)
 
 
-def _castable(source: pl.DataType, target: pl.DataType) -> bool:
-    if source == pl.Null() or source == target:
-        return True
-    if target.is_numeric():
-        return source.is_numeric() or source == pl.Boolean()
-    if target == pl.String():
-        return source in (pl.String(), pl.Categorical()) or isinstance(source, pl.Enum)
-    if isinstance(target, pl.List):
-        return isinstance(source, pl.List)
-    return False
+def _conformed(frame: pl.LazyFrame, schema: dict[str, pl.DataType], notes: list[str]) -> FileResult:
+    """Conform ``frame`` value by value, reading it once so it cannot fail later."""
+    _check_columns(schema)
+    conformed, counts, ignored = values.conform_safely(frame, schema)
+    row = _polars("a part of the file cannot be read", lambda: counts.collect().row(0, named=True))
+    note = values.describe_counts(row, ignored)
+    return FileResult(
+        conformed, row["_rows"] - row.get("_no_model", 0), [*notes, *filter(None, [note])]
+    )
 
 
-def scan_parquet_results(path: Path) -> pl.LazyFrame:
-    """A user Parquet file as a lazy scan, checked up front so it cannot fail later.
+def _settled(snapshot: Snapshot) -> bytes:
+    if snapshot.changing:
+        raise LoadError("changed while being read, twice; skipped until it is written in full")
+    return snapshot.data
 
-    Only the footer is read here (columns and their types); data pages are read
-    when a query needs them, which keeps a million-run file cheap to open.
+
+def read_parquet(snapshot: Snapshot) -> FileResult:
+    """A Parquet file, scanned lazily from its bytes in memory.
+
+    The scan reads only the columns a query needs; the one full pass in
+    ``_conformed`` proves every page decodes, so later queries cannot fail.
     """
-    schema = pl.read_parquet_schema(path)
-    _check_columns(pl.LazyFrame(schema=schema))
-    for name, dtype in schema.items():
-        if name in RUN_SCHEMA and not _castable(dtype, RUN_SCHEMA[name]):
-            raise LoadError(f"column '{name}' is {dtype}, expected {RUN_SCHEMA[name]}")
-    return conform(pl.scan_parquet(path))
+    data = _settled(snapshot)
+    if len(data) < 12 or data[:4] != b"PAR1" or data[-4:] != b"PAR1":
+        raise LoadError("not a Parquet file (no PAR1 marks at both ends)")
+    schema = _polars("unreadable Parquet footer", lambda: dict(pl.read_parquet_schema(data)))
+    return _conformed(pl.scan_parquet(data), schema, [])
 
 
-def read_jsonl(path: Path) -> tuple[pl.DataFrame, str | None]:
-    """Read a JSONL results file; bad lines are dropped and reported once."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise LoadError("empty file")
-    try:
-        frame = pl.read_ndjson(data, schema=RUN_SCHEMA)
-        if frame.height and frame["model"].null_count() == frame.height:
-            raise LoadError("no 'model' field; not a tokenscope results file")
-        return conform(frame), None
-    except LoadError:
-        raise
-    except Exception:
-        pass
-    rows, bad = [], []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
+def read_csv(snapshot: Snapshot) -> FileResult:
+    """A CSV file, every field read as text and converted value by value."""
+    data = _settled(snapshot)
+    frame = _polars(
+        "not a readable CSV file",
+        lambda: pl.read_csv(data, infer_schema=False, encoding="utf8-lossy"),
+    )
+    return _conformed(frame.lazy(), dict(frame.schema), [])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _jsonl_by_line(data: bytes) -> tuple[pl.DataFrame, list[str]]:
+    """Read record by record: a bad line is skipped, a bad value becomes null."""
+    rows: list[dict] = []
+    bad: list[tuple[int, str]] = []
+    fixed: list[tuple[int, str]] = []
+    for number, record in enumerate(data.split(b"\n"), start=1):
+        if not record.strip():
             continue
         try:
-            row = json.loads(line)
-            if not isinstance(row, dict) or "model" not in row:
+            raw = json.loads(record)
+            if not isinstance(raw, dict) or raw.get("model") is None:
                 raise ValueError("not a run record")
-            rows.append({k: v for k, v in row.items() if k in RUN_SCHEMA})
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             bad.append((number, _reason(exc)))
+            continue
+        row, problems = values.clean_row(raw)
+        rows.append(row)
+        fixed += [(number, why) for why in problems]
     if not rows:
         line, why = bad[0]
         raise LoadError(f"no readable run records (line {line}: {why})")
-    try:
-        frame = pl.DataFrame(rows, schema=RUN_SCHEMA, strict=False)
-    except Exception as exc:
-        raise LoadError(f"records do not fit the run schema ({_reason(exc)})") from exc
-    note = None
+    notes: list[str] = []
     if bad:
         line, why = bad[0]
         extra = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
-        note = f"skipped line {line}{extra} ({why})"
-    return conform(frame), note
+        notes.append(f"skipped line {line}{extra} ({why})")
+    if fixed:
+        line, why = fixed[0]
+        notes.append(f"set {_plural(len(fixed), 'unusable value')} to null (line {line}: {why})")
+    frame = _polars(
+        "records do not fit the run schema", lambda: pl.DataFrame(rows, schema=RUN_SCHEMA)
+    )
+    return frame, notes
 
 
-def read_csv(path: Path) -> pl.DataFrame:
-    header = pl.read_csv(path, n_rows=0)
-    overrides = {
-        name: dtype
-        for name, dtype in RUN_SCHEMA.items()
-        if name in header.columns and not isinstance(dtype, pl.List)
-    }
-    frame = pl.read_csv(path, schema_overrides=overrides, infer_schema_length=10_000)
-    list_cols = [c for c, t in RUN_SCHEMA.items() if isinstance(t, pl.List) and c in frame.columns]
-    return _conform_file(frame.drop(list_cols))
-
-
-def read_results_file(path: Path) -> tuple[pl.LazyFrame, str | None]:
-    """One user file as a conformed lazy frame plus an optional note about skipped lines."""
-    suffix = path.suffix.lower()
+def read_jsonl(snapshot: Snapshot) -> FileResult:
+    """A JSONL file: one fast parse, else record by record."""
+    data = snapshot.data
+    if snapshot.changing:
+        # An append under way: its unfinished last line is not an error.
+        data = data[: data.rfind(b"\n") + 1]
+    if not data.strip():
+        raise LoadError("empty file")
     try:
-        if path.stat().st_size == 0:
-            raise LoadError("empty file")
-        if suffix in (".jsonl", ".ndjson"):
-            frame, note = read_jsonl(path)
-            return frame.lazy(), note
-        if suffix == ".csv":
-            return read_csv(path).lazy(), None
-        if suffix == ".parquet":
-            return scan_parquet_results(path), None
-    except LoadError:
-        raise
-    except Exception as exc:
-        raise LoadError(_reason(exc)) from exc
-    raise LoadError(f"unsupported file type '{suffix}'")
+        frame, notes = pl.read_ndjson(data, schema=RUN_SCHEMA), list[str]()
+    except (Exception, PanicException):
+        frame, notes = _jsonl_by_line(data)
+    if frame.height and frame["model"].null_count() == frame.height:
+        raise LoadError("no 'model' field; not a tokenscope results file")
+    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+
+
+READERS: dict[str, Callable[[Snapshot], FileResult]] = {
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".csv": read_csv,
+    ".parquet": read_parquet,
+}
+
+
+# Suffixes under which another tool's log may sit (Inspect, promptfoo, OpenRouter, ...).
+IMPORTABLE_SUFFIXES = (".json", ".eval", ".jsonl", ".ndjson")
+
+
+def read_imported(path: Path, fmt: str) -> FileResult:
+    """Another tool's log, read as ``tokenscope import`` reads it (nothing is stored)."""
+    from tokenscope import importers
+
+    try:
+        records, notes = importers.read(path, fmt)
+    except importers.ImportFileError as exc:
+        raise LoadError(str(exc)) from exc
+    if not records:
+        raise LoadError(f"no runs in this {fmt} file")
+    frame = _polars(
+        "records do not fit the run schema",
+        lambda: pl.DataFrame(records, schema=RUN_SCHEMA, strict=False),
+    )
+    return _conformed(frame.lazy(), RUN_SCHEMA, notes)
+
+
+def read_results_file(path: Path) -> FileResult:
+    """One user file, read by its literal name from a copy in memory."""
+    suffix = path.suffix.lower()
+    if suffix not in READERS and suffix not in IMPORTABLE_SUFFIXES:
+        raise LoadError(f"unsupported file type '{one_line(path.suffix, 20)}'")
+    snapshot = read_snapshot(path)  # refuses pipes, links that lead nowhere, folders
+    if not snapshot.data:
+        raise LoadError("empty file")
+    if suffix in IMPORTABLE_SUFFIXES:
+        from tokenscope import importers
+
+        fmt = importers.sniff(path)  # by content: tokenscope's own JSONL gives None
+        if fmt:
+            return read_imported(path, fmt)
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise LoadError(f"not a log tokenscope can read ('{one_line(path.suffix, 20)}')")
+    return reader(snapshot)
+
+
+@dataclass
+class FileStatus:
+    """What became of one file in the results folder."""
+
+    path: Path
+    rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return one_line(self.path.name, 200)
+
+    def warning(self) -> str | None:
+        """The one line the CLI and the app print about this file, or None when all is well."""
+        if self.error:
+            return f"skipped {self.name}: {self.error}"
+        if self.notes:
+            return f"{self.name}: {'; '.join(self.notes)}"
+        return None
+
+
+def _file_key(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class UserResults:
@@ -225,7 +360,7 @@ class UserResults:
 
     def __init__(self, results_dir: Path | None = None) -> None:
         self.results_dir = results_dir
-        self._cache: dict[Path, tuple[tuple[int, int], pl.LazyFrame, str | None]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int, int], FileResult]] = {}
 
     @property
     def directory(self) -> Path:
@@ -238,33 +373,59 @@ class UserResults:
         """Changes whenever a result file is added, removed or written."""
         return signature(self.directory)
 
-    def load(self) -> tuple[pl.LazyFrame | None, list[str]]:
-        """All readable user runs (None when there are none) and one warning per bad file."""
-        frames, warnings = [], []
+    def _read(self, path: Path) -> FileResult:
+        key = _file_key(path)
+        cached = self._cache.get(path)
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1]
+        result = read_results_file(path)
+        if key is not None and _file_key(path) == key:
+            self._cache[path] = (key, result)
+        return result
+
+    def scan(self) -> list[tuple[FileStatus, pl.LazyFrame | None]]:
+        """Every file in the results folder with what became of it, and its runs if any."""
+        out: list[tuple[FileStatus, pl.LazyFrame | None]] = []
         seen = set()
         for path in self.files():
             seen.add(path)
             try:
-                st = path.stat()
-                key = (st.st_mtime_ns, st.st_size)
-                cached = self._cache.get(path)
-                if cached and cached[0] == key:
-                    frame, note = cached[1], cached[2]
-                else:
-                    frame, note = read_results_file(path)
-                    self._cache[path] = (key, frame, note)
-            except (LoadError, OSError) as exc:
+                result = self._read(path)
+            except LoadError as exc:
                 self._cache.pop(path, None)
-                warnings.append(f"skipped {path.name}: {_reason(exc)}")
+                out.append((FileStatus(path, error=str(exc)), None))
                 continue
-            if note:
-                warnings.append(f"{path.name}: {note}")
-            frames.append(frame)
+            out.append((FileStatus(path, result.rows, result.notes), result.frame))
         for gone in set(self._cache) - seen:
             del self._cache[gone]
+        return out
+
+    def load(self) -> tuple[pl.LazyFrame | None, list[str]]:
+        """All readable user runs (None when there are none) and one warning per bad file."""
+        scanned = self.scan()
+        warnings = [w for status, _ in scanned if (w := status.warning())]
+        frames = [frame for _, frame in scanned if frame is not None]
         if not frames:
             return None, warnings
-        return pl.concat(frames, how="vertical"), warnings
+        # A log both imported and dropped into the folder holds the same runs twice.
+        runs = pl.concat(frames, how="vertical").filter(
+            pl.col("run_id").is_null() | pl.col("run_id").is_first_distinct()
+        )
+        return runs, warnings
+
+
+WARNINGS_SHOWN = 5
+
+
+def warning_lines(warnings: list[str], limit: int = WARNINGS_SHOWN) -> list[str]:
+    """At most ``limit`` warnings, then how many more and where to see them all."""
+    if len(warnings) <= limit:
+        return list(warnings)
+    rest = len(warnings) - limit
+    return [
+        *warnings[:limit],
+        f"and {rest} more; `tokenscope doctor` lists every file",
+    ]
 
 
 def _enrich_user_runs(
@@ -280,12 +441,12 @@ def _enrich_user_runs(
 
     return runs.with_columns(
         pl.lit("user").alias("source"),
-        pl.coalesce("lab", lookup("model", models, "lab", pl.String)).alias("lab"),
-        pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean)).alias(
+        pl.coalesce("lab", lookup("model", models, "lab", pl.String())).alias("lab"),
+        pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean())).alias(
             "open_weights"
         ),
-        pl.coalesce("domain", lookup("prompt_id", prompts, "domain", pl.String)).alias("domain"),
-        pl.coalesce("prompt_text", lookup("prompt_id", prompts, "prompt_text", pl.String)).alias(
+        pl.coalesce("domain", lookup("prompt_id", prompts, "domain", pl.String())).alias("domain"),
+        pl.coalesce("prompt_text", lookup("prompt_id", prompts, "prompt_text", pl.String())).alias(
             "prompt_text"
         ),
         pl.coalesce("status", pl.lit("ok")).alias("status"),
@@ -296,23 +457,25 @@ def load_dataset(
     source: str = "all",
     results_dir: Path | None = None,
     user_results: UserResults | None = None,
+    edition: str = editions.DEFAULT_EDITION,
 ) -> Dataset:
-    """The bundled study plus the user's results, with the study's derived columns.
+    """One edition of the bundled study plus the user's results, with the derived columns.
 
     ``source`` filters the returned runs, but metrics that need the whole
     picture (the reference normaliser) should be computed on ``source='all'``.
+    User runs belong to every edition: they are never filtered.
     """
     if source not in SOURCES:
         raise LoadError(f"unknown source '{source}' (choose {', '.join(SOURCES)})")
-    prompts, models, prices = load_study_tables()
+    prompts, models, prices = load_study_tables(edition)
     warnings: list[str] = []
     parts = []
     if source in ("bundled", "all"):
-        parts.append(scan_bundled_runs())
+        parts.append(scan_bundled_runs(edition))
     if source in ("user", "all"):
         user_runs, warnings = (user_results or UserResults(results_dir)).load()
         if user_runs is not None:
             enriched = _enrich_user_runs(user_runs, prompts, models)
             parts.append(metrics.with_reasoning_tokens(enriched))
     combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
-    return Dataset(combined, prompts, models, prices, warnings)
+    return Dataset(combined, prompts, models, prices, warnings, edition)

@@ -162,6 +162,20 @@ def relative_by_domain(
     return pl.concat([by_domain, overall.select(by_domain.collect_schema().names())])
 
 
+def run_count_exprs() -> list[pl.Expr]:
+    """``n_runs`` and ``n_prompts`` of a group of runs: what the leaderboard and
+    ``tokenscope models`` both say a model has."""
+    return [
+        pl.len().alias("n_runs"),
+        pl.col("prompt_id").drop_nulls().n_unique().alias("n_prompts"),
+    ]
+
+
+def zero_counts() -> list[pl.Expr]:
+    """``run_count_exprs`` after a left join: a model without such runs has 0 of each."""
+    return [pl.col("n_runs").fill_null(0), pl.col("n_prompts").fill_null(0)]
+
+
 def chars_per_token_expr() -> pl.Expr:
     """Least-squares slope of completion characters on completion tokens.
 

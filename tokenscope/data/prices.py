@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tokenscope.config import Price
+from tokenscope.data.editions import models_for_api_id
 from tokenscope.data.metrics import completion_cost, prompt_cost, run_cost_columns, run_total_cost
 from tokenscope.data.schema import PRICE_SCHEMA, conform
 
@@ -151,8 +152,9 @@ class PriceBook:
                     )
         by_api: dict[str, tuple[str, ...]] = {}
         if models is not None:
-            for name, api_model in models.select("model", "api_model").drop_nulls().iter_rows():
-                by_api[api_model] = (*by_api.get(api_model, ()), name)
+            ids = set(models["api_model"].drop_nulls())
+            for api_model in ids | {i.split("/", 1)[-1] for i in ids}:
+                by_api[api_model] = tuple(models_for_api_id(models, api_model))
         return cls(dict(user), study, by_api)
 
     @classmethod
@@ -172,7 +174,9 @@ class PriceBook:
             if name in self.user:
                 return self.user[name]
         for name in names:
-            for candidate in (name, *self.by_api_model.get(name, ())):
+            # An API id shared by several models (deepseek-reasoner) names none of them.
+            served = self.by_api_model.get(name, ())
+            for candidate in (name, *(served if len(served) == 1 else ())):
                 found = self.user.get(candidate) or self.study.get(candidate)
                 if found is not None:
                     return found

@@ -16,6 +16,13 @@ import polars as pl
 class Column:
     dtype: pl.DataType
     doc: str
+    # Smallest and largest sensible value; a number outside is stored and loaded as null.
+    low: float | None = None
+    high: float | None = None
+
+
+def _count(doc: str) -> Column:
+    return Column(pl.Int64(), doc, low=0)
 
 
 RUN_COLUMNS: dict[str, Column] = {
@@ -29,13 +36,13 @@ RUN_COLUMNS: dict[str, Column] = {
     "prompt_id": Column(pl.String(), "Id of the suite prompt; null for an ad hoc question."),
     "prompt_text": Column(pl.String(), "The question as sent."),
     "domain": Column(pl.String(), "'knowledge', 'math' or 'logic'; null when unknown."),
-    "sample_index": Column(pl.Int64(), "0-based index of the sample for this model and prompt."),
-    "tokens_prompt": Column(pl.Int64(), "Prompt tokens as reported."),
-    "tokens_completion": Column(pl.Int64(), "Completion tokens (reasoning + answer, as billed)."),
-    "tokens_reasoning_reported": Column(
-        pl.Int64(), "Reasoning tokens exactly as the API (or the live counter) gave them."
+    "sample_index": _count("0-based index of the sample for this model and prompt."),
+    "tokens_prompt": _count("Prompt tokens as reported."),
+    "tokens_completion": _count("Completion tokens (reasoning + answer, as billed)."),
+    "tokens_reasoning_reported": _count(
+        "Reasoning tokens exactly as the API (or the live counter) gave them."
     ),
-    "tokens_answer_reported": Column(pl.Int64(), "Answer tokens as the study recorded them."),
+    "tokens_answer_reported": _count("Answer tokens as the study recorded them."),
     "tokens_reasoning": Column(
         pl.Float64(), "Reasoning tokens by the study's method (see reasoning_method)."
     ),
@@ -49,13 +56,15 @@ RUN_COLUMNS: dict[str, Column] = {
     "estimate_error": Column(
         pl.Float64(), "Live estimate / final truth - 1, once the truth is known."
     ),
-    "chars_answer": Column(pl.Int64(), "Characters in the answer."),
-    "chars_reasoning": Column(pl.Int64(), "Characters in the visible chain of thought."),
-    "chars_completion": Column(pl.Int64(), "chars_answer + chars_reasoning."),
+    "chars_answer": _count("Characters in the answer."),
+    "chars_reasoning": _count("Characters in the visible chain of thought."),
+    "chars_completion": _count("chars_answer + chars_reasoning."),
     "criteria_met": Column(pl.List(pl.Boolean()), "Per grading criterion: met or not."),
-    "criteria_met_count": Column(pl.Int64(), "How many criteria were met."),
-    "criteria_total": Column(pl.Int64(), "How many criteria were graded."),
-    "score": Column(pl.Float64(), "Weighted share of criteria met, 0-1; null when ungraded."),
+    "criteria_met_count": _count("How many criteria were met."),
+    "criteria_total": _count("How many criteria were graded."),
+    "score": Column(
+        pl.Float64(), "Weighted share of criteria met, 0-1; null when ungraded.", low=0, high=1
+    ),
     "grader": Column(pl.String(), "'study', 'rule', 'judge:<model>'; null when ungraded."),
     "grading_notes": Column(pl.String(), "The grader's reasoning, where it gave one."),
     "answer": Column(pl.String(), "The answer text."),
@@ -63,20 +72,29 @@ RUN_COLUMNS: dict[str, Column] = {
     "finish_reason": Column(pl.String(), "Why generation stopped, as the API said."),
     "status": Column(pl.String(), "'ok', 'failed' or 'cancelled'."),
     "error": Column(pl.String(), "One-line error for failed runs."),
-    "ttft_s": Column(pl.Float64(), "Seconds to the first streamed token."),
-    "duration_s": Column(pl.Float64(), "Seconds from request to the end of the stream."),
-    "tokens_per_s": Column(pl.Float64(), "Completion tokens per second of generation."),
+    "ttft_s": Column(pl.Float64(), "Seconds to the first streamed token.", low=0),
+    "duration_s": Column(pl.Float64(), "Seconds from request to the end of the stream.", low=0),
+    "tokens_per_s": Column(pl.Float64(), "Completion tokens per second of generation.", low=0),
     "cost_usd": Column(
-        pl.Float64(), "What the run cost in dollars: cost_completion_usd + cost_prompt_usd."
+        pl.Float64(), "What the run cost in dollars: cost_completion_usd + cost_prompt_usd.", low=0
     ),
     "cost_completion_usd": Column(
-        pl.Float64(), "Completion tokens × completion price (middle of the band), in dollars."
+        pl.Float64(),
+        "Completion tokens × completion price (middle of the band), in dollars.",
+        low=0,
     ),
     "cost_prompt_usd": Column(
-        pl.Float64(), "Prompt tokens × prompt price, in dollars; null where either is unknown."
+        pl.Float64(),
+        "Prompt tokens × prompt price, in dollars; null where either is unknown.",
+        low=0,
     ),
     "effort": Column(pl.String(), "Reasoning effort requested, e.g. 'high'."),
     "suite": Column(pl.String(), "Suite the run belongs to ('study' or a file name)."),
+    "origin": Column(
+        pl.String(),
+        "Tool and file an imported run came from, e.g. 'inspect:logs.eval'; null for runs "
+        "tokenscope made itself.",
+    ),
     "created_at": Column(pl.String(), "ISO 8601 UTC time the run finished."),
 }
 
@@ -161,5 +179,15 @@ def schema_markdown() -> str:
     """The run schema as a Markdown table, for the README and ``--help``."""
     lines = ["| column | type | meaning |", "| --- | --- | --- |"]
     for name, col in RUN_COLUMNS.items():
-        lines.append(f"| `{name}` | {col.dtype} | {col.doc} |")
+        lines.append(f"| `{name}` | {col.dtype}{_range(col)} | {col.doc} |")
+    lines.append("")
+    lines.append("A value outside its column's type or range is read as null, with a note.")
     return "\n".join(lines)
+
+
+def _range(col: Column) -> str:
+    if col.low is not None and col.high is not None:
+        return f" ({col.low:g} to {col.high:g})"
+    if col.low is not None:
+        return f" (>= {col.low:g})"
+    return ""

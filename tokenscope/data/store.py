@@ -4,6 +4,18 @@ A crash or ``kill -9`` can at worst leave a torn last line. Earlier lines are
 never rewritten, so they are never lost; the loader skips the torn line with a
 message, and the next append starts on a fresh line so it cannot be glued to
 the fragment.
+
+Every writer (``tokenscope ask``, ``tokenscope run``, the app) stores through
+``to_record``, which guards the file for all later readers:
+
+- a value that does not fit its column (a count of 2**70, a negative count, a
+  score of 7, text where a number belongs) is stored as null, and the run's
+  ``error`` says so as a warning (``warning: tokens_completion ... is out of
+  range; stored as null``); the rest of the run is kept as it came;
+- secrets are replaced with ``***`` in every text (see ``tokenscope.redact``),
+  and the warning says ``redacted a secret``.
+
+The file and its folder are readable by their owner only (0600 and 0700).
 """
 
 from __future__ import annotations
@@ -20,6 +32,10 @@ from typing import Any
 
 from tokenscope import paths
 from tokenscope.data.schema import RUN_COLUMNS
+from tokenscope.data.values import clean_value
+from tokenscope.redact import Redactor, redactor
+
+WARNING = "warning: "
 
 STORE_FILE_NAME = "tokenscope-runs.jsonl"
 
@@ -43,12 +59,53 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def to_record(run: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only schema columns, fill the bookkeeping ones, refuse unknown keys."""
-    unknown = set(run) - set(RUN_COLUMNS)
+def with_warnings(error: str | None, notes: list[str]) -> str | None:
+    """The run's ``error`` with ``notes`` added the way the probe writes warnings."""
+    if not notes:
+        return error
+    text = "; ".join(notes)
+    if not error:
+        return WARNING + text
+    if error.startswith(WARNING):
+        return f"{error}; {text}"
+    return f"{error}; {WARNING}{text}"
+
+
+def _store_redactor() -> Redactor:
+    # The configured endpoints name key variables too; a broken config must not stop a store.
+    from tokenscope.config import ConfigError, load_settings
+
+    try:
+        return redactor(load_settings().endpoints.values())
+    except ConfigError:
+        return redactor()
+
+
+def to_record(run: Mapping[str, Any], redact: Redactor | None = None) -> dict[str, Any]:
+    """Keep only schema columns, fill the bookkeeping ones, refuse unknown keys.
+
+    Values that do not fit become null with a warning; secrets become ``***``.
+    """
+    unknown = run.keys() - RUN_COLUMNS.keys()
     if unknown:
         raise ValueError(f"not run schema columns: {', '.join(sorted(unknown))}")
-    record = {name: _clean(run.get(name)) for name in RUN_COLUMNS}
+    redact = redact or _store_redactor()
+    record: dict[str, Any] = dict.fromkeys(RUN_COLUMNS)
+    notes: list[str] = []
+    redacted = False
+    for name, raw in run.items():
+        value, why = clean_value(name, _clean(raw))
+        if why:
+            notes.append(f"{why}; stored as null")
+        elif type(value) is str and (safe := redact(value)) != value:
+            value, redacted = safe, True
+        record[name] = value
+    # The notes may quote a value, and the error may be one the redactor has not seen yet.
+    record["error"] = with_warnings(record["error"], notes)
+    if record["error"] and (safe := redact(record["error"])) != record["error"]:
+        record["error"], redacted = safe, True
+    if redacted:
+        record["error"] = with_warnings(record["error"], ["redacted a secret"])
     record["run_id"] = record["run_id"] or new_run_id()
     record["source"] = "user"
     record["created_at"] = record["created_at"] or now_iso()
@@ -62,11 +119,13 @@ def append_runs(runs: Iterable[Mapping[str, Any]], results_dir: Path | None = No
     by ``fsync``, so concurrent writers (the app and a ``tokenscope run`` in
     another terminal) interleave whole lines only.
     """
-    records = [to_record(r) for r in runs]
-    if not records:
+    runs = list(runs)
+    if not runs:
         return []
+    redact = _store_redactor()
+    records = [to_record(r, redact) for r in runs]
     path = store_path(results_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -21,13 +21,7 @@ READERS: dict[str, ModuleType] = {
     m.NAME: m for m in (inspect_log, promptfoo, otel, litellm, openrouter)
 }
 FORMATS = tuple(READERS)
-__all__ = ["FORMATS", "ORIGIN_DOC", "READERS", "ImportFileError", "read", "sniff"]
-
-# The doc string of the run schema's ``origin`` column.
-ORIGIN_DOC = (
-    "Tool and file an imported run came from, e.g. 'inspect:logs.eval'; null for runs "
-    "tokenscope made itself."
-)
+__all__ = ["FORMATS", "READERS", "ImportFileError", "read", "sniff"]
 
 
 def sniff(path: Path) -> str | None:

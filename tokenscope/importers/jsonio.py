@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tokenscope.importers.records import ImportFileError, Notes
 
@@ -71,3 +72,9 @@ def load_document(path: Path) -> object:
         raise ImportFileError(f"not valid JSON at line {exc.lineno} ({exc.msg})") from exc
     except RecursionError as exc:
         raise ImportFileError("JSON nested too deeply") from exc
+
+
+def child(obj: Any, key: str) -> dict[str, Any]:
+    """``obj[key]`` when both are JSON objects, else an empty one: logs leave fields out."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, dict) else {}

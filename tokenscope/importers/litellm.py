@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import file_values
+from tokenscope.importers.jsonio import child, file_values
 from tokenscope.importers.records import (
     Draft,
     ImportFileError,
@@ -86,7 +86,7 @@ def _choice(response: Any) -> Mapping[str, Any]:
 def _run(payload: Mapping[str, Any], model: str) -> dict[str, Any]:
     response = payload.get("response")
     choice = _choice(response)
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    message = child(choice, "message")
     usage = first(response, "usage") if isinstance(response, dict) else None
     details = first(usage, "completion_tokens_details")
     start, first_token, end = (

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import file_values
+from tokenscope.importers.jsonio import child, file_values
 from tokenscope.importers.records import Draft, ImportFileError, Notes, first, iso_utc, text_of
 
 NAME = "otel"
@@ -115,7 +115,7 @@ def _otlp_spans(request: Mapping[str, Any]) -> Iterator[Span | None]:
                 if not isinstance(raw, dict):
                     yield None
                     continue
-                status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
+                status = child(raw, "status")
                 code = status.get("code")
                 yield Span(
                     str(raw.get("traceId") or ""),
@@ -149,9 +149,9 @@ def _iso_seconds(value: Any) -> float | None:
 
 
 def _console_span(raw: Mapping[str, Any]) -> Span:
-    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-    status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
-    attributes = raw.get("attributes") if isinstance(raw.get("attributes"), dict) else {}
+    context = child(raw, "context")
+    status = child(raw, "status")
+    attributes = child(raw, "attributes")
     events = [
         (str(e.get("name")), dict(e.get("attributes") or {}))
         for e in raw.get("events") or []

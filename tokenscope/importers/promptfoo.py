@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenscope.importers.detect import Head
-from tokenscope.importers.jsonio import load_document
+from tokenscope.importers.jsonio import child, load_document
 from tokenscope.importers.records import (
     Draft,
     ImportFileError,
@@ -52,7 +52,7 @@ def sniff(head: Head) -> bool:
 def _results_block(doc: Any) -> Mapping[str, Any]:
     if not isinstance(doc, dict):
         raise ImportFileError("not a promptfoo output file (the document is not an object)")
-    block = doc.get("results") if isinstance(doc.get("results"), dict) else doc
+    block: dict[str, Any] = child(doc, "results") or doc
     version = block.get("version")
     if version not in VERSIONS:
         known = " and ".join(str(v) for v in VERSIONS)
@@ -68,8 +68,9 @@ def _results_block(doc: Any) -> Mapping[str, Any]:
 def read(path: Path, notes: Notes) -> Iterator[Draft]:
     doc = load_document(path)
     block = _results_block(doc)
+    assert isinstance(doc, dict)  # _results_block refused anything else
     eval_id = doc.get("evalId") if isinstance(doc.get("evalId"), str) else None
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    config = child(doc, "config")
     suite = config.get("description") if isinstance(config.get("description"), str) else None
     created = iso_utc(block.get("timestamp"))
     for index, result in enumerate(block["results"]):

@@ -12,6 +12,10 @@ with whatever arrived. ``ProbeGroup.events()`` merges several probes and, on
 
 Network, HTTP and framing failures never raise out of ``stream()``: they end
 the probe with ``Failed`` and a one-line error (see ``faults``).
+
+A server that ignores ``max_tokens`` cannot stream for ever: past the cap by a
+clear margin, or past ``max_text_mb`` of text, the probe closes the stream,
+keeps what arrived and ends ``Failed`` with ``finish_reason`` 'cut'.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import httpx
 from tokenscope.config import Settings
 from tokenscope.probe.counting import LiveCounter
 from tokenscope.probe.dialects import Chunk, ParseError, dialect_for
-from tokenscope.probe.endpoints import missing_key_message
+from tokenscope.probe.endpoints import missing_key_message, strip_userinfo, url_credentials
 from tokenscope.probe.events import (
     AnswerDelta,
     Cancelled,
@@ -40,16 +44,30 @@ from tokenscope.probe.events import (
     Started,
     UsageReported,
 )
-from tokenscope.probe.faults import describe_exception, describe_status, retry_after, scrub
+from tokenscope.probe.faults import (
+    describe_exception,
+    describe_status,
+    retry_after,
+    safe_line,
+    scrub,
+)
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, SSEEvent, StreamFormatError
 from tokenscope.probe.streams import ProbeStream
+from tokenscope.probe.textbuffer import TextBuffer
 from tokenscope.probe.think_splitter import Split, ThinkSplitter
 from tokenscope.probe.usage import Usage, normalise
 
 # Transient statuses worth waiting for; other errors fail at once.
 RETRY_STATUSES = (429, 503)
 ERROR_BODY_LIMIT = 64 * 1024
+# A stream is cut once its tokens pass max_tokens * factor + slack: live counts
+# are estimates on batching servers, so only a server ignoring the cap trips it.
+RUNAWAY_FACTOR = 1.5
+INT64_LIMIT = 2**63
+RUNAWAY_SLACK = 64
+# finish_reason of a run the probe stopped itself (see RUNAWAY_FACTOR, max_text_mb).
+CUT = "cut"
 
 
 def make_client(settings: Settings) -> httpx.AsyncClient:
@@ -90,8 +108,8 @@ class Probe:
         self._dialect = dialect_for(request.endpoint)
         self._counter = LiveCounter()
         self._splitter = ThinkSplitter(request.think_prefilled)
-        self._reasoning_parts: list[str] = []
-        self._answer_parts: list[str] = []
+        self._reasoning_parts = TextBuffer()
+        self._answer_parts = TextBuffer()
         self._usage: Usage | None = None
         self._finish_reason: str | None = None
         self._provider: str | None = None
@@ -106,6 +124,12 @@ class Probe:
         self._parser = self._dialect.parser()
         self._progress = 0.0  # clock time of the last real event (pings do not count)
         self._stop = False  # the protocol's end marker arrived
+        self._ended_early = False  # the server closed the stream without an error or a finish
+        max_tokens = request.max_tokens
+        self._token_cap = (
+            max_tokens * RUNAWAY_FACTOR + RUNAWAY_SLACK if max_tokens is not None else None
+        )
+        self._char_cap = int(self.settings.max_text_mb * 1_000_000)
 
     @property
     def key(self) -> str:
@@ -152,6 +176,10 @@ class Probe:
             yield self._fail(missing)
             return
         api_key = endpoint.api_key()
+        # Credentials in the base URL travel as a Basic header, never in the URL,
+        # so no request line, library message or log line carries them.
+        credentials = url_credentials(endpoint.base_url)
+        auth = httpx.BasicAuth(*credentials) if credentials else None
         dropped: set[str] = set()
         retries = 0
         attempt = 0
@@ -163,7 +191,11 @@ class Probe:
             streaming = False
             try:
                 async with client.stream(
-                    "POST", call.url, json=call.body, headers=call.headers
+                    "POST",
+                    strip_userinfo(call.url),
+                    json=call.body,
+                    headers=call.headers,
+                    auth=auth or httpx.USE_CLIENT_DEFAULT,
                 ) as response:
                     status = response.status_code
                     if status >= 300:
@@ -171,8 +203,8 @@ class Probe:
                         name = self._dialect.droppable(status, body)
                         if name and name not in dropped:
                             dropped.add(name)
-                            yield Notice(
-                                key, f"{endpoint.host} refused '{name}'; asking again without it"
+                            yield self._notice(
+                                f"{endpoint.host} refused '{name}'; asking again without it"
                             )
                             continue
                         message = describe_status(status, body, endpoint, request.model)
@@ -215,7 +247,9 @@ class Probe:
     # -- the stream -------------------------------------------------------------
 
     async def _consume(self, response: httpx.Response, framing: str) -> AsyncIterator[ProbeEvent]:
-        decoder = SSEDecoder() if framing == "sse" else NDJSONDecoder()
+        # One event may not exceed the text cap by more than its framing.
+        limit = self._char_cap + 1024 * 1024
+        decoder = SSEDecoder(limit) if framing == "sse" else NDJSONDecoder(limit)
         clock = self._clock
         idle = self.settings.idle_timeout
         deadline = (self._t_start or clock()) + self.settings.max_duration
@@ -228,7 +262,7 @@ class Probe:
                 yield event
             if decoder.invalid_utf8 != self._invalid_utf8:
                 if not self._invalid_utf8:
-                    yield Notice(self.key, f"{host} sent bytes that are not UTF-8; shown as \ufffd")
+                    yield self._notice(f"{host} sent bytes that are not UTF-8; shown as \ufffd")
                 self._invalid_utf8 = decoder.invalid_utf8
             if self._result is not None:
                 return
@@ -253,7 +287,9 @@ class Probe:
                 return
         if self._finish_reason is None:
             # Also after [DONE]: llama-cpp-python ends a request that a newer one
-            # interrupted with [DONE] and no finish_reason, mid-answer.
+            # interrupted with [DONE] and no finish_reason, mid-answer. Asking
+            # again (one request at a time) may well succeed.
+            self._ended_early = True
             yield self._fail(f"the stream from {host} ended before the model finished")
             return
         yield self._succeed()
@@ -266,16 +302,20 @@ class Probe:
             except ParseError as exc:
                 self._malformed += 1
                 if self._malformed == 1:
-                    yield Notice(
-                        self.key,
+                    yield self._notice(
                         f"skipped a malformed chunk from {self.request.endpoint.host}: "
-                        f"{scrub(str(exc))}",
+                        f"{scrub(str(exc), self.request.endpoint)}"
                     )
                 continue
             if chunk is None:
                 continue
             self._progress = self._clock()
             yield from self._apply(chunk)
+            runaway = self._runaway()
+            if runaway:
+                self._finish_reason = CUT
+                yield self._fail(runaway)
+                return
             if chunk.error:
                 yield self._fail(
                     f"error inside the stream from {self.request.endpoint.host}: "
@@ -285,6 +325,28 @@ class Probe:
             if chunk.done:
                 self._stop = True
                 return
+
+    def _runaway(self) -> str | None:
+        """Why the stream must stop although the server goes on, or None."""
+        counter = self._counter
+        host = self.request.endpoint.host
+        if counter.raw_chars > self._char_cap:
+            return (
+                f"cut off: {host} streamed more than {self.settings.max_text_mb:g} MB of text "
+                "(max_text_mb); what arrived is kept"
+            )
+        if self._token_cap is not None:
+            usage = self._usage
+            reported = usage.completion if usage is not None else None
+            if reported is not None and not 0 <= reported < INT64_LIMIT:
+                reported = None  # a nonsense count is the store's to flag, not a reason to cut
+            tokens = counter.estimate if reported is None else reported
+            if tokens > self._token_cap:
+                return (
+                    f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
+                    "streaming; what arrived is kept"
+                )
+        return None
 
     def _apply(self, chunk: Chunk) -> Iterator[ProbeEvent]:
         reasoning, content = chunk.reasoning, chunk.content
@@ -316,8 +378,8 @@ class Probe:
             if split.reclassified:
                 moved = split.reclassified
                 self._counter.reclassify_answer()
-                self._reasoning_parts = [moved]
-                self._answer_parts = []
+                self._reasoning_parts.replace(moved)
+                self._answer_parts.replace("")
             r_text = reasoning + split.reasoning if split.reasoning else reasoning
             a_text = split.answer
         else:
@@ -340,6 +402,9 @@ class Probe:
         self._end("ok", self._warning_line())
         assert self._result is not None
         return Finished(self.key, self._result)
+
+    def _notice(self, message: str) -> Notice:
+        return Notice(self.key, safe_line(message, self.request.endpoint))
 
     def _fail(self, message: str) -> Failed:
         self._end("failed", message)
@@ -369,7 +434,9 @@ class Probe:
             self._answer_parts.append(tail.answer)
         final = self._counter.final(self._usage)
         request = self.request
-        reasoning = "".join(self._reasoning_parts)
+        if error:
+            error = safe_line(error, request.endpoint)  # the last gate for every message
+        reasoning = self._reasoning_parts.text()
         if not reasoning.strip():
             reasoning = ""  # an empty <think></think> block is no reasoning
         t_start, t_first = self._t_start, self._t_first
@@ -387,11 +454,11 @@ class Probe:
             key=request.key,
             model=request.model,
             endpoint=request.endpoint.name,
-            endpoint_host=request.endpoint.host,
+            endpoint_host=request.endpoint.identity,
             status=status,
             error=error,
             reasoning=reasoning,
-            answer="".join(self._answer_parts),
+            answer=self._answer_parts.text(),
             tokens_prompt=final.prompt,
             tokens_completion=final.completion,
             tokens_reasoning=final.reasoning,
@@ -408,6 +475,7 @@ class Probe:
             effort=request.effort,
             hidden_reasoning=hidden,
             warnings=tuple(self._warnings()),
+            ended_early=self._ended_early,
         )
 
 

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 from tokenscope.probe.counting import Counts
 
 STATUSES = ("ok", "failed", "cancelled")
+# finish_reason values that mean the answer stopped at the max-tokens limit: OpenAI and
+# compatible servers (and Ollama) say 'length', Anthropic 'max_tokens'.
+AT_LIMIT = frozenset({"length", "max_tokens"})
+# How the CLI and the app mark such a run.
+LIMIT_NOTE = "cut at max tokens"
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class ProbeResult:
     key: str
     model: str
     endpoint: str  # the endpoint's name
-    endpoint_host: str  # host[:port]; never a key
+    endpoint_host: str  # Endpoint.identity: host[:port], or the built-in's name; never a key
     status: str
     error: str | None
     reasoning: str
@@ -42,10 +47,18 @@ class ProbeResult:
     effort: str | None
     hidden_reasoning: bool = False
     warnings: tuple[str, ...] = field(default=())
+    # The server closed the stream with no error and no finish reason (llama-cpp-python
+    # does so to a request a newer one interrupts): asking again may succeed.
+    ended_early: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def hit_limit(self) -> bool:
+        """The answer stopped because it reached max tokens, not because it was done."""
+        return self.finish_reason in AT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Every way a request can fail, as one clear line; keys are never in it.
 
 A server may echo a key in its error message (OpenAI's "Incorrect API key
-provided: sk-ab***yz"), so every message passes through ``scrub``.
+provided: sk-ab***yz") or a header it was sent, and its body may hold terminal
+control sequences (an OSC 52 writes the clipboard), so every message passes
+through ``scrub``: what leaves the probe is safe to print, show and store.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import re
 import socket
 import ssl
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -17,8 +20,12 @@ import httpx
 
 from tokenscope.probe.endpoints import Endpoint
 from tokenscope.probe.sse import StreamFormatError
+from tokenscope.text import literal
 
 _KEYLIKE = re.compile(r"\b(sk|pk|rk|xai|gsk|fw|key)[-_][A-Za-z0-9_\-*]{6,}", re.IGNORECASE)
+# An Authorization value echoed back, and credentials inside any URL in a message.
+_AUTH_VALUE = re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~\-]{6,}", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@]*@")
 _MAX_LINE = 240
 
 _DNS_HINTS = (
@@ -31,14 +38,20 @@ _DNS_HINTS = (
 )
 
 
-def scrub(text: str, endpoint: Endpoint | None = None) -> str:
-    """Remove the endpoint's key and anything shaped like a key; one line, bounded."""
+def safe_line(text: str, endpoint: Endpoint | None = None) -> str:
+    """Credentials out, control characters escaped, one line; never shortened."""
     if endpoint is not None:
-        key = endpoint.api_key()
-        if key:
-            text = text.replace(key, "***")
+        for secret in endpoint.secrets():
+            text = text.replace(secret, "***")
     text = _KEYLIKE.sub(lambda m: m.group(1) + "-***", text)
-    line = " ".join(text.split())
+    text = _AUTH_VALUE.sub(lambda m: m.group(1) + " ***", text)
+    text = _URL_USERINFO.sub(r"\1", text)
+    return literal(" ".join(text.split()), keep_newlines=False)
+
+
+def scrub(text: str, endpoint: Endpoint | None = None) -> str:
+    """``safe_line``, bounded: for text a server or a library wrote."""
+    line = safe_line(text, endpoint)
     return line if len(line) <= _MAX_LINE else line[: _MAX_LINE - 1] + "…"
 
 
@@ -114,7 +127,7 @@ def describe_status(status: int, body: str, endpoint: Endpoint, model: str) -> s
     return f"{head} from {endpoint.host}{tail}"
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -150,21 +163,21 @@ def describe_exception(
             or "certificate" in text
         ):
             detail = next((str(e) for e in chain if isinstance(e, ssl.SSLError)), str(exc))
-            return f"TLS error talking to {host}: {scrub(detail)}"
+            return f"TLS error talking to {host}: {scrub(detail, endpoint)}"
         if any(isinstance(e, socket.gaierror) for e in chain) or any(h in text for h in _DNS_HINTS):
             return f"could not resolve host '{urlhost(endpoint)}' (DNS lookup failed)"
         if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return f"connection refused by {host} (is the server running?)"
-        return f"could not connect to {host}: {scrub(str(exc)) or type(exc).__name__}"
+        return f"could not connect to {host}: {scrub(str(exc), endpoint) or type(exc).__name__}"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
         if streaming:
             return f"connection to {host} dropped mid-stream"
         return f"{host} closed the connection before responding"
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return f"bad URL for {endpoint.name}: {scrub(str(exc))}"
+        return f"bad URL for {endpoint.name}: {scrub(str(exc), endpoint)}"
     if isinstance(exc, httpx.HTTPError | OSError):
-        return f"network error with {host}: {scrub(str(exc)) or type(exc).__name__}"
-    return f"{type(exc).__name__}: {scrub(str(exc))}"
+        return f"network error with {host}: {scrub(str(exc), endpoint) or type(exc).__name__}"
+    return f"{type(exc).__name__}: {scrub(str(exc), endpoint)}"
 
 
 def urlhost(endpoint: Endpoint) -> str:

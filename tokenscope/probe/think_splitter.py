@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokenscope.probe.textbuffer import TextBuffer
+
 OPEN = "<think>"
 CLOSE = "</think>"
 
@@ -52,7 +54,7 @@ class ThinkSplitter:
         self.implied_open = implied_open
         self._state = REASONING if implied_open else START
         self._pending = ""  # held-back text that may still become a tag
-        self._shown_answer: list[str] = []  # answer so far, while an implied tag is possible
+        self._shown_answer = TextBuffer()  # answer so far, while an implied tag is possible
         self.saw_think_block = bool(implied_open)
 
     @property
@@ -64,7 +66,7 @@ class ThinkSplitter:
         self.implied_open = False
         if self._state == MAYBE_IMPLIED:
             self._state = ANSWER
-            self._shown_answer = []
+            self._shown_answer = TextBuffer()
 
     def feed(self, text: str) -> Split:
         out = Split()
@@ -114,9 +116,9 @@ class ThinkSplitter:
             if state == MAYBE_IMPLIED:
                 idx = text.find(CLOSE)
                 if idx >= 0:
-                    out.reclassified = "".join(self._shown_answer) + out.answer
+                    out.reclassified = self._shown_answer.text() + out.answer
                     out.answer = ""
-                    self._shown_answer = []
+                    self._shown_answer = TextBuffer()
                     out.reasoning += text[:idx]
                     self.saw_think_block = True
                     out.closed = True

@@ -23,14 +23,18 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tokenscope import paths
+from tokenscope.data.editions import DEFAULT_EDITION, EDITION_LABELS, EDITIONS
 from tokenscope.tui.filters import DOMAIN_CYCLE, SOURCE_CYCLE, WEIGHTS_CYCLE, Filters
 from tokenscope.tui.screens.main import VIEWS, MainScreen
 from tokenscope.tui.state import load_state, save_state
 from tokenscope.tui.themes import DEFAULT_THEME, PREFIX, load_themes
+from tokenscope.tui.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tokenscope.config import Settings
-    from tokenscope.data.loader import Dataset
+    from tokenscope.data.loader import Dataset, UserResults
     from tokenscope.tui.widgets.view import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
@@ -90,6 +94,14 @@ class TokenscopeApp(App[int]):
             tooltip="Reload every result file",
         ),
         Binding(
+            "v",
+            "cycle_edition",
+            "Edition",
+            id="app.edition",
+            show=False,
+            tooltip="Switch the study's edition: latest, or the August 2025 report",
+        ),
+        Binding(
             "u",
             "run_suite",
             "Suite run",
@@ -104,7 +116,7 @@ class TokenscopeApp(App[int]):
         # Polars loads in the first worker, while Textual paints: startup stays fast.
         self.poll_seconds = poll_seconds
         self.results_dir = results_dir
-        self.user_results = None
+        self.user_results: UserResults | None = None
         self.loaded_ds: Dataset | None = None  # as read, before the user's prices
         self.ds: Dataset | None = None  # what every view shows: the user's prices applied
         self.signature: tuple | None = None
@@ -114,9 +126,13 @@ class TokenscopeApp(App[int]):
         self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
+        self.edition = DEFAULT_EDITION  # of the bundled study; the user's runs are in both
         self.state = load_state()
         self._saving_theme = False
         self.config_warning: str | None = None  # said once per distinct problem
+        self._search_timer: Timer | None = None
+        # The view and filters the last drill-down started from: escape goes back to them.
+        self._drilled_from: tuple[str, Filters] | None = None
         # Chosen before the first compose: a theme set later restyles every widget again.
         self._theme_problems = self._register_themes()
 
@@ -156,7 +172,7 @@ class TokenscopeApp(App[int]):
         return problems
 
     def watch_theme(self, theme: str) -> None:
-        if self._saving_theme or not self.is_mounted:
+        if self._saving_theme or not self.is_running:
             return
         self.state["theme"] = theme
         save_state(self.state)
@@ -173,6 +189,7 @@ class TokenscopeApp(App[int]):
             "search",
             "clear_filters",
             "export",
+            "cycle_edition",
         }
     )
 
@@ -204,6 +221,7 @@ class TokenscopeApp(App[int]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         import polars as pl
+        from polars.exceptions import PanicException
 
         from tokenscope.data.loader import LoadError, UserResults, load_dataset
 
@@ -211,7 +229,7 @@ class TokenscopeApp(App[int]):
             self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
         try:
-            ds = load_dataset("all", user_results=self.user_results)
+            ds = load_dataset("all", user_results=self.user_results, edition=self.edition)
             counts = (
                 ds.lazy_runs()
                 .select(pl.len().alias("runs"), (pl.col("source") == "user").sum().alias("user"))
@@ -219,9 +237,13 @@ class TokenscopeApp(App[int]):
                 .row(0)
             )
             summary = f"{counts[0]:,} runs" + (f" ({counts[1]:,} yours)" if counts[1] else "")
+            summary = f"edition {ds.edition} · {summary}"
             self.post_message(DatasetLoaded(ds, signature, summary=summary))
         except LoadError as exc:
             self.post_message(DatasetLoaded(None, signature, str(exc)))
+        except (Exception, PanicException) as exc:  # a Rust panic is a BaseException
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.post_message(DatasetLoaded(None, signature, f"{type(exc).__name__}: {first}"))
 
     @work(thread=True, exclusive=True, group="config", exit_on_error=False)
     def _load_settings(self) -> None:
@@ -282,21 +304,37 @@ class TokenscopeApp(App[int]):
             self.call_from_thread(self._load_settings)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        from tokenscope.data.loader import warning_lines
+        from tokenscope.text import literal
+
+        # File names and reasons come from outside: plain text, never markup or control.
         if message.error or message.ds is None:
-            error = message.error or "no data"
-            self.notify(error, title="Could not load results", severity="error", timeout=10)
+            self.notify(
+                literal(message.error or "no data"),
+                title="Could not load results",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
+        if message.ds.edition != self.edition:
+            return  # loaded before the user switched editions; the new load is under way
         first = self.ds is None
+        switched = self.ds is not None and self.ds.edition != message.ds.edition
         self._use_dataset(message.ds)
         self.signature = message.signature
         self.summary = message.summary
         if message.ds.warnings:
             self.notify(
-                "\n".join(message.ds.warnings[:5]),
+                literal("\n".join(warning_lines(message.ds.warnings))),
                 title="Some result files were skipped",
                 severity="warning",
+                markup=False,
             )
-        if not first:
+        if switched:
+            edition = message.ds.edition
+            self.notify(f"Edition {edition}: {EDITION_LABELS[edition]}.", timeout=3)
+        elif not first:
             self.notify("New results loaded.", timeout=3)
         self._push_data()
 
@@ -321,7 +359,7 @@ class TokenscopeApp(App[int]):
 
         try:
             main = self.main
-            topbar = main.query_one("#topbar")
+            topbar = main.query_one("#topbar", TopBar)
         except (LookupError, NoMatches):
             return  # a load finished while the app closes
         topbar.show(self.filters, self.summary)
@@ -334,7 +372,7 @@ class TokenscopeApp(App[int]):
         if self.ds is not None:
             self._push_data()
         else:
-            self.main.query_one("#topbar").show(filters, "loading…")
+            self.main.query_one("#topbar", TopBar).show(filters, "loading…")
 
     # ---- actions -----------------------------------------------------------
 
@@ -343,6 +381,13 @@ class TokenscopeApp(App[int]):
 
     def action_cycle_domain(self) -> None:
         self.set_filters(self.filters.cycled("domain", DOMAIN_CYCLE))
+
+    def action_cycle_edition(self) -> None:
+        """Reload with the next edition of the bundled study; the filters stay."""
+        self.edition = EDITIONS[(EDITIONS.index(self.edition) + 1) % len(EDITIONS)]
+        self.summary = f"edition {self.edition} · loading…"
+        self.main.query_one("#topbar", TopBar).show(self.filters, self.summary)
+        self._load()
 
     def action_cycle_weights(self) -> None:
         self.set_filters(self.filters.cycled("weights", WEIGHTS_CYCLE))
@@ -378,7 +423,7 @@ class TokenscopeApp(App[int]):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         # Coalesce keystrokes: only the last value within 150 ms is applied.
-        if getattr(self, "_search_timer", None) is not None:
+        if self._search_timer is not None:
             self._search_timer.stop()
         value = event.value.strip()
         self._search_timer = self.set_timer(
@@ -394,7 +439,9 @@ class TokenscopeApp(App[int]):
             self.main.search_box.remove_class("-open")
         self.main.view(self.main.active_key).focus_main()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event) -> None:
+        if self.main.hold_key(event):  # a view is being built: the key is meant for it
+            return
         search = self.main.search_box if self.screen is self.main else None
         if search is not None and search.has_focus and event.key == "escape":
             event.stop()
@@ -449,28 +496,37 @@ class TokenscopeApp(App[int]):
         self._export(frame, fmt, self.main.active_key)
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, frame, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    def _export(self, frame, fmt: str, name: str) -> None:
         from tokenscope.data.export import write
+        from tokenscope.text import literal
 
         directory = paths.data_dir() / "exports"
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = directory / f"tokenscope-{name}-{stamp}{EXPORT_SUFFIX[fmt]}"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            write(frame, path, fmt)
+            write(frame, path, fmt)  # creates the folder owner-only
         except Exception as exc:
             self.call_from_thread(
-                self.notify, f"{type(exc).__name__}: {exc}", title="Export failed", severity="error"
+                self.notify,
+                literal(f"{type(exc).__name__}: {exc}", keep_newlines=False),
+                title="Export failed",
+                severity="error",
+                markup=False,
             )
             return
-        self.call_from_thread(self.notify, str(path), title=f"Exported {frame.height:,} rows")
+        self.call_from_thread(
+            self.notify,
+            literal(str(path), keep_newlines=False),
+            title=f"Exported {frame.height:,} rows",
+            markup=False,
+        )
 
     # ---- drill-down --------------------------------------------------------
 
-    def on_leaderboard_view_model_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_leaderboard_view_model_chosen(self, message) -> None:
         self._drill(replace(self.filters, model=message.model, source=message.source, prompt=None))
 
-    def on_prompts_view_cell_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_prompts_view_cell_chosen(self, message) -> None:
         model, source = message.model or (None, self.filters.source)
         self._drill(replace(self.filters, model=model, source=source, prompt=message.prompt_id))
 
@@ -482,7 +538,7 @@ class TokenscopeApp(App[int]):
 
     def action_drill_up(self) -> None:
         """Back to the view and filters the last drill-down started from."""
-        back = getattr(self, "_drilled_from", None)
+        back = self._drilled_from
         if back is None or self.main.active_key != "runs":
             return
         self._drilled_from = None
@@ -491,9 +547,9 @@ class TokenscopeApp(App[int]):
         self.action_show_view(view)
 
     def check_drill_up(self) -> bool:
-        return getattr(self, "_drilled_from", None) is not None
+        return self._drilled_from is not None
 
-    def on_runs_table_row_chosen(self, message) -> None:  # type: ignore[no-untyped-def]
+    def on_runs_table_row_chosen(self, message) -> None:
         self._open_run(message.row["run_id"])
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
@@ -557,6 +613,11 @@ class TokenscopeApp(App[int]):
             "Put the study's prompts (or your own) to a model, like `tokenscope run`",
             self.action_run_suite,
         )
+        yield SystemCommand(
+            "Import: logs of other tools…",
+            "Inspect, promptfoo, OpenRouter, OpenTelemetry, LiteLLM (like `tokenscope import`)",
+            self.action_import_logs,
+        )
         yield SystemCommand("Help: keys", "Every key binding (?)", self.action_help)
 
     def _ask_action(self, action: str) -> None:
@@ -565,6 +626,11 @@ class TokenscopeApp(App[int]):
         view = self.main.view("ask")
         view.call_after_refresh(getattr(view, f"action_{action}"))
 
+    def action_import_logs(self) -> None:
+        from tokenscope.tui.screens.import_run import ImportScreen
+
+        self.push_screen(ImportScreen())
+
     def action_run_suite(self) -> None:
         from tokenscope.tui.screens.suite_run import SuiteRunScreen
 
@@ -572,6 +638,10 @@ class TokenscopeApp(App[int]):
 
 
 def run_app() -> int:
-    app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
-    app.run()
+    from tokenscope.native_stderr import native_stderr_to
+
+    # A Rust panic in Polars prints to fd 2: into a log, not over the screen.
+    with native_stderr_to():
+        app = TokenscopeApp(poll_seconds=float(os.environ.get("TOKENSCOPE_POLL_SECONDS", "2")))
+        app.run()
     return app.return_code or 0

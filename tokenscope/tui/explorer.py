@@ -65,12 +65,6 @@ def apply_model_filters(frame: pl.DataFrame | pl.LazyFrame, f: Filters):
     return frame.filter(*exprs) if exprs else frame
 
 
-def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
-    if not column or column not in frame.columns:
-        return frame
-    return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
-
-
 def leaderboard_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
     """The leaderboard at the dataset's prices (the app's carries the user's, as the CLI's
     ``--format`` tables do)."""
@@ -112,14 +106,27 @@ def matrix_frame(ds: Dataset, f: Filters, model_order: list[tuple[str, str]]) ->
     return prompts.join(wide, on="prompt_id", how="left").sort("domain", "prompt_id")
 
 
-def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
-    """Every run matching the filters, numbers only, with what each cost."""
+def filtered_runs(ds: Dataset, f: Filters) -> pl.LazyFrame:
+    """Every run matching the filters: what the Runs table lists and the header counts."""
     runs = apply_model_filters(ds.lazy_runs(), f)
     if f.domain != "all":
         runs = runs.filter(pl.col("domain") == f.domain)
     if f.prompt:
         runs = runs.filter(pl.col("prompt_id") == f.prompt)
-    return with_run_costs(runs.select(RUN_TABLE_COLUMNS), price_table(ds)).collect()
+    return runs
+
+
+def runs_frame(ds: Dataset, f: Filters) -> pl.DataFrame:
+    """Every run matching the filters, numbers only, with what each cost."""
+    runs = filtered_runs(ds, f).select(RUN_TABLE_COLUMNS)
+    return with_run_costs(runs, price_table(ds)).collect()
+
+
+def run_counts(ds: Dataset, f: Filters) -> tuple[int, int]:
+    """(runs matching the filters, the user's own runs in all)."""
+    matching = filtered_runs(ds, f).select(pl.len()).collect().item()
+    yours = ds.lazy_runs().filter(pl.col("source") == "user").select(pl.len()).collect().item()
+    return matching, yours
 
 
 def run_record(ds: Dataset, run_id: str) -> dict | None:

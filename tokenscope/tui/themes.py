@@ -14,6 +14,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from tokenscope import paths
+from tokenscope.errors import UserError
 
 PREFIX = "tokenscope-"
 DEFAULT_THEME = "tokenscope-dark"
@@ -33,7 +34,7 @@ COLOUR_FIELDS = (
 OTHER_FIELDS = ("dark", "luminosity_spread", "text_alpha", "variables", "name")
 
 
-class ThemeError(Exception):
+class ThemeError(UserError):
     """A theme file is unusable; the message is one short line."""
 
 

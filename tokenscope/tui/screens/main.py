@@ -3,24 +3,36 @@
 Only the first tab's view is built at startup; each other view is imported,
 created and mounted the first time its tab is shown, so launching costs one
 view, not five. New views are added as another entry in ``VIEWS``.
+
+Keys typed while a view is being built (``4n``, ``2s`` typed at once) are meant
+for it, yet its widgets do not exist yet: the app hands them to ``hold_key``,
+which keeps them until the view has mounted, taken the focus and painted its
+first data, then replays them in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 from importlib import import_module
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from tokenscope.tui.widgets.topbar import TopBar
+from tokenscope.tui.widgets.view import View
 from tokenscope.tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
-    from tokenscope.tui.widgets.view import View
+    from textual.widget import AwaitMount
+
+# Held keys are let go after this long even if the new view never paints (a failed load).
+HOLD_LIMIT_S = 10.0
 
 # (tab id, label, "module:class"); the tab id doubles as the view's name in commands.
 VIEWS: list[tuple[str, str, str]] = [
@@ -103,6 +115,11 @@ class MainScreen(Screen[None]):
         self._views: dict[str, View] = {}
         self._active = VIEWS[0][0]
         self.search_box: Input | None = None  # mounted when first opened
+        # Keys (key, character) typed while ``_building`` is being built, in order.
+        self._held: list[tuple[str, str | None]] = []
+        self._building: View | None = None
+        self._hold_limit: Timer | None = None
+        self._settling: asyncio.Task[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -135,11 +152,64 @@ class MainScreen(Screen[None]):
         if view is None:
             view = self._create(key)
             view.display = False
-            self.query_one("#views", Container).mount(view)
+            mounting = self.query_one("#views", Container).mount(view)
+            self._hold_keys_for(view, mounting)
             app = self.app
             if app.ds is not None:  # type: ignore[attr-defined]
                 view.set_data(app.ds, app.filters)  # type: ignore[attr-defined]
         return view
+
+    # ---- keys typed while a view is built --------------------------------------
+
+    def _hold_keys_for(self, view: View, mounting: AwaitMount) -> None:
+        self._building = view
+        if self._hold_limit is not None:
+            self._hold_limit.stop()
+        self._hold_limit = self.set_timer(HOLD_LIMIT_S, self._release_keys)
+
+        async def settle() -> None:
+            await mounting
+            # A view with nothing to compute (Ask) is ready now; the others once they
+            # painted (``on_view_painted``), after the data loaded if it has not yet.
+            # Queued after the view's own request for the focus.
+            if view.loaded:
+                self.app.call_later(self._release_keys, view)
+
+        self._settling = asyncio.ensure_future(settle())
+
+    def on_view_painted(self, message: View.Painted) -> None:
+        if message.view is self._building:
+            self.app.call_later(self._release_keys, message.view)
+
+    def _release_keys(self, view: View | None = None) -> None:
+        if view is not None and view is not self._building:
+            return  # another view is being built since
+        self._building = None
+        if self._hold_limit is not None:
+            self._hold_limit.stop()
+            self._hold_limit = None
+        held, self._held = self._held, []
+        if not held:
+            return
+        shown = self._views.get(self._active)
+        if shown is not None and shown.is_mounted:
+            shown.focus_main()  # the keys are meant for the view on screen, wherever focus was
+
+        def replay() -> None:  # after the focus moved (it moves on the same queue)
+            for key, character in held:
+                self.app.post_message(events.Key(key, character))
+
+        self.app.call_later(replay)
+
+    def hold_key(self, event: events.Key) -> bool:
+        """Hold a key that reached the app while a view is being built (the app calls this
+        before it looks up the key's binding, which would be the old view's)."""
+        if self._building is None or self.app.screen is not self:
+            return False
+        event.stop()
+        event.prevent_default()
+        self._held.append((event.key, event.character))
+        return True
 
     def views(self) -> list[View]:
         """The views built so far (the others get the data when they are built)."""

@@ -7,7 +7,6 @@ explorer's live refresh shows them, and a cancelled run resumes later.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -19,12 +18,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
+from tokenscope.probe.endpoints import LOCAL
+
 if TYPE_CHECKING:
     from tokenscope.config import Settings
     from tokenscope.suite.runner import Progress
     from tokenscope.tui.app import TokenscopeApp
 
-LOCAL = "__local__"
 BASE_URL = "__base_url__"
 
 
@@ -50,9 +50,10 @@ def _endpoint_options(settings: Settings) -> list[tuple[str, str]]:
     from tokenscope.probe.endpoints import all_endpoints
 
     options: list[tuple[str, str]] = []
-    if local_model.available():
-        options.append(("local model (Gemma 3 270M)", LOCAL))
-    options += [(name, name) for name in sorted(all_endpoints(settings))]
+    known = all_endpoints(settings)
+    if local_model.available() and known[LOCAL].builtin:
+        options.append((f"local model ({local_model.MODEL_NAME})", LOCAL))
+    options += [(name, name) for name, e in sorted(known.items()) if not e.builtin]
     options.append(("base URL…", BASE_URL))
     return options
 
@@ -220,20 +221,23 @@ class SuiteRunScreen(ModalScreen[None]):
         import asyncio
 
         from tokenscope.errors import UserError
-        from tokenscope.probe.endpoints import EndpointError, resolve
-        from tokenscope.probe.local_model import LocalModelError, LocalModelServer
+        from tokenscope.probe.endpoints import resolve
         from tokenscope.suite.progress import summary
-        from tokenscope.suite.session import SuiteJob, execute
+        from tokenscope.suite.session import SuiteJob, built_in_job, execute
         from tokenscope.suite.suites import load_suite
 
-        server = None
         progress_seen: list[Progress] = []
 
         def on_progress(p: Progress) -> None:
             progress_seen[:] = [p]
             self.post_message(
                 SuiteProgress(
-                    p.done, p.failed, p.total, p.skipped, summary(p), p.stopped or p.last_error
+                    p.done,
+                    p.failed,
+                    p.total,
+                    p.skipped,
+                    "\n".join([summary(p), *p.notes]),  # notes: e.g. going one at a time
+                    p.stopped or p.last_error,
                 )
             )
 
@@ -243,36 +247,28 @@ class SuiteRunScreen(ModalScreen[None]):
                 suite = suite.only(inputs["only"])
             settings = self.settings
             base_url = inputs["base_url"] if inputs["endpoint"] == BASE_URL else None
-            concurrency = 4
-            if inputs["endpoint"] == LOCAL:
-                server = LocalModelServer()
-                await asyncio.to_thread(server.start)
-                base_url, concurrency = server.base_url, 1  # one model, one request at a time
-            name = None if base_url else inputs["endpoint"]
-            endpoint = resolve(settings, name, base_url)
-            job = SuiteJob(
-                suite=suite,
-                model=inputs["model"],
-                label=inputs["model"],
-                endpoint=endpoint,
-                samples=inputs["samples"],
-                concurrency=concurrency,
-            )
-            if inputs["endpoint"] == LOCAL:
-                job = replace(job, max_tokens=256)
+            endpoint = resolve(settings, None if base_url else inputs["endpoint"], base_url)
+            # Concurrency and max tokens: the endpoint's defaults, as `tokenscope run` has them.
+            if endpoint.builtin:  # the session starts and stops its server
+                job = built_in_job(suite, samples=inputs["samples"])
+            else:
+                job = SuiteJob(
+                    suite=suite,
+                    model=inputs["model"],
+                    label=inputs["model"],
+                    endpoint=endpoint,
+                    samples=inputs["samples"],
+                )
             progress = await execute(job, settings, on_progress)
             self.post_message(SuiteEnded("done", summary(progress)))
         except asyncio.CancelledError:
             line = summary(progress_seen[0]) if progress_seen else "nothing ran"
             self.post_message(SuiteEnded("cancelled", line))
             raise
-        except (UserError, EndpointError, LocalModelError) as exc:
+        except UserError as exc:
             self.post_message(SuiteEnded("error", str(exc)))
         except Exception as exc:
             self.post_message(SuiteEnded("error", f"{type(exc).__name__}: {exc}"))
-        finally:
-            if server is not None:
-                await asyncio.to_thread(server.stop)
 
     def on_suite_progress(self, message: SuiteProgress) -> None:
         bar = self.query_one("#suite-progress", ProgressBar)

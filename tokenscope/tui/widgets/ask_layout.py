@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from textual.containers import Container
 
@@ -62,7 +63,7 @@ class AskPanes(Container):
     """The panes' grid: laid out again when its size changes (the form shrinking once
     the question is asked, the terminal resized)."""
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.grid: PaneGrid | None = None
 

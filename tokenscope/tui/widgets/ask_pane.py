@@ -18,7 +18,7 @@ the saved run, Run detail (o) and the clipboard (c).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -262,7 +262,7 @@ class ReasoningLog(ScrollView, can_focus=False):
     ReasoningLog { overflow-x: hidden; scrollbar-gutter: stable; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self._paragraphs: list[str] = [""]
         self._lines: list[str] = []
@@ -431,7 +431,7 @@ class Meter(Widget):
     Meter { height: 4; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.value = Text()
 
@@ -451,7 +451,7 @@ class PaneHeader(Widget):
     PaneHeader { height: 1; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.left = Text()
         self.right = Text()
@@ -477,7 +477,7 @@ class AskPane(Vertical, can_focus=True):
     above the answer. Compact (little height): a header bar, a one-line meter and the
     answer; h swaps the answer for the reasoning."""
 
-    def __init__(self, key: str, index: int, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, key: str, index: int, **kw: Any) -> None:
         super().__init__(classes="ask-pane", **kw)
         self.key = key
         self.index = index

@@ -262,7 +262,7 @@ class AskView(View):
 
     # ---- View protocol: this tab does not use the dataset --------------------
 
-    def set_data(self, ds, filters) -> None:  # type: ignore[no-untyped-def]  # the base's types
+    def set_data(self, ds, filters) -> None:
         self.ds, self.filters = ds, filters
         self.stale = False
         self.loaded = True

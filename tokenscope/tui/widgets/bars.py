@@ -80,7 +80,7 @@ def render_bars(
             row.append(_fill(used, used + _cells(segment.value, scale, bar_width), segment))
             used = float(len(row.plain))
         line = list(row.plain.ljust(bar_width))
-        styles = [None] * bar_width
+        styles: list[str | None] = [None] * bar_width
         for value, style in marks:
             pos = min(int(_cells(value, scale, bar_width)), bar_width - 1)
             if line[pos] == " ":

@@ -35,6 +35,10 @@ CLOSED_POINT = Key("x", "closed", "primary")
 FRONT = Key("·", "Pareto front:", "warning", "···")
 CURVE_MARKERS = ("●", "x", "+", "◆", "o", "■")
 CURVE_COLOURS = ("primary", "accent", "secondary", "success", "warning", "error")
+# The bundled lineages alone are seven: one glyph each, and room for the user's.
+TREND_MARKERS = (*CURVE_MARKERS, "▲", "*", "#", "%", "&", "$")
+# Short enough that seven lineage names fit the note's three lines at 60 columns.
+TREND_LABEL_WIDTH = 13
 
 
 class ChartPlot(PlotextPlot):
@@ -295,3 +299,46 @@ class ChartPlot(PlotextPlot):
         plt.ylabel("accuracy % within t")
         self._title(plt, title, ticks)
         return [f"top {len(groups)} by OAA:"]
+
+    def _draw_trends(self, plt: Any, board: pl.DataFrame, data: dict) -> list[str]:
+        title = "Relative completion tokens, version by version (1 = the reference)"
+        steps: pl.DataFrame = data["trends"]
+        measured = steps.filter(
+            pl.col("measured") & pl.col("relative_completion_tokens").is_not_null()
+        )
+        if not measured.height:
+            self._text_chart(title, [], [])
+            return ["no lineage has a measured version in this edition"]
+        groups = list(measured.group_by("lineage", maintain_order=True))
+        names = unique_labels([lineage for (lineage,), _ in groups], TREND_LABEL_WIDTH)
+        for i, ((lineage,), part) in enumerate(groups):
+            key = Key(
+                TREND_MARKERS[i % len(TREND_MARKERS)],
+                names[lineage],
+                CURVE_COLOURS[i % len(CURVE_COLOURS)],
+            )
+            plt.plot(
+                part["step"].to_list(),
+                part["relative_completion_tokens"].to_list(),
+                color=self._rgb(key.colour),
+                marker=key.glyph,
+            )
+            self.keys.append(key)
+        last = int(steps["step"].cast(int).max() or 1)  # type: ignore[arg-type]  # polars types max() as any scalar
+        plt.xlim(0.5, last + 0.5)
+        plt.xticks(list(range(1, last + 1)), [str(s) for s in range(1, last + 1)])
+        lo, hi = whole_range([0.0, *measured["relative_completion_tokens"].to_list()])
+        plt.ylim(lo, hi)
+        ticks = whole_ticks(lo, hi, max(self._plot_rows() // 2, 2))
+        labels = [str(t) for t in ticks]
+        plt.yticks(ticks, labels)
+        plt.xlabel("version, oldest first")
+        plt.ylabel("rel. tokens")
+        self._title(plt, title, labels)
+        missing = steps.filter(~pl.col("measured"))["model"].unique(maintain_order=True)
+        missing = missing.map_elements(lambda m: one_line(m, 40), return_dtype=pl.String)
+        gone = [f"{m}," for m in missing.to_list()[:-1]] + missing.to_list()[-1:]
+        return [
+            f"{len(groups)} lineages",
+            *(["· not in this edition:", *gone] if len(missing) else []),
+        ]

@@ -16,7 +16,9 @@ from tokenscope.tui.widgets.view_bar import fit_labels
 if TYPE_CHECKING:
     import polars as pl
 
+    from tokenscope.config import Settings
     from tokenscope.data.loader import Dataset
+    from tokenscope.lineages import Lineage
 
 
 CHARTS = (
@@ -26,12 +28,13 @@ CHARTS = (
     ("chars", "Chars/tok"),
     ("pareto", "Pareto"),
     ("overthinking", "Overthinking"),
+    ("trends", "Trends"),
 )
 CURVE_MODELS = 6
 
 
 class ChartsView(View):
-    """Six charts behind one plot widget; the plot library loads on first view."""
+    """Seven charts behind one plot widget; the plot library loads on first view."""
 
     title = "Charts"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -51,6 +54,14 @@ class ChartsView(View):
         super().__init__(**kw)
         self.data: dict[str, Any] | None = None
         self.chart = CHARTS[0][0]
+        self.user_lineages: tuple[Lineage, ...] = ()
+
+    def set_settings(self, settings: Settings) -> None:
+        if settings.lineages != self.user_lineages:
+            self.user_lineages = settings.lineages
+            self.stale = True
+            if self.active and self.ds is not None:
+                self.recompute()
 
     def compose(self) -> ComposeResult:
         yield Tabs(*[Tab(label, id=f"chart-{key}") for key, label in CHARTS], id="chart-tabs")
@@ -73,7 +84,20 @@ class ChartsView(View):
         ]
         curves = overthinking_frame(ds, filters, curve_models)
         board = board.with_columns(label_expr())
-        return {"board": board, "curves": curves, "domain": filters.domain}
+        return {
+            "board": board,
+            "curves": curves,
+            "trends": self._trends(ds, filters),
+            "domain": filters.domain,
+        }
+
+    def _trends(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
+        """Each lineage's steps in the filters' domain (over every run: a step's figure
+        is its model's, whichever filter hides it from the other charts)."""
+        from tokenscope.data import trends
+
+        lineages = trends.merge_lineages(trends.bundled_lineages(), self.user_lineages)
+        return trends.trends_table(ds, lineages, filters.domain)
 
     def apply(self, result: dict[str, Any]) -> None:
         self.data = result
@@ -134,4 +158,6 @@ class ChartsView(View):
             return None
         if self.chart == "overthinking":
             return self.data["curves"]
+        if self.chart == "trends":
+            return self.data["trends"]
         return self.data["board"].drop("label")

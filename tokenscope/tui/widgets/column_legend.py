@@ -45,7 +45,10 @@ class ColumnLegend(Widget):
         return self.parent.query_one(self.selector, DataTable)
 
     def on_mount(self) -> None:
-        self.watch(self.table, "scroll_x", lambda _: self.refresh(layout=True), init=False)
+        self.watch(self.table, "scroll_x", self._scrolled, init=False)
+
+    def _scrolled(self, _: float) -> None:
+        self.refresh(layout=True)
 
     def render(self) -> Text:
         words = [

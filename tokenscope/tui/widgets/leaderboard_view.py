@@ -12,7 +12,7 @@ from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.rows_frame import RowsFrame
 from tokenscope.tui.widgets.tables import FrameTable
-from tokenscope.tui.widgets.view import View
+from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,8 +38,9 @@ COLUMNS = [
 ]
 
 
-class LeaderboardView(View):
+class LeaderboardView(TableView[FrameTable]):
     title = "Leaderboard"
+    table_type = FrameTable
 
     class ModelChosen(Message):
         def __init__(self, model: str, source: str) -> None:
@@ -60,27 +61,17 @@ class LeaderboardView(View):
         if rows and not self.loaded:
             self.table.show(RowsFrame(rows))  # type: ignore[arg-type]
 
-    @property
-    def table(self) -> FrameTable:
-        return self.query_one(FrameTable)
-
     def compute(self, ds: Dataset, filters: Filters) -> pl.DataFrame:
         from tokenscope.data import board_cache
         from tokenscope.tui.explorer import leaderboard_frame
 
         frame = leaderboard_frame(ds, filters)
         if filters == Filters():
-            board_cache.save(frame.to_dicts())
+            board_cache.save(frame.to_dicts(), ds.edition)
         return frame
 
     def apply(self, result: pl.DataFrame) -> None:
         self.table.show(result)
-
-    def export_frame(self) -> pl.DataFrame | None:
-        return self.table.frame
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()

@@ -12,7 +12,7 @@ from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.column_legend import ColumnLegend
 from tokenscope.tui.widgets.columns import Col, unique_labels
 from tokenscope.tui.widgets.tables import FrameTable
-from tokenscope.tui.widgets.view import View
+from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl
@@ -28,8 +28,9 @@ FIXED = [
 MODEL_WIDTH = 9
 
 
-class PromptsView(View):
+class PromptsView(TableView[FrameTable]):
     title = "Prompts"
+    table_type = FrameTable
 
     class CellChosen(Message):
         def __init__(self, model: tuple[str, str] | None, prompt_id: str) -> None:
@@ -45,10 +46,6 @@ class PromptsView(View):
     def compose(self) -> ComposeResult:
         yield FrameTable(FIXED, None, fit=False, id="prompts-table")
         yield ColumnLegend("#prompts-table", id="prompts-legend")
-
-    @property
-    def table(self) -> FrameTable:
-        return self.query_one(FrameTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
         from tokenscope.tui.explorer import leaderboard_frame, matrix_frame
@@ -71,12 +68,6 @@ class PromptsView(View):
         self.table.fixed_columns = 1
         self.table.show(frame, FIXED[:2] + model_cols + FIXED[2:])
         self.query_one(ColumnLegend).refresh(layout=True)
-
-    def export_frame(self) -> pl.DataFrame | None:
-        return self.table.frame
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()

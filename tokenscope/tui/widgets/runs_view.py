@@ -11,7 +11,7 @@ from textual.widgets import Static
 from tokenscope.tui.filters import Filters
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import RunsTable
-from tokenscope.tui.widgets.view import View
+from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl
@@ -41,16 +41,13 @@ COLUMNS = [
 WITH_STATUS = [replace(c, priority=2) if c.key == "status" else c for c in COLUMNS]
 
 
-class RunsView(View):
+class RunsView(TableView[RunsTable]):
     title = "Runs"
+    table_type = RunsTable
 
     def compose(self) -> ComposeResult:
         yield RunsTable(COLUMNS, None, id="runs-table")
         yield Static("loading runs…", id="runs-status", classes="status-line")
-
-    @property
-    def table(self) -> RunsTable:
-        return self.query_one(RunsTable)
 
     def compute(self, ds: Dataset, filters: Filters) -> tuple[pl.DataFrame, int]:
         import polars as pl
@@ -64,15 +61,8 @@ class RunsView(View):
         frame, unfinished = result
         # Failed and cancelled runs are few and easy to miss: their status column is
         # among the first kept on a narrow screen whenever any are listed.
-        self.table.cols = WITH_STATUS if unfinished else COLUMNS
-        self.table.show(frame)
+        self.table.show(frame, WITH_STATUS if unfinished else COLUMNS)
         extra = f" ({unfinished:,} failed or cancelled)" if unfinished else ""
         self.query_one("#runs-status", Static).update(
             f"{frame.height:,} runs{extra} · enter opens a run · s sorts by the cursor column"
         )
-
-    def export_frame(self) -> pl.DataFrame | None:
-        return self.table.frame
-
-    def focus_main(self) -> None:
-        self.table.focus()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -85,41 +86,73 @@ def _empty() -> Any:
     return _Empty()
 
 
-def sort_frame(frame: pl.DataFrame, column: str | None, descending: bool) -> pl.DataFrame:
+def sort_frame(frame: Any, column: str | None, descending: bool) -> Any:
+    """The frame (Polars, or the start-up RowsFrame) sorted by one column, missing
+    values last, ties in their order; unchanged when there is no such column."""
+    if not column or column not in frame.columns:
+        return frame
     if isinstance(frame, RowsFrame):
-        return frame.sorted(column, descending)  # type: ignore[return-value]
-    from tokenscope.tui.explorer import sort_frame as sort
-
-    return sort(frame, column, descending)
+        return frame.sorted(column, descending)
+    return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
 
 
-class SortChanged(Message):
-    """A table's sort changed; the view may remember it across refreshes."""
+class SortedTable:
+    """What both tables share: the frame on screen, sorted by Polars, and its columns.
 
-    def __init__(self, key: str | None, descending: bool) -> None:
-        super().__init__()
-        self.key = key
+    The same sort key again reverses. Subclasses paint (``_paint``) and say where the
+    cursor is (``_cursor_at``).
+    """
+
+    def _init_table(self, cols: list[Col], sort_key: str | None, descending: bool) -> None:
+        self.cols = cols
+        self.sort_key = sort_key
         self.descending = descending
+        self.frame: pl.DataFrame = _empty()
+        self.shown: list[Col] = []
+        self._layout_width = 0
 
-
-class SortsFrame:
-    """Sorting shared by both tables: the same key again reverses; Polars does the work."""
-
-    sort_key: str | None
-    descending: bool
-    frame: Any
+    def show(self, frame: pl.DataFrame, cols: list[Col] | None = None) -> None:
+        if cols is not None:
+            self.cols = cols
+        self.frame = sort_frame(frame, self.sort_key, self.descending)
+        self._paint()
 
     def sort_by(self, key: str) -> None:
         if key == self.sort_key:
             self.descending = not self.descending
         else:
             self.sort_key, self.descending = key, False
-        self.frame = sort_frame(self.frame, self.sort_key, self.descending)
-        self._paint()  # type: ignore[attr-defined]
-        self.post_message(SortChanged(self.sort_key, self.descending))  # type: ignore[attr-defined]
+        self.show(self.frame)
+
+    def action_sort_here(self) -> None:
+        key = self.current_key()
+        if key:
+            self.sort_by(key)
+
+    def action_reverse_sort(self) -> None:
+        if self.sort_key:
+            self.sort_by(self.sort_key)
+
+    def current_row(self) -> dict[str, Any] | None:
+        cursor = self._cursor_at()
+        if cursor is None or not self.frame.height:
+            return None
+        return self.frame.row(min(cursor.row, self.frame.height - 1), named=True)
+
+    def current_key(self) -> str | None:
+        cursor = self._cursor_at()
+        if cursor is None or not self.shown:
+            return None
+        return self.shown[min(cursor.column, len(self.shown) - 1)].key
+
+    def _cursor_at(self) -> Coordinate | None:
+        raise NotImplementedError
+
+    def _paint(self) -> None:
+        raise NotImplementedError
 
 
-class FrameTable(SortsFrame, DataTable):
+class FrameTable(SortedTable, DataTable):
     """A small frame on Textual's DataTable, re-laid out to the width it has."""
 
     BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
@@ -134,21 +167,13 @@ class FrameTable(SortsFrame, DataTable):
     ) -> None:
         super().__init__(cursor_type="cell", zebra_stripes=True, **kw)
         self.fit = fit
-        self.cols = cols
-        self.sort_key = sort_key
-        self.descending = descending
-        self.frame: pl.DataFrame = _empty()
-        self.shown: list[Col] = []
-        self._layout_width = 0
-
-    def show(self, frame: pl.DataFrame, cols: list[Col] | None = None) -> None:
-        if cols is not None:
-            self.cols = cols
-        self.frame = sort_frame(frame, self.sort_key, self.descending)
-        self._paint()
+        self._init_table(cols, sort_key, descending)
 
     def _available(self) -> int:
         return self.size.width or self.app.size.width
+
+    def _cursor_at(self) -> Coordinate:
+        return self.cursor_coordinate
 
     def _paint(self) -> None:
         width = self._available()
@@ -179,27 +204,9 @@ class FrameTable(SortsFrame, DataTable):
         if self.frame.width and self._available() != self._layout_width:
             self._paint()
 
-    def action_sort_here(self) -> None:
-        if self.shown:
-            self.sort_by(self.shown[self.cursor_coordinate.column].key)
-
-    def action_reverse_sort(self) -> None:
-        if self.sort_key:
-            self.sort_by(self.sort_key)
-
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
         self.sort_by(str(event.column_key.value))
-
-    def current_row(self) -> dict[str, Any] | None:
-        if not self.frame.height:
-            return None
-        return self.frame.row(min(self.cursor_coordinate.row, self.frame.height - 1), named=True)
-
-    def current_key(self) -> str | None:
-        if not self.shown:
-            return None
-        return self.shown[min(self.cursor_coordinate.column, len(self.shown) - 1)].key
 
 
 def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Palette) -> Any:
@@ -227,7 +234,7 @@ def _styled_backend(arrow: Any, cols: list[Col], widths: list[int], palette: Pal
     return StyledArrowBackend(arrow)
 
 
-class RunsTable(SortsFrame, Container):
+class RunsTable(SortedTable, Container):
     """Every run, however many: the frame stays in Polars, the widget reads visible rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = SORT_BINDINGS
@@ -241,21 +248,16 @@ class RunsTable(SortsFrame, Container):
         self, cols: list[Col], sort_key: str | None, descending: bool = False, **kw: Any
     ) -> None:
         super().__init__(**kw)
-        self.cols = cols
-        self.sort_key = sort_key
-        self.descending = descending
-        self.frame: pl.DataFrame = _empty()
-        self.shown: list[Col] = []
-        self._layout_width = 0
+        self._init_table(cols, sort_key, descending)
 
     @property
     def table(self) -> Any | None:
         children = list(self.children)
         return children[0] if children else None
 
-    def show(self, frame: pl.DataFrame) -> None:
-        self.frame = sort_frame(frame, self.sort_key, self.descending)
-        self._paint()
+    def _cursor_at(self) -> Coordinate | None:
+        table = self.table
+        return None if table is None else table.cursor_coordinate
 
     def _paint(self) -> None:
         from textual_fastdatatable import DataTable as FastTable
@@ -270,10 +272,11 @@ class RunsTable(SortsFrame, Container):
         had_focus = old is not None and old.has_focus
         arrow = self.frame.select([c.key for c in self.shown]).to_arrow()
         shown_widths = [widths[c.key] for c in self.shown]
+        column_widths: list[int | None] = list(shown_widths)  # None would mean "measure"
         table = FastTable(
             backend=_styled_backend(arrow, self.shown, shown_widths, palette_for(self.app)),
             column_labels=[header(c, short, self.sort_key, self.descending) for c in self.shown],
-            column_widths=shown_widths,
+            column_widths=column_widths,
             render_markup=False,
             zebra_stripes=True,
             null_rep="—",
@@ -296,27 +299,6 @@ class RunsTable(SortsFrame, Container):
         if self.table is not None:
             self.table.focus(scroll_visible)
         return self
-
-    def current_key(self) -> str | None:
-        table = self.table
-        if table is None or not self.shown:
-            return None
-        return self.shown[min(table.cursor_coordinate.column, len(self.shown) - 1)].key
-
-    def action_sort_here(self) -> None:
-        key = self.current_key()
-        if key:
-            self.sort_by(key)
-
-    def action_reverse_sort(self) -> None:
-        if self.sort_key:
-            self.sort_by(self.sort_key)
-
-    def current_row(self) -> dict[str, Any] | None:
-        table = self.table
-        if table is None or not self.frame.height:
-            return None
-        return self.frame.row(min(table.cursor_coordinate.row, self.frame.height - 1), named=True)
 
     def on_data_table_header_selected(self, event: Any) -> None:
         event.stop()

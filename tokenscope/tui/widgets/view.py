@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual import work
 from textual.containers import Container
 from textual.message import Message
 
 from tokenscope.tui.filters import Filters
+from tokenscope.tui.widgets.tables import FrameTable, RunsTable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -33,6 +34,14 @@ class View(Container):
             self.view = view
             self.generation = generation
             self.result = result
+
+    class Painted(Message):
+        """The view shows fresh data (the screen then replays keys typed while it was
+        being built)."""
+
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -98,13 +107,6 @@ class View(Container):
                 self.focus_main()
             self.post_message(self.Painted(self))
 
-    class Painted(Message):
-        """A view finished painting fresh data (tests and the benchmark wait on this)."""
-
-        def __init__(self, view: View) -> None:
-            super().__init__()
-            self.view = view
-
     def compute(self, ds: Dataset, filters: Filters) -> Any:
         raise NotImplementedError
 
@@ -117,3 +119,22 @@ class View(Container):
 
     def focus_main(self) -> None:
         """Put the focus on the view's main widget."""
+
+
+TableT = TypeVar("TableT", FrameTable, RunsTable)
+
+
+class TableView(View, Generic[TableT]):
+    """A tab that is one sortable table: export writes what it shows, focus goes to it."""
+
+    table_type: type[TableT]
+
+    @property
+    def table(self) -> TableT:
+        return self.query_one(self.table_type)
+
+    def export_frame(self) -> pl.DataFrame | None:
+        return self.table.frame
+
+    def focus_main(self) -> None:
+        self.table.focus()

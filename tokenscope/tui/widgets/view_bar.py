@@ -6,7 +6,7 @@ tab and animates an underline; at launch that cost about 30 ms of 300.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -46,7 +46,7 @@ class ViewBar(Widget):
             super().__init__()
             self.key = key
 
-    def __init__(self, views: list[tuple[str, str]], active: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, views: list[tuple[str, str]], active: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.views = views
         self.set_reactive(ViewBar.active, active)
