@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.ask.test_live import sse
-from tests.probe.transcript_server import Reply, TranscriptServer, chunked
+from tests.probe.transcript_server import Reply, chunked
 from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for, write_config
 from tests.tui.test_ask import saved_runs
 from tokenscope.ask.live import LiveAsk
@@ -19,21 +17,12 @@ from tokenscope.tui.widgets.ask_view import AskView
 SIZE = (120, 36)
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = TranscriptServer().start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
 async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
-    server, isolated_dirs: Path, monkeypatch
+    transcripts, isolated_dirs: Path, monkeypatch
 ) -> None:
     body = sse(3000, 1200)
     urls = {
-        name: server.add(name, Reply(body, chunks=chunked(body, [1400])))
+        name: transcripts.add(name, Reply(body, chunks=chunked(body, [1400])))
         for name in ("fast-a", "fast-b")
     }
     write_config(
@@ -102,9 +91,9 @@ async def test_panes_out_of_sight_are_not_painted_until_shown_again(monkeypatch)
         assert pane.markdown.source == view.board.panes["gpt-oss-120b (replay)"].answer_so_far
 
 
-async def test_quitting_mid_stream_keeps_the_partial_run(server, isolated_dirs: Path) -> None:
+async def test_quitting_mid_stream_keeps_the_partial_run(transcripts, isolated_dirs: Path) -> None:
     body = sse(300, 250, finish=False)
-    url = server.add("hang-quit", Reply(body, chunks=chunked(body, [400]), hang=True))
+    url = transcripts.add("hang-quit", Reply(body, chunks=chunked(body, [400]), hang=True))
     write_config(isolated_dirs, {"loop": {"base_url": url, "models": ["slow"]}})
     a = TokenscopeApp(poll_seconds=0)
     async with a.run_test(size=SIZE) as pilot:
