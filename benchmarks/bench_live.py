@@ -170,6 +170,8 @@ async def measure(
             view.add_choice(choice)
             ids.append(choice.id)
         view.set_models(ids)
+        # The stream outlasts any default cap (a loopback server is 'local': 4,096 tokens).
+        view.max_tokens = 10_000_000
         question = view.query_one("#ask-question")
 
         # Idle: the same view with ended panes, nothing streaming.
