@@ -3,8 +3,12 @@ however fast the stream, no painting out of sight, and partial runs kept on quit
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+from textual.screen import Screen
+
+import tokenscope.ask.live as live_module
 from tests.ask.test_live import sse
 from tests.probe.transcript_server import Reply, chunked
 from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for, write_config
@@ -20,30 +24,41 @@ SIZE = (120, 36)
 async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
     transcripts, isolated_dirs: Path, monkeypatch
 ) -> None:
+    # A fast stream (3,000 deltas per pane, a few ms apart), and the ask's thread offering
+    # a frame a millisecond: only the painting handshake keeps the messages to one per
+    # pane per screen refresh.
     body = sse(3000, 1200)
     urls = {
-        name: transcripts.add(name, Reply(body, chunks=chunked(body, [1400])))
+        name: transcripts.add(name, Reply(body, chunks=chunked(body, [1400]), delay=0.002))
         for name in ("fast-a", "fast-b")
     }
     write_config(
         isolated_dirs,
         {name: {"base_url": url, "models": [name]} for name, url in urls.items()},
     )
-    painted = [0]
-    received: list[tuple[int, int, list[str]]] = []
-    paint_after = LiveAsk.painted
+
+    class EagerLiveAsk(LiveAsk):
+        def __init__(self, *args, **kw) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, fps=1000.0, **kw)
+
+    monkeypatch.setattr(live_module, "LiveAsk", EagerLiveAsk)
+    refreshes = [0]
+    per_refresh: Counter[tuple[int, str]] = Counter()
     handle = AskView.on_ask_view_frame
 
-    def counted_painted(self) -> None:  # type: ignore[no-untyped-def]
-        painted[0] += 1
-        paint_after(self)
-
     async def counted_frame(self, message) -> None:  # type: ignore[no-untyped-def]
-        received.append((len(received), painted[0], list(message.frame.panes)))
+        per_refresh.update((refreshes[0], key) for key in message.frame.panes)
         await handle(self, message)
 
-    monkeypatch.setattr(LiveAsk, "painted", counted_painted)
     monkeypatch.setattr(AskView, "on_ask_view_frame", counted_frame)
+    after_refresh = Screen._invoke_and_clear_callbacks
+
+    async def counted_refresh(self) -> None:  # type: ignore[no-untyped-def]
+        if self._callbacks:
+            refreshes[0] += 1  # the screen is up to date (repainted, or nothing to paint)
+        await after_refresh(self)
+
+    monkeypatch.setattr(Screen, "_invoke_and_clear_callbacks", counted_refresh)
     a = TokenscopeApp(poll_seconds=0)
     async with a.run_test(size=SIZE) as pilot:
         view = await open_ask(a, pilot)
@@ -52,11 +67,13 @@ async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
         await wait_ended(view, pilot)
         events = view.live.board.events
         assert {s.status for s in view.board.panes.values()} == {"ok"}
-    # Each frame came only once the one before it was on screen, and named each pane
-    # at most once: never a message per delta.
-    assert received and all(seen == index for index, seen, _ in received)
-    assert all(set(keys) <= {"fast-a", "fast-b"} for _, _, keys in received)
-    assert len(received) * 10 < events  # 6,000 deltas, a few dozen frames
+        pane = view._panes["fast-a"]
+        assert pane.reasoning_log.text == view.live.session.stored["fast-a"].record["reasoning"]
+    # Never a message per delta: each pane is named by at most one message between two
+    # screen refreshes, and the 6,000 deltas came in a few dozen frames.
+    assert per_refresh and max(per_refresh.values()) == 1
+    assert {key for _, key in per_refresh} == {"fast-a", "fast-b"}
+    assert len(per_refresh) * 10 < events
 
 
 async def test_panes_out_of_sight_are_not_painted_until_shown_again(monkeypatch) -> None:
