@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import statistics
@@ -251,7 +252,15 @@ async def measure(
 
 
 def run_once(port: int, args: argparse.Namespace) -> dict[str, list[float]]:
-    return asyncio.run(measure(port, args.panes, args.seconds, args.idle_seconds, args.key_every))
+    try:
+        return asyncio.run(
+            measure(port, args.panes, args.seconds, args.idle_seconds, args.key_every)
+        )
+    finally:
+        # The app freezes what exists at its first ask out of the collector's passes (it
+        # lives as long as the process): let the next run's app start from a clean heap.
+        gc.unfreeze()
+        gc.collect()
 
 
 def main() -> int:
@@ -312,9 +321,15 @@ def main() -> int:
         for r in runs
         if r["live_ms"] and r["idle_ms"]
     ]
+    ratio_p95_p95 = [
+        percentile(r["live_ms"], 0.95) / percentile(r["idle_ms"], 0.95)
+        for r in runs
+        if r["live_ms"] and r["idle_ms"]
+    ]
     if ratio_median:
-        row("ratio median live/idle", ratio_median, max(ratio_median))
-        row("ratio p95 live/idle median", ratio_p95, max(ratio_p95))  # the target's "idle"
+        row("ratio median live/idle", ratio_median, max(ratio_median))  # target ≤ 2
+        row("ratio p95 live/idle median", ratio_p95, max(ratio_p95))  # target ≤ 4 (strict)
+        row("ratio p95 live/idle p95", ratio_p95_p95, max(ratio_p95_p95))  # target ≤ 4
     for name, label, worst in (
         ("dropped", "keys dropped", max),
         ("fps", "screen updates/s", min),
