@@ -184,13 +184,13 @@ class LiveAsk:
             self._wake.set()
 
     def _cancel(self) -> None:
+        # No frame of its own: the painter says "cancelling…" at once, and the models'
+        # ends (urgent, a moment later) come in the next frame, one round trip sooner.
         for pane in self.board.panes.values():
             if not pane.finished:
                 pane.message = "cancelling…"
                 pane.dirty = True
-        self._urgent = True
         self.session.cancel()
-        self._wake_up()
 
     def _wake_up(self) -> None:
         if self._wake is not None:

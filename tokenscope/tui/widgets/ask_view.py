@@ -478,8 +478,15 @@ class AskView(View):
             if self.app.focused is self.query_one("#ask-question", TextArea):
                 self.focus_main()
             return
-        if self.live is not None:
-            self.live.cancel()  # the panes say "cancelling…" in the next frame, at once
+        if self.live is not None and self.board is not None:
+            self.live.cancel()
+            # Said at once, without waiting for the ask's thread (it sends the ends).
+            keys = []
+            for key, state in self.board.panes.items():
+                if not state.finished:
+                    state.message, state.dirty = "cancelling…", True
+                    keys.append(key)
+            self.call_next(self._paint, keys, True, False)
 
     def start(self, job: AskJob) -> None:
         from tokenscope.ask.live import LiveAsk
