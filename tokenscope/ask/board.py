@@ -79,7 +79,8 @@ class PaneState:
             self.answer_text.clear()
         self.reasoning.extend(news.reasoning)
         self.answer.extend(news.answer)
-        self.answer_text.extend(news.answer)
+        if news.answer:  # one string per frame: thousands of deltas a second add up
+            self.answer_text.append("".join(news.answer))
         for name in _SCALARS:
             setattr(self, name, getattr(news, name))
         self.dirty = True
