@@ -13,7 +13,7 @@ from tokenscope.remote.pull import PullSession
 from tokenscope.remote.push import PushSession
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.screens.sources import SourcesScreen
-from tokenscope.tui.widgets.leaderboard_view import LeaderboardView
+from tokenscope.tui.views.leaderboard import LeaderboardView
 
 SIZE = (120, 30)
 

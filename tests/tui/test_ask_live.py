@@ -15,8 +15,8 @@ from tests.tui.ask_helpers import FakePace, open_ask, wait_ended, wait_for, writ
 from tests.tui.test_ask import saved_runs
 from tokenscope.ask.live import LiveAsk
 from tokenscope.tui.app import TokenscopeApp
+from tokenscope.tui.views.ask import AskView
 from tokenscope.tui.widgets.ask_pane import AskPane
-from tokenscope.tui.widgets.ask_view import AskView
 
 SIZE = (120, 36)
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
-from tokenscope.tui.widgets.charts_view import CHARTS
+from tokenscope.tui.views.charts import CHARTS
 
 SIZES = [(80, 24), (160, 48)]
 CHART_SIZES = [(60, 20), (80, 24), (120, 40)]

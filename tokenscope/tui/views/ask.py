@@ -37,6 +37,7 @@ from tokenscope.ask.models import (
     replay_choice,
 )
 from tokenscope.text import literal, one_line
+from tokenscope.tui.views.base import View
 from tokenscope.tui.widgets.ask_layout import AskPanes
 from tokenscope.tui.widgets.ask_pane import (
     ANSWER_EVERY,
@@ -44,7 +45,6 @@ from tokenscope.tui.widgets.ask_pane import (
     AskPane,
     MeterFigures,
 )
-from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
     from tokenscope.ask.live import LiveAsk, LiveFrame
