@@ -184,11 +184,17 @@ def _choose(sums: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
     )
 
 
+def _candidates(runs: pl.LazyFrame) -> pl.LazyFrame:
+    """``runs`` with ``reasoning_candidates``' columns, from a decided ``tokens_reasoning``
+    when they have none."""
+    if IF_TRUSTED in runs.collect_schema().names():
+        return runs
+    return given_reasoning(runs)
+
+
 def _summed(runs: pl.LazyFrame, keep: pl.Expr | None, *aggs: pl.Expr) -> pl.LazyFrame:
     """``aggs`` per (model, source, prompt, domain) and kept or not, with the facts of the
     reasoning check."""
-    if IF_TRUSTED not in runs.collect_schema().names():
-        runs = given_reasoning(runs)
     kept = pl.lit(True) if keep is None else keep.fill_null(False)
     return runs.group_by(*PARTIAL_KEY, kept.alias("_keep")).agg(
         *aggs,
@@ -245,7 +251,7 @@ def run_sums(
             pl.col(f"{name}_oaa_sum").sum(),
         ]
     sums = _summed(
-        runs.with_row_index("_row").with_columns(per_run),
+        _candidates(runs).with_row_index("_row").with_columns(per_run),
         keep,
         # The first lab a model's runs name, in the order of the runs (``model_about``).
         pl.col("lab").drop_nulls().first(),
@@ -527,10 +533,8 @@ def overthinking_curve(
             for i, b in enumerate(budgets)
         ]
     columns = ["_graded", *(f"_{i}" for i in range(points))]
-    if IF_TRUSTED not in runs.collect_schema().names():
-        runs = given_reasoning(runs)
     counts = [pl.col(f"{name}{c}").sum() for name in (IF_TRUSTED, OTHERWISE) for c in columns]
-    sums = _choose(_summed(runs.with_columns(flags), keep, *counts), columns)
+    sums = _choose(_summed(_candidates(runs).with_columns(flags), keep, *counts), columns)
     per_model = sums.group_by(list(MODEL_KEY)).agg(pl.col(f"_reasoning{c}").sum() for c in columns)
     return (
         per_model.filter(pl.col("_reasoning_graded") > 0)
