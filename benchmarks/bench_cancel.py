@@ -51,9 +51,9 @@ async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
 
 
 async def measure(port: int) -> float:
+    from tokenscope.ask.models import ModelChoice
     from tokenscope.probe.endpoints import ad_hoc
     from tokenscope.tui.app import TokenscopeApp
-    from tokenscope.tui.ask_models import ModelChoice
 
     app = TokenscopeApp(poll_seconds=0)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -45,14 +45,14 @@ def http_chunk(body: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(body), body)
 
 
-async def read_request(reader: asyncio.StreamReader) -> None:
-    """Consume one HTTP request (headers and its Content-Length body)."""
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """Consume one HTTP request (headers and its Content-Length body); the body."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = 0
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
+    return await reader.readexactly(length)
 
 
 def serve_forever(handle: Handler, port_out) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,22 @@ def test_cache_round_trip_and_invalidation(data_dir):
     assert board_cache.load() is None
 
 
+def test_a_pulled_source_makes_the_cached_board_stale(data_dir, tmp_path, monkeypatch):
+    from tokenscope import paths
+
+    monkeypatch.setenv("TOKENSCOPE_CACHE_DIR", str(tmp_path / "cache"))  # not the shared one
+
+    rows = [{"model": "a", "relative_completion_tokens": 1.5}]
+    board_cache.save(rows)
+    assert board_cache.load() == rows
+    state = paths.cache_dir() / "sources" / "team" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text('{"version": 1, "parts": {"p": {}}}')  # what a pull leaves
+    assert board_cache.load() is None  # neither the old cache nor the bundled-only board
+    board_cache.save(rows)
+    assert board_cache.load() == rows  # saved after the pull: painted at the next launch
+
+
 def test_corrupt_cache_is_ignored(data_dir):
     board_cache.save([{"model": "a"}])
     board_cache.cache_file().write_text("{not json")

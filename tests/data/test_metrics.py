@@ -145,7 +145,7 @@ def _rel_frame():
 
 
 def test_relative_tokens_per_prompt_reference_and_fallback():
-    rel = metrics.relative_by_prompt(_rel_frame(), ["R"]).collect()
+    rel = metrics.relative_by_prompt(metrics.run_sums(_rel_frame()), ["R"]).collect()
     got = {
         (r["model"], r["prompt_id"]): r["relative_completion_tokens"]
         for r in rel.iter_rows(named=True)
@@ -162,7 +162,7 @@ def test_relative_tokens_per_prompt_reference_and_fallback():
 
 
 def test_relative_tokens_per_domain_is_mean_of_prompt_ratios():
-    rel = metrics.relative_by_domain(_rel_frame(), ["R"]).collect()
+    rel = metrics.relative_by_domain(metrics.run_sums(_rel_frame()), ["R"]).collect()
     got = {
         (r["model"], r["domain"]): r["relative_completion_tokens"]
         for r in rel.iter_rows(named=True)
@@ -177,7 +177,7 @@ def test_success_rate_skips_ungraded_runs():
     frame = runs(
         {"model": "a", "score": 1.0}, {"model": "a", "score": 0.5}, {"model": "a", "score": None}
     )
-    out = metrics.success_rate(frame).collect()
+    out = metrics.model_figures(metrics.run_sums(frame)).collect()
     assert out["success_rate"].to_list() == [0.75]
     assert out["n_graded"].to_list() == [2]
 
@@ -200,6 +200,10 @@ def test_cost_per_query_band():
     assert out["cost_per_query_usd_max"] == pytest.approx(0.008)
 
 
+def _figures(frame: pl.LazyFrame) -> pl.DataFrame:
+    return metrics.model_figures(metrics.run_sums(frame)).collect().sort("model")
+
+
 def test_chars_per_token_is_the_least_squares_slope():
     frame = runs(
         {"model": "a", "tokens_completion": 100, "chars_completion": 310},
@@ -208,9 +212,7 @@ def test_chars_per_token_is_the_least_squares_slope():
         {"model": "b", "tokens_completion": 100, "chars_completion": 40},
         {"model": "b", "tokens_completion": 300, "chars_completion": 100},
     )
-    out = dict(
-        metrics.chars_per_token(frame).collect().select("model", "chars_per_token").iter_rows()
-    )
+    out = dict(_figures(frame).select("model", "chars_per_token").iter_rows())
     assert out["a"] == pytest.approx(3.1)
     assert out["b"] == pytest.approx(0.3)
 
@@ -223,7 +225,7 @@ def test_overthinking_auc_and_curve():
         {"model": "a", "score": None, "tokens_completion": 10, "tokens_reasoning_reported": 1},
     )
     frame = metrics.with_reasoning_tokens(frame.with_columns(pl.lit("p").alias("prompt_id")))
-    auc = metrics.overthinking_auc(frame, cap=1000).collect()["overthinking_auc"][0]
+    auc = metrics.model_figures(metrics.run_sums(frame, cap=1000)).collect()["overthinking_auc"][0]
     # (1 + 0.5 + 0) / 3 graded runs
     assert auc == pytest.approx(0.5)
     curve = metrics.overthinking_curve(frame, cap=1000, points=3).collect()

@@ -13,7 +13,7 @@ from tokenscope.remote.pull import PullSession
 from tokenscope.remote.push import PushSession
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.screens.sources import SourcesScreen
-from tokenscope.tui.widgets.leaderboard_view import LeaderboardView
+from tokenscope.tui.views.leaderboard import LeaderboardView
 
 SIZE = (120, 30)
 
@@ -77,12 +77,12 @@ async def test_a_cut_network_leaves_the_pulled_copy_marked_stale(data_dir, tmp_p
 
         bucket = make_bucket(server)
         write_config(bucket.source_toml())
-        other = tmp_path / "alice" / "results"
-        add_runs(other.parent, "alice-model", 4)
         source = load_settings().sources[0]
-        push = PushSession(source, results_dir=other)
-        assert push.apply(push.plan()).runs == 4
-        assert PullSession(source).run().fetched == 1
+        for person in ("alice", "bob"):  # two people's folders, one bucket
+            add_runs(tmp_path / person, f"{person}-model", 4)
+            push = PushSession(source, results_dir=tmp_path / person / "results")
+            assert push.apply(push.plan()).runs == 4
+        assert PullSession(source).run().fetched == 2
     finally:
         server.stop()
 
@@ -90,13 +90,13 @@ async def test_a_cut_network_leaves_the_pulled_copy_marked_stale(data_dir, tmp_p
     app = TokenscopeApp(poll_seconds=0)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.ds is not None and app.ds.sources, "a load with sources")
-        assert "alice-model" in _models(app, "team")
+        assert {"alice-model", "bob-model"} <= _models(app, "team")
         assert "stale: team" in app.summary
         await pilot.press("S")
         await until(pilot, lambda: isinstance(app.screen, SourcesScreen), "the sources panel")
         screen = app.screen
         assert isinstance(screen, SourcesScreen)
-        assert _row(screen, "team")[1:3] == ["stale", "4"]
+        assert _row(screen, "team")[1:3] == ["stale", "8"]
         assert "(stale)" in _status(screen)
 
         # A push to a source that is gone is one line; the panel stays usable.

@@ -165,3 +165,22 @@ def test_hf_lists_and_fetches_through_the_hub_api_with_the_token_from_the_enviro
 def test_secret_looking_option_values_are_redacted_in_messages():
     shown = redact_options({"aws_endpoint_url": "http://x", "google_bearer_token_x": "tok"})
     assert shown == {"aws_endpoint_url": "http://x", "google_bearer_token_x": "***"}
+
+
+@pytest.mark.parametrize(
+    ("uri", "variables"),
+    [("s3://b/p", "AWS_ACCESS_KEY_ID"), ("gs://b/p", "GOOGLE_APPLICATION_CREDENTIALS")],
+)
+def test_missing_credentials_name_the_variables_not_the_metadata_address(uri, variables):
+    """Off the cloud, a client with no credentials fails on the instance-metadata address;
+    the user is told which variables to set instead of that paragraph."""
+    from tokenscope.remote.stores import _fail
+
+    source = Source("t", uri, {})
+    raw = RuntimeError(
+        "Generic S3 error: Error performing PUT http://169.254.169.254/latest/api/token in "
+        "1.2ms - Server returned non-2xx status code: 403 Forbidden"
+    )
+    message = str(_fail(source, "listing", raw))
+    assert message.startswith("source 't': no credentials found in the environment (set ")
+    assert variables in message and "169.254" not in message

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 from pathlib import Path
 
 from tests.tui.conftest import until, wait_painted
-from tokenscope.tui.widgets.ask_view import METER_EVERY
+from tokenscope.ask.live import METER_EVERY
 
 # The offline demo: two bundled runs replayed side by side.
 DEMO = ["replay:deepseek-r1-0528", "replay:gpt-oss-120b"]
@@ -37,10 +39,7 @@ async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "conditi
 async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     """Every pane ended and the last frame is painted."""
     await wait_for(
-        pilot,
-        lambda: view.board is not None and view.board.done and view._frame_timer is None,
-        timeout,
-        "the ask to end",
+        pilot, lambda: view.board is not None and not view.running, timeout, "the ask to end"
     )
     await pilot.pause()
 
@@ -59,8 +58,8 @@ async def wait_still(view, pilot) -> None:  # type: ignore[no-untyped-def]
     """The streams are paused (``FakePace``): wait until every pane has painted what
     arrived, then for one more meter frame."""
     await wait_painted_all(view, pilot)
-    frame = view._frame_count
-    await wait_for(pilot, lambda: view._frame_count > frame + METER_EVERY, what="a meter frame")
+    frame = view.frames
+    await wait_for(pilot, lambda: view.frames > frame + METER_EVERY, what="a meter frame")
 
 
 async def ask_while_streaming(app, pilot, view):  # type: ignore[no-untyped-def]
@@ -89,6 +88,35 @@ def write_config(isolated_dirs: Path, endpoints: dict[str, dict]) -> None:
     (isolated_dirs / "config" / "config.toml").write_text("\n".join(lines) + "\n")
 
 
+class Gate:
+    """An event the test sets from its own thread and replays wait on in the ask's
+    thread and loop (each ask runs on a loop of its own)."""
+
+    def __init__(self) -> None:
+        self._open = False
+        self._lock = threading.Lock()
+        self._waiting: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+    def set(self) -> None:
+        with self._lock:
+            self._open = True
+            waiting = list(self._waiting.items())
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # that ask's loop has closed
+                loop.call_soon_threadsafe(event.set)
+
+    def is_set(self) -> bool:
+        return self._open
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._open:
+                return
+            event = self._waiting.setdefault(loop, asyncio.Event())
+        await event.wait()
+
+
 class FakePace:
     """Replays advance a fake clock instead of sleeping, in lock step, and stop for good
     after ``limit`` steps each: the screen then holds still, mid-stream, every time."""
@@ -97,8 +125,8 @@ class FakePace:
         self.limit = limit
         self.t = 1000.0
         self.steps: dict[str, int] = {}
-        self.go = asyncio.Event()
-        self.resume = asyncio.Event()
+        self.go = Gate()
+        self.resume = Gate()
         self.blocked: set[str] = set()
 
     def clock(self) -> float:

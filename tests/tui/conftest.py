@@ -59,8 +59,8 @@ async def show_chart(pilot, view, key: str, *, by_keys: bool = True) -> None:  #
     way); otherwise activate its tab directly."""
     from textual.widgets import Tabs
 
+    from tokenscope.tui.views.charts import CHARTS
     from tokenscope.tui.widgets.chart import ChartPlot
-    from tokenscope.tui.widgets.charts_view import CHARTS
 
     keys = [k for k, _ in CHARTS]
     if by_keys:

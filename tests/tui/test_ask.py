@@ -195,7 +195,12 @@ async def test_escape_cancels_every_stream_fast_and_saves_partial(
         assert "cancelled" in meter(view, "deepseek-reasoner")
         runs = saved_runs(isolated_dirs)
         assert [(r["model"], r["status"]) for r in runs] == [("deepseek-reasoner", "cancelled")]
-        assert runs[0]["reasoning"]  # the partial text is kept
+        # The stored run is complete: the ask's thread stored all the text that arrived,
+        # which is all the pane received, and the counts it showed.
+        shown = view.board.panes["deepseek-reasoner"]
+        assert runs[0]["reasoning"]
+        assert runs[0]["reasoning"] == view._panes["deepseek-reasoner"].reasoning_log.text
+        assert runs[0]["tokens_completion"] == shown.counts.completion
 
 
 async def test_retry_asks_again(server, isolated_dirs: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 
 import tokenscope.tui
-from tokenscope.tui.ask_models import PaneState
+from tokenscope.ask.board import PaneState
 from tokenscope.tui.widgets.ask_pane import AskPane
 
 
@@ -108,3 +108,31 @@ async def test_a_compact_pane_shows_the_answers_start_once_it_ends() -> None:
         await pilot.pause()
         await pilot.pause()
         assert scroll.scroll_y == 0  # ended: the answer from its first line
+
+
+async def test_collapsed_reasoning_is_kept_not_wrapped_and_shows_its_end_at_once() -> None:
+    from textual.widgets import Collapsible
+
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(AskPane)
+        pane.query_one(Collapsible).collapsed = True
+        await pilot.pause()
+        log = pane.reasoning_log
+        words = [f"thought{i}" for i in range(6000)]  # ~60,000 characters, one paragraph
+        for start in range(0, len(words), 500):
+            state = PaneState("m", status="streaming")
+            state.reasoning.append(" " + " ".join(words[start : start + 500]))
+            await pane.paint(state, None)
+        assert log.total > 50_000 and not log._lines  # counted, not wrapped
+        pane.toggle_reasoning()
+        await pilot.pause()
+        await pilot.pause()
+        # Shown: the end is wrapped and in view; the rest waits until scrolled up to.
+        assert 0 < len(" ".join(log._lines)) < 20_000
+        assert log._lines[-1].split()[-1] == "thought5999"
+        assert log.scroll_y == log.max_scroll_y
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert " ".join(log._lines).split() == log.text.split()  # all of it, in order

@@ -9,9 +9,9 @@ from rich.text import Text
 
 from tests.tui.conftest import show_chart, until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
+from tokenscope.tui.views.charts import CHARTS
 from tokenscope.tui.widgets.axes import percent_range, whole_ticks
 from tokenscope.tui.widgets.bars import Bar, Segment, render_bars
-from tokenscope.tui.widgets.charts_view import CHARTS
 from tokenscope.tui.widgets.columns import Palette, format_cell, unique_labels
 
 # Every model of the bundled study, in leaderboard order.

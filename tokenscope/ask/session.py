@@ -28,6 +28,7 @@ from tokenscope.probe.replay import DEFAULT_TOKENS_PER_S
 from tokenscope.text import one_line
 
 if TYPE_CHECKING:
+    import httpx
     import polars as pl
 
     from tokenscope.ask.models import LocalServer
@@ -220,19 +221,34 @@ class AskSession:
         self.stored: dict[str, RunStored] = {}
         self.cancelled = False
         self._group: ProbeGroup | None = None
+        self._client: httpx.AsyncClient | None = None
 
     # ---- running -------------------------------------------------------------
 
     async def run(self) -> AskOutcome:
         """Stream every model to its end, then return once every run is stored."""
+        from tokenscope.probe.engine import make_client
+
+        # One HTTP client for every model of the ask: each of its own would load the
+        # CA certificates again (a quarter of a second of CPU apiece), on the loop.
+        if any(not c.is_replay for c in self.job.models):
+            self._client = await asyncio.to_thread(make_client, self.settings)
+        try:
+            return await self._run()
+        finally:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+
+    async def _run(self) -> AskOutcome:
         from tokenscope.probe.engine import ProbeGroup
 
         context = asyncio.ensure_future(asyncio.to_thread(self._resolve_context))
         context.add_done_callback(self._context_settled)
         group = ProbeGroup([LazyProbe(c, partial(self._make_probe, c)) for c in self.job.models])
         self._group = group
-        if self.cancelled:  # cancelled before it began: every model ends at once
-            group.cancel()
+        if self.cancelled:  # cancelled before it began: every model ends as soon as it starts
+            asyncio.get_running_loop().call_soon(group.cancel)
         storing: list[asyncio.Task[None]] = []
         try:
             async for event in group.events():
@@ -303,7 +319,7 @@ class AskSession:
             seed=job.seed,
             implied_think=choice.implied_think,
         )
-        return Probe(request, self.settings)
+        return Probe(request, self.settings, client=self._client)
 
     def _make_replay(self, choice: ModelChoice) -> ProbeStream:
         from tokenscope.probe.baseline import match_prompt

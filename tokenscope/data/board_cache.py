@@ -2,11 +2,12 @@
 
 Two files serve the first frame. The cache holds the last default leaderboard
 the app computed, keyed on everything it depends on: the tokenscope version,
-the edition, the bundled runs files, the user's result files and the config
-file (its prices). The shipped board (``bundled_results/leaderboard.json``,
-written by ``scripts/build_bundled_results.py``) is the same table for the
-default edition of the bundled study alone, so even the very first launch
-paints at once while the results folder is empty. A stale or unreadable
+the edition, the bundled runs files, the user's result files, the config
+file (its prices and sources) and the pulled copies of the sources. The
+shipped board (``bundled_results/leaderboard.json``, written by
+``scripts/build_bundled_results.py``) is the same table for the default
+edition of the bundled study alone, so even the very first launch paints at
+once while the results folder is empty. A stale or unreadable
 file is ignored; the live computation replaces what was painted either way.
 """
 
@@ -49,6 +50,19 @@ def _config_stat() -> list[int] | None:
     return [st.st_mtime_ns, st.st_size]
 
 
+def _sources_stat() -> list[list[Any]]:
+    # A pull (or a newly checked part) rewrites the source's state file in the cache:
+    # the board then holds other runs, and one painted from before would be stale.
+    stats: list[list[Any]] = []
+    for state in sorted((paths.cache_dir() / "sources").glob("*/state.json")):
+        try:
+            st = state.stat()
+        except OSError:
+            continue
+        stats.append([state.parent.name, st.st_mtime_ns, st.st_size])
+    return stats
+
+
 def _key(edition: str) -> str:
     results = paths.results_dir()
     return json.dumps(
@@ -59,6 +73,7 @@ def _key(edition: str) -> str:
             str(results),
             list(signature(results)),
             _config_stat(),
+            _sources_stat(),
         ]
     )
 
@@ -94,7 +109,8 @@ def load(edition: str = DEFAULT_EDITION) -> list[dict[str, Any]] | None:
     The shipped board is the default edition's; another edition has only the cache.
     """
     rows = _read(cache_file(), _key(edition))
-    if rows is None and edition == DEFAULT_EDITION and not signature(paths.results_dir()):
+    bundled_only = not signature(paths.results_dir()) and not _sources_stat()
+    if rows is None and edition == DEFAULT_EDITION and bundled_only:
         rows = _read(shipped_file(), _shipped_key())
     return rows
 

@@ -3,7 +3,7 @@
 Relative tokens are always normalised over every loaded run (bundled and
 user), then filtered, so a user's model is measured on the study's footing.
 Only finished runs of the study's prompts count toward a model's figures
-(``study_runs``); an ad-hoc question, another suite's prompt or a failed run
+(``study_sums``); an ad-hoc question, another suite's prompt or a failed run
 stays in the Runs table.
 """
 
@@ -38,41 +38,25 @@ LEADERBOARD_COLUMNS = (
 )
 
 
-# The columns the leaderboard's metrics read (never the long texts).
-METRIC_COLUMNS = (
-    "model",
-    "source",
-    "lab",
-    "open_weights",
-    "prompt_id",
-    "domain",
-    "tokens_completion",
-    "tokens_reasoning",
-    "chars_completion",
-    "score",
-)
-
-
-def completed_runs(ds: Dataset) -> pl.LazyFrame:
-    """Runs that finished: failed and cancelled ones stay in the store but not in the figures."""
-    return ds.lazy_runs().filter(pl.col("status").is_null() | (pl.col("status") == "ok"))
-
-
-def metric_runs(ds: Dataset) -> pl.LazyFrame:
-    """Finished runs, just the columns the metrics read, in memory: one pass over the
-    files, never the long texts, so every aggregate after it runs on this slice."""
-    # Streaming: the files are decoded a batch at a time, not every column in full at
-    # once (the same rows in the same order, at a lower peak of memory).
-    return completed_runs(ds).select(METRIC_COLUMNS).collect(engine="streaming").lazy()
+def finished_sums(ds: Dataset, oaa_cap: float = metrics.DEFAULT_OAA_CAP) -> pl.LazyFrame:
+    """The finished runs reduced to ``metrics.run_sums``: one streaming pass over the
+    files that reads only the columns the figures need, into a frame of models × prompts
+    rows (never the runs themselves). Every figure of a table is a ratio of these sums,
+    and a dataset's sums are kept, so the app's next filter reads no file."""
+    key = ("finished", oaa_cap)
+    if key not in ds.sums:
+        sums = metrics.run_sums(ds.metric_runs(), oaa_cap, keep=metrics.finished())
+        ds.sums[key] = sums.collect(engine="streaming")
+    return ds.sums[key].lazy()
 
 
 def is_study_prompt(ds: Dataset) -> pl.Expr:
     return pl.col("prompt_id").is_in(sorted(ds.prompt_ids))
 
 
-def study_runs(ds: Dataset) -> pl.LazyFrame:
-    """Finished runs of the study's prompts: what study-normalised figures are made of."""
-    return completed_runs(ds).filter(is_study_prompt(ds))
+def study_sums(ds: Dataset) -> pl.LazyFrame:
+    """``finished_sums`` of the study's prompts: what study-normalised figures are made of."""
+    return finished_sums(ds).filter(is_study_prompt(ds))
 
 
 def check_domain(domain: str | None) -> str:
@@ -139,25 +123,15 @@ def leaderboard(
     tokens. Its figures come from its runs of the study's prompts only: a model with none
     (only questions of its own) has a row with 0 runs and no figures."""
     domain = check_domain(domain)
-    finished = metrics.filter_domain(metric_runs(ds), domain)
+    finished = metrics.filter_domain(finished_sums(ds, oaa_cap), domain)
     runs = finished.filter(is_study_prompt(ds))
     relative = (
         metrics.relative_by_domain(runs, reference)
         .filter(pl.col("domain") == domain)
         .drop("domain", "n_prompts")
     )
-    models = finished.group_by(list(MODEL_KEY)).agg(
-        pl.col("lab").drop_nulls().first(),
-        pl.col("open_weights").drop_nulls().first(),
-    )
-    per_model = runs.group_by(list(MODEL_KEY)).agg(
-        *metrics.run_count_exprs(),
-        pl.col("tokens_completion").mean().alias("mean_completion_tokens"),
-        pl.col("tokens_reasoning").mean().alias("mean_reasoning_tokens"),
-        *metrics.success_rate_exprs(),
-        metrics.chars_per_token_expr(),
-        metrics.overthinking_auc_expr(oaa_cap),
-    )
+    models = metrics.model_about(finished)
+    per_model = metrics.model_figures(runs)
     table = (
         models.join(per_model, on=list(MODEL_KEY), how="left")
         .join(relative, on=list(MODEL_KEY), how="left")
@@ -178,15 +152,14 @@ def prompt_matrix(
 ) -> pl.DataFrame:
     """Long form (model, source, prompt_id, domain, relative_completion_tokens, ...)."""
     domain = check_domain(domain)
-    rel = metrics.relative_by_prompt(study_runs(ds), reference)
+    rel = metrics.relative_by_prompt(study_sums(ds), reference)
     if domain != "all":
         rel = rel.filter(pl.col("domain") == domain)
     return rel.sort("prompt_id", "model").collect()
 
 
 def prompts_table(ds: Dataset, reference: Sequence[str] = DEFAULT_REFERENCE_MODELS) -> pl.DataFrame:
-    runs = study_runs(ds)
-    means = metrics.prompt_means(runs)
+    means = metrics.prompt_means(study_sums(ds))
     norm = metrics.prompt_normalisers(means, reference)
     counts = means.group_by("prompt_id").agg(
         pl.len().alias("n_models"),
@@ -219,16 +192,13 @@ def models_table(ds: Dataset, user_prices: pl.DataFrame | None = None) -> pl.Dat
     """Every model with a run, its metadata and prices. ``n_runs`` and ``n_prompts`` are the
     leaderboard's (finished runs of the study's prompts); ``n_other_runs`` counts the rest
     (ad-hoc questions, other suites, failed and cancelled runs), shown in Runs only."""
-    every = (
-        ds.lazy_runs()
-        .group_by(list(MODEL_KEY))
-        .agg(
-            pl.col("lab").drop_nulls().first().alias("_lab"),
-            pl.col("open_weights").drop_nulls().first().alias("_ow"),
-            pl.len().alias("_all_runs"),
-        )
+    every_sums = metrics.run_sums(ds.metric_runs()).collect(engine="streaming").lazy()
+    every = metrics.model_about(every_sums).join(
+        every_sums.group_by(list(MODEL_KEY)).agg(pl.col("n_runs").sum().alias("_all_runs")),
+        on=list(MODEL_KEY),
     )
-    study = study_runs(ds).group_by(list(MODEL_KEY)).agg(*metrics.run_count_exprs())
+    every = every.rename({"lab": "_lab", "open_weights": "_ow"})
+    study = study_sums(ds).group_by(list(MODEL_KEY)).agg(*metrics.run_count_exprs())
     counts = (
         every.join(study, on=list(MODEL_KEY), how="left")
         .with_columns(*metrics.zero_counts())

@@ -74,9 +74,22 @@ class Dataset:
     edition: str = editions.DEFAULT_EDITION
     # One ``tokenscope.remote.read.SourceStatus`` per configured source read.
     sources: list[Any] = field(default_factory=list)
+    # The same runs with reasoning tokens as ``metrics.reasoning_candidates`` leaves them
+    # (None: derived from ``runs_lazy``).
+    metric_lazy: pl.LazyFrame | None = None
+    # Sums of the runs already reduced (``leaderboard.finished_sums``), by what they hold.
+    sums: dict[tuple[str, float], pl.DataFrame] = field(default_factory=dict)
 
     def lazy_runs(self) -> pl.LazyFrame:
         return self.runs_lazy
+
+    def metric_runs(self) -> pl.LazyFrame:
+        """The runs as the figures read them (``metrics.run_sums``): their reasoning tokens
+        not yet decided per (model, source, prompt), so nothing waits for a whole group and
+        Polars' streaming engine reduces them without holding them."""
+        if self.metric_lazy is not None:
+            return self.metric_lazy
+        return metrics.given_reasoning(self.runs_lazy)
 
     @cached_property
     def runs(self) -> pl.DataFrame:
@@ -84,12 +97,13 @@ class Dataset:
 
     @cached_property
     def model_names(self) -> frozenset[str]:
-        return frozenset(self.runs_lazy.select(pl.col("model").unique()).collect()["model"])
+        names = self.runs_lazy.select(pl.col("model").unique())
+        return frozenset(names.collect(engine="streaming")["model"])
 
     @cached_property
     def prompt_ids(self) -> frozenset[str]:
-        ids = self.runs_lazy.select(pl.col("prompt_id").drop_nulls().unique()).collect()
-        return frozenset(ids["prompt_id"])
+        ids = self.runs_lazy.select(pl.col("prompt_id").drop_nulls().unique())
+        return frozenset(ids.collect(engine="streaming")["prompt_id"])
 
 
 def _bundled_path(name: str) -> Path:
@@ -468,13 +482,23 @@ def _enrich_user_runs(
             table[key], table[value], default=None, return_dtype=dtype
         )
 
+    def few(key: str, table: pl.DataFrame, value: str, dtype: pl.DataType) -> pl.Expr:
+        """``lookup`` for a column of few values (a domain, a lab): one membership test per
+        value works row by row, so Polars' streaming engine need not gather the whole
+        column first as it does for ``replace_strict``."""
+        expr = pl.lit(None, dtype)
+        pairs = table.select(key, value).drop_nulls().unique(key, keep="first", maintain_order=True)
+        for found, keys in pairs.group_by(value, maintain_order=True).agg(key).iter_rows():
+            expr = pl.when(pl.col(key).is_in(keys)).then(pl.lit(found, dtype)).otherwise(expr)
+        return expr
+
     return runs.with_columns(
         pl.lit(source).alias("source"),
-        pl.coalesce("lab", lookup("model", models, "lab", pl.String())).alias("lab"),
-        pl.coalesce("open_weights", lookup("model", models, "open_weights", pl.Boolean())).alias(
+        pl.coalesce("lab", few("model", models, "lab", pl.String())).alias("lab"),
+        pl.coalesce("open_weights", few("model", models, "open_weights", pl.Boolean())).alias(
             "open_weights"
         ),
-        pl.coalesce("domain", lookup("prompt_id", prompts, "domain", pl.String())).alias("domain"),
+        pl.coalesce("domain", few("prompt_id", prompts, "domain", pl.String())).alias("domain"),
         pl.coalesce("prompt_text", lookup("prompt_id", prompts, "prompt_text", pl.String())).alias(
             "prompt_text"
         ),
@@ -501,14 +525,16 @@ def load_dataset(
         raise LoadError(f"unknown source '{source}' (choose {', '.join((*SOURCES, *names))})")
     prompts, models, prices = load_study_tables(edition)
     warnings: list[str] = []
-    parts = []
+    # Each part twice over the same scan: with its reasoning tokens decided (what tables
+    # of runs show) and as candidates (what the figures sum, see ``Dataset.metric_runs``).
+    parts: list[tuple[pl.LazyFrame, pl.LazyFrame]] = []
     if source in ("bundled", "all"):
-        parts.append(scan_bundled_runs(edition))
+        bundled = scan_bundled_runs(edition)
+        parts.append((bundled, metrics.given_reasoning(bundled)))
     if source in ("user", "all"):
         user_runs, warnings = (user_results or UserResults(results_dir)).load()
         if user_runs is not None:
-            enriched = _enrich_user_runs(user_runs, prompts, models)
-            parts.append(metrics.with_reasoning_tokens(enriched))
+            parts.append(_derived(_enrich_user_runs(user_runs, prompts, models)))
     from tokenscope.remote.read import read_sources
 
     remote = read_sources(sources, None if source == "all" else source)
@@ -516,7 +542,13 @@ def load_dataset(
         warnings += shared.warnings
         if shared.frame is not None:
             enriched = _enrich_user_runs(shared.frame, prompts, models, shared.source.name)
-            parts.append(metrics.with_reasoning_tokens(enriched))
-    combined = pl.concat(parts, how="vertical") if parts else empty_runs().lazy()
+            parts.append(_derived(enriched))
+    if not parts:
+        parts.append(_derived(empty_runs().lazy()))
+    runs, metric_runs = (pl.concat(frames, how="vertical") for frames in zip(*parts, strict=True))
     statuses = [shared.status for shared in remote]
-    return Dataset(combined, prompts, models, prices, warnings, edition, statuses)
+    return Dataset(runs, prompts, models, prices, warnings, edition, statuses, metric_runs)
+
+
+def _derived(runs: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    return metrics.with_reasoning_tokens(runs), metrics.reasoning_candidates(runs)

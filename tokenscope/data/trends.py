@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from tokenscope.data import metrics
-from tokenscope.data.leaderboard import check_domain, metric_runs, models_table
+from tokenscope.data.leaderboard import check_domain, finished_sums, models_table
 from tokenscope.data.loader import Dataset, LoadError
 from tokenscope.data.metrics import DEFAULT_REFERENCE_MODELS
 from tokenscope.data.schema import DOMAINS
@@ -97,8 +97,9 @@ def trends_table(
     ``measured`` false, so a front end can say so; domain ``None`` gives all four.
     """
     domains = TREND_DOMAINS if domain is None else (check_domain(domain),)
-    runs = metric_runs(ds)
-    relative = metrics.relative_by_domain(runs, reference).filter(pl.col("domain").is_in(domains))
+    relative = metrics.relative_by_domain(finished_sums(ds), reference).filter(
+        pl.col("domain").is_in(domains)
+    )
     about = models_table(ds).select(
         "model", "source", "lab", "open_weights", pl.lit(True).alias("measured")
     )

@@ -189,7 +189,7 @@ def resolve(
             raise ValueError(f"unknown domain '{domain}' (knowledge, math or logic)")
     try:
         runs, prompts = study if study is not None else load_bundled()[:2]
-        means = metrics.prompt_means(runs.lazy())
+        means = metrics.prompt_means(metrics.run_sums(runs.lazy()))
     except LoadError:
         prompts = None
         means = None

@@ -329,8 +329,9 @@ class Probe:
     def _runaway(self) -> str | None:
         """Why the stream must stop although the server goes on, or None."""
         counter = self._counter
-        host = self.request.endpoint.host
+        # Runs per chunk: the host (a URL parse) is looked up only for a cut.
         if counter.raw_chars > self._char_cap:
+            host = self.request.endpoint.host
             return (
                 f"cut off: {host} streamed more than {self.settings.max_text_mb:g} MB of text "
                 "(max_text_mb); what arrived is kept"
@@ -342,6 +343,7 @@ class Probe:
                 reported = None  # a nonsense count is the store's to flag, not a reason to cut
             tokens = counter.estimate if reported is None else reported
             if tokens > self._token_cap:
+                host = self.request.endpoint.host
                 return (
                     f"cut off: {host} ignored max_tokens {self.request.max_tokens} and kept "
                     "streaming; what arrived is kept"

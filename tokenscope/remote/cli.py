@@ -112,11 +112,12 @@ def run_sources(args: argparse.Namespace) -> int:
 
     sources = load_settings().sources
     if not sources:
-        _say(f"no [[sources]] in {paths.config_file()}; see the README's 'Team sources'")
+        where = paths.config_file()
+        _say(f"no [[sources]] in {where}; see the README's 'Sharing runs with a team'")
         return 0
     statuses = source_statuses(sources)
     for status in statuses:
         print(literal(summary.status_line(status), keep_newlines=False))
         if status.message:
-            _say(f"{status.name}: {status.message}")
+            _say(status.message)
     return 0 if all(s.state == LIVE for s in statuses) else EXIT_FAILED

@@ -115,8 +115,23 @@ def split_options(options: dict[str, str]) -> tuple[dict[str, str], dict[str, st
 _NO_ANSWER = ("error sending request", "connection refused", "dns error", "timed out")
 
 
+# With no credentials in the environment the client asks the cloud's instance-metadata
+# address, which off the cloud fails with a paragraph about that address.
+_NO_CREDENTIALS = ("169.254.169.254", "metadata.google.internal")
+CREDENTIAL_HINTS = {
+    "s3": "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+    "gs": "GOOGLE_APPLICATION_CREDENTIALS",
+    "az": "AZURE_STORAGE_ACCOUNT_KEY or another AZURE_* credential",
+}
+
+
 def _fail(source: Source, doing: str, exc: BaseException) -> SourceError:
     text = str(exc) or type(exc).__name__
+    if any(sign in text for sign in _NO_CREDENTIALS):
+        hint = CREDENTIAL_HINTS.get(source.scheme, "the provider's credential variables")
+        return SourceError(
+            f"source '{source.name}': no credentials found in the environment (set {hint})"
+        )
     if any(sign in text.lower() for sign in _NO_ANSWER):
         # object_store's message is a paragraph of retry details; the user needs one fact.
         return SourceError(f"source '{source.name}' cannot be reached ({doing} got no answer)")

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from tokenscope.config import Settings
     from tokenscope.data.loader import Dataset, UserResults
     from tokenscope.remote.sources import Source
-    from tokenscope.tui.widgets.view import View
+    from tokenscope.tui.views.base import View
 
 EXPORT_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "markdown": ".md"}
 
@@ -484,8 +484,8 @@ class TokenscopeApp(App[int]):
     def action_help(self) -> None:
         from tokenscope.tui.screens.help import HelpScreen
         from tokenscope.tui.screens.run_detail import RunDetailScreen
-        from tokenscope.tui.widgets.ask_view import AskView
-        from tokenscope.tui.widgets.charts_view import ChartsView
+        from tokenscope.tui.views.ask import AskView
+        from tokenscope.tui.views.charts import ChartsView
         from tokenscope.tui.widgets.tables import SORT_BINDINGS
 
         self.push_screen(
@@ -633,7 +633,7 @@ class TokenscopeApp(App[int]):
                 "Switch theme (remembered)",
                 lambda n=name: setattr(self, "theme", n),
             )
-        from tokenscope.tui.widgets.ask_view import ASK_COMMANDS
+        from tokenscope.tui.views.ask import ASK_COMMANDS
 
         for title, help_text, action in ASK_COMMANDS:
             yield SystemCommand(title, help_text, lambda a=action: self._ask_action(a))

@@ -158,13 +158,17 @@ def labs(ds: Dataset) -> list[str]:
 
 
 def overthinking_frame(ds: Dataset, f: Filters, models: list[tuple[str, str]], points: int = 40):
-    runs = apply_model_filters(ds.lazy_runs(), f)
-    runs = metrics.filter_domain(runs, f.domain)
+    keep = _model_filters(f)
+    if f.domain != "all":
+        keep.append(pl.col("domain") == f.domain)
     keys = pl.DataFrame(
         models, schema={"model": pl.String, "source": pl.String}, orient="row"
     ).lazy()
-    runs = runs.join(keys, on=["model", "source"], how="semi")
-    return metrics.overthinking_curve(runs, points=points).collect()
+    curve = metrics.overthinking_curve(
+        ds.metric_runs(), points=points, keep=pl.all_horizontal(keep) if keep else None
+    )
+    # Streaming: the runs are counted a batch at a time into a row per model and budget.
+    return curve.join(keys, on=["model", "source"], how="semi").collect(engine="streaming")
 
 
 def pareto_front(frame: pl.DataFrame, x: str, y: str) -> pl.DataFrame:

@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from tokenscope.tui.views.base import View
 from tokenscope.tui.widgets.topbar import TopBar
-from tokenscope.tui.widgets.view import View
 from tokenscope.tui.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
@@ -36,11 +36,11 @@ HOLD_LIMIT_S = 10.0
 
 # (tab id, label, "module:class"); the tab id doubles as the view's name in commands.
 VIEWS: list[tuple[str, str, str]] = [
-    ("leaderboard", "Leaderboard", "tokenscope.tui.widgets.leaderboard_view:LeaderboardView"),
-    ("prompts", "Prompts", "tokenscope.tui.widgets.prompts_view:PromptsView"),
-    ("runs", "Runs", "tokenscope.tui.widgets.runs_view:RunsView"),
-    ("charts", "Charts", "tokenscope.tui.widgets.charts_view:ChartsView"),
-    ("ask", "Ask", "tokenscope.tui.widgets.ask_view:AskView"),
+    ("leaderboard", "Leaderboard", "tokenscope.tui.views.leaderboard:LeaderboardView"),
+    ("prompts", "Prompts", "tokenscope.tui.views.prompts:PromptsView"),
+    ("runs", "Runs", "tokenscope.tui.views.runs:RunsView"),
+    ("charts", "Charts", "tokenscope.tui.views.charts:ChartsView"),
+    ("ask", "Ask", "tokenscope.tui.views.ask:AskView"),
 ]
 
 

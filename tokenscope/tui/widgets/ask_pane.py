@@ -2,8 +2,10 @@
 
 The view calls ``paint`` once per frame with the text that arrived since the
 last frame, so nothing here runs per token. Reasoning is appended to the last
-of a series of short blocks (only that block re-wraps); the answer goes
-through ``MarkdownStream``. All model text passes through ``literal`` first.
+of a series of short blocks (only that block re-wraps); the answer is appended
+to Markdown (``Markdown.append`` parses only its last block again) a few times a
+second, every pane in the same frame, so the screen is laid out once for all of
+them. All model text passes through ``literal`` first.
 
 Markdown mounts a widget per block, and each mount costs a layout pass. When
 more answer arrives between two appends than the pane can show (thousands of
@@ -18,34 +20,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Markdown
 
 from tokenscope.text import literal, one_line
 
 if TYPE_CHECKING:
-    from textual.widgets.markdown import MarkdownStream
-
+    from tokenscope.ask.board import PaneState
     from tokenscope.config import Price
-    from tokenscope.tui.ask_models import PaneState
 
 BAR_WIDTH = 12
 ANSWER_EVERY = 0.2  # seconds between Markdown appends while the answer streams
 # A burst longer than this many screenfuls of the answer area skips to its tail,
-# and while answers arrive that fast they are appended less often.
+# and while answers arrive that fast (faster than anyone reads) the tail is shown
+# once a second: each time is a new document, laid out afresh.
 SKIP_SCREENS = 1
-ANSWER_EVERY_BURST = 0.5
+ANSWER_EVERY_BURST = 1.0
 # A long answer streams into Markdown "pages" cut at paragraph breaks; only the last
 # few stay mounted while it streams, so the document (one widget per block) stays small.
 PAGE_CHARS = 4000
 KEEP_PAGES = 2
+# Reasoning shown again (or at a new width) wraps this much of its end at once, at least.
+TAIL_CHARS = 4000
 # An ended pane that skipped text while streaming shows its whole answer if it is no longer.
 WHOLE_ANSWER_CHARS = 20_000
 
@@ -248,8 +253,10 @@ class ReasoningLog(ScrollView, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
     Follows the bottom unless the user scrolled up. While hidden (collapsed, or a
-    compact pane showing its answer) text is only kept and counted: it is wrapped
-    once, when shown."""
+    compact pane showing its answer) text is only kept and counted. Shown again (or
+    at a new width), only its last few screens are wrapped at once; the text before
+    them is wrapped when the user scrolls up to it, so showing costs the same however
+    long the reasoning."""
 
     DEFAULT_CSS = """
     ReasoningLog { overflow-x: hidden; scrollbar-gutter: stable; }
@@ -262,8 +269,10 @@ class ReasoningLog(ScrollView, can_focus=False):
         self._wrap_width = 0
         self._trailing = ""  # spaces at the end of the last line, which wrapping drops
         self._stale = False  # text arrived while hidden: the lines need a full wrap
+        self._head = ""  # text before the wrapped lines, wrapped when scrolled up to
         self.shown = True
         self.max_rows = 2  # the pane sets it from its height
+        self._line_style = Style()
         self.total = 0
 
     @property
@@ -309,10 +318,36 @@ class ReasoningLog(ScrollView, can_focus=False):
             self._resized()
 
     def _rewrap(self) -> None:
-        self._lines, self._trailing, self._stale = [], "", False
-        if self.total:
-            for paragraph in self._paragraphs:
-                self._extend_wrapped(paragraph)
+        """Wrap the last few screens of text; keep the rest aside until scrolled to."""
+        self._lines, self._trailing, self._stale, self._head = [], "", False, ""
+        if not self.total:
+            return
+        text = self.text
+        keep = max(TAIL_CHARS, 3 * self._wrap_width * self.max_rows)
+        if len(text) > keep:
+            # Cut at a line break or a space, so no word is split across the seam.
+            cut = max(text.rfind("\n", 0, len(text) - keep), text.rfind(" ", 0, len(text) - keep))
+            if cut > 0:
+                self._head, text = text[:cut], text[cut + 1 :]
+        for paragraph in text.split("\n"):
+            self._extend_wrapped(paragraph)
+
+    def _unfold_head(self) -> None:
+        """The user scrolled up to the text before the wrapped lines: wrap it in front."""
+        head, self._head = self._head, ""
+        if not head:
+            return
+        lines: list[str] = []
+        for paragraph in head.split("\n"):
+            lines.extend(self._wrap(paragraph.rstrip(" ")))
+        self._lines[:0] = lines
+        self._resized()
+        self.scroll_y = self.scroll_y + len(lines)  # the same text stays in view
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < 1 and self._head and self.shown:
+            self.call_after_refresh(self._unfold_head)
 
     def show(self, shown: bool) -> None:
         """Shown: wrap what arrived while hidden. Hidden: stop wrapping."""
@@ -334,14 +369,33 @@ class ReasoningLog(ScrollView, can_focus=False):
         self.anchor()
 
     def _resized(self) -> None:
-        self.virtual_size = Size(self._wrap_width, len(self._lines))
+        size = Size(self._wrap_width, len(self._lines))
         rows = min(len(self._lines), self.max_rows)
         if self.shown and self.total and not self._wrap_width:
             # Never laid out, so its width is unknown: one row gets it a size, and
             # on_resize wraps the text.
             rows = 1
-        if self.styles.height is None or self.styles.height.value != rows:
+        height = self.size.height
+        overflows = size.height > height
+        if (
+            self.styles.height is None
+            or self.styles.height.value != rows
+            or overflows != (self.virtual_size.height > height)
+        ):
+            # The box grows, or its scrollbar comes or goes: that needs a layout pass.
             self.styles.height = rows
+            self.virtual_size = size
+            self.refresh()
+            return
+        # Longer text in a box of the same size: a new virtual size is only a repaint (the
+        # reactive would lay out the whole screen, many times a second while it streams).
+        following = self.scroll_y >= self.max_scroll_y
+        self.set_reactive(ScrollView.virtual_size, size)
+        bar = self.vertical_scrollbar
+        bar.window_virtual_size = size.height
+        bar.window_size = height
+        if following:  # anchored to the end unless the user scrolled up
+            self.scroll_y = self.max_scroll_y
         self.refresh()
 
     def on_resize(self) -> None:
@@ -354,15 +408,19 @@ class ReasoningLog(ScrollView, can_focus=False):
             else:
                 self._stale = True
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The style walks every ancestor: once per repaint, not once per line.
+        self._line_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        style = self._line_style
         if index >= len(self._lines):
-            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+            return Strip.blank(width, style)
         line = self._lines[index]
-        style = self.rich_style
-        return Strip([Segment(line, style)], Text(line).cell_len).extend_cell_length(
-            self.scrollable_content_region.width, style
-        )
+        return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, style)
 
 
 class Meter(Widget):
@@ -424,35 +482,44 @@ class AskPane(Vertical, can_focus=True):
         self.key = key
         self.index = index
         self.border_title = literal(key, keep_newlines=False)
+        self._subtitle = ""
         self.compact = False
         self.tight = False
         # Compact: the reasoning is shown instead of the answer (None: until the answer starts).
         self.reasoning_view: bool | None = None
         self._state: PaneState | None = None
         self._figures: MeterFigures | None = None
-        self._stream: MarkdownStream | None = None
         self._answer_pending: list[str] = []
         self._answer_started = False
         self._page_chars = 0
         self._page_fences = 0
         self._dropped = 0
         self.bursting = False  # the last append skipped text nobody could have read
+        # The parts, kept at hand: they are reached many times a second.
+        self._header = PaneHeader(classes="ask-head")
+        self._meter = Meter(classes="ask-meter")
+        self._log = ReasoningLog(classes="ask-reasoning-log")
+        self._box = Collapsible(
+            self._log, title="reasoning", collapsed=False, classes="ask-reasoning"
+        )
+        # One line whose count changes as text is skipped: repainted, never laid out.
+        self._earlier = Meter(classes="ask-answer-earlier")
+        self._scroll = VerticalScroll(
+            self._earlier, Markdown(classes="ask-answer"), classes="ask-answer-scroll"
+        )
 
     def compose(self) -> ComposeResult:
-        yield PaneHeader(classes="ask-head")
-        yield Meter(classes="ask-meter")
-        with Collapsible(title="reasoning", collapsed=False, classes="ask-reasoning"):
-            yield ReasoningLog(classes="ask-reasoning-log")
-        with VerticalScroll(classes="ask-answer-scroll"):
-            yield Static(classes="ask-answer-earlier")
-            yield Markdown(classes="ask-answer")
+        yield self._header
+        yield self._meter
+        yield self._box
+        yield self._scroll
 
     def on_mount(self) -> None:
         self._show_reasoning()  # no reasoning yet: nothing of it is shown
 
     @property
     def reasoning_log(self) -> ReasoningLog:
-        return self.query_one(ReasoningLog)
+        return self._log
 
     @property
     def markdown(self) -> Markdown:
@@ -477,7 +544,7 @@ class AskPane(Vertical, can_focus=True):
         if self.compact:
             self.reasoning_view = not self._reasoning_in_view()
         else:
-            box = self.query_one(Collapsible)
+            box = self._box
             box.collapsed = not box.collapsed
         self._show_reasoning()
 
@@ -488,13 +555,13 @@ class AskPane(Vertical, can_focus=True):
         """Compact: the reasoning fills the pane (until the answer starts, or on h)."""
         if self.reasoning_view is not None:
             return self.reasoning_view
-        return not self._answer_started and self.reasoning_log.total > 0
+        return not self._answer_started and self._log.total > 0
 
     def _show_reasoning(self) -> None:
         """Which of reasoning and answer is on screen; hidden reasoning is not wrapped."""
-        box = self.query_one(Collapsible)
+        box = self._box
         log = self.reasoning_log
-        answer = self.query_one(".ask-answer-scroll", VerticalScroll)
+        answer = self._scroll
         if self.compact:
             swapped = self._reasoning_in_view()
             box.display = swapped
@@ -518,7 +585,7 @@ class AskPane(Vertical, can_focus=True):
             rows = (inner - 5) // 3
         else:
             rows = inner - 5 - 3
-        self.reasoning_log.set_max_rows(max(2, rows))
+        self._log.set_max_rows(max(2, rows))
 
     def on_resize(self) -> None:
         self._budget_reasoning()
@@ -526,19 +593,20 @@ class AskPane(Vertical, can_focus=True):
     # ---- painting --------------------------------------------------------------
 
     async def paint(
-        self, state: PaneState, figures: MeterFigures | None, flush: bool = True
+        self, state: PaneState, figures: MeterFigures | None, flush: bool = True, hold: bool = False
     ) -> None:
         """Apply one frame's worth of text and, when given, the meter's figures. ``flush``
         says the answer may go to Markdown this frame (the view appends every pane's at
-        once, so the four panes share one layout pass)."""
+        once, so the four panes share one layout pass); ``hold`` keeps it back whatever
+        (a frame that must show a state change at once)."""
         if state.moved is not None:
-            self.reasoning_log.replace_all(state.moved)
+            self._log.replace_all(state.moved)
             state.moved = None
             await self._reset_answer()
         reasoning = state.take_reasoning()
         if reasoning:
-            self.reasoning_log.append(reasoning)
-            if not self.query_one(Collapsible).display:
+            self._log.append(reasoning)
+            if not self._box.display:
                 self._show_reasoning()
         answer = state.take_answer()
         if answer:
@@ -548,32 +616,36 @@ class AskPane(Vertical, can_focus=True):
                 self._show_reasoning()
         # Markdown re-parses its last block on every append: a few appends a second at
         # most, and at once when the text stops coming.
-        if self._answer_pending and (not answer or flush):
+        if self._answer_pending and not hold and (not answer or flush):
             await self._flush_answer()
         self._follow_end()
         if figures is not None:
             self._state, self._figures = state, figures
-            self._repaint_meter()
+            self._repaint_meter(full=not hold)
 
     def _follow_end(self) -> None:
         """Follow the answer's end once it overflows (anchoring earlier would push a short
         answer to the bottom of the pane); the user scrolling up releases it."""
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         if not scroll.is_anchored and scroll.max_scroll_y > 0:
             scroll.anchor()
 
-    def _repaint_meter(self) -> None:
+    def _repaint_meter(self, full: bool = True) -> None:
+        """The meter (and the header of a compact pane); ``full``: also the reasoning's
+        title and the border, which may lay the pane out again."""
         state, figures = self._state, self._figures
         if state is None or figures is None:
             return
         if self.compact:
             self._paint_header(state, figures)
             if not self.tight:
-                self.query_one(Meter).set(summary_text(state, figures))
+                self._meter.set(summary_text(state, figures))
         else:
-            self.query_one(Meter).set(meter_text(state, figures))
-        box = self.query_one(Collapsible)
-        chars = self.reasoning_log.total
+            self._meter.set(meter_text(state, figures))
+        if not full:
+            return
+        box = self._box
+        chars = self._log.total
         if state.hidden:
             title = "reasoning hidden by the provider"
         elif chars and state.finished:
@@ -594,22 +666,24 @@ class AskPane(Vertical, can_focus=True):
             "streaming": "streaming",
             "starting": "starting",
         }.get(state.status, state.status)
-        self.border_subtitle = sub + (" · replay" if state.replay else "")
+        subtitle = sub + (" · replay" if state.replay else "")
+        if subtitle != self._subtitle:  # assigning it, even unchanged, repaints the pane
+            self._subtitle = self.border_subtitle = subtitle
+        # A class change restyles the pane and all it holds: only for a failure, which shows.
         self.set_class(state.status == "failed", "-failed")
-        self.set_class(state.finished, "-finished")
 
     def _paint_header(self, state: PaneState, figures: MeterFigures) -> None:
         name = Text(literal(self.key, keep_newlines=False), style="bold")
         if not self.tight:
-            self.query_one(PaneHeader).set(name, status_word(state))
+            self._header.set(name, status_word(state))
             return
         # One line for everything: past three eighths of the width the name gives way.
-        width = self.query_one(PaneHeader).content_size.width
+        width = self._header.content_size.width
         name.truncate(max(12, width * 3 // 8), overflow="ellipsis")
         glyph = status_word(state)[:1] if state.finished else Text("")
         summary = summary_text(state, figures, tight=True)
         line = Text.assemble(glyph, " " if glyph else "", name, " ", summary)
-        self.query_one(PaneHeader).set(line, Text())
+        self._header.set(line, Text())
 
     @property
     def has_pending(self) -> bool:
@@ -618,7 +692,7 @@ class AskPane(Vertical, can_focus=True):
 
     def _readable_chars(self) -> int:
         """How much answer text the pane can show at once, times ``SKIP_SCREENS``."""
-        region = self.query_one(".ask-answer-scroll", VerticalScroll).scrollable_content_region
+        region = self._scroll.scrollable_content_region
         return max(400, region.width * region.height * SKIP_SCREENS)
 
     def _tail_cut(self, text: str) -> int | None:
@@ -632,37 +706,36 @@ class AskPane(Vertical, can_focus=True):
             cut = text.rfind("\n\n", 0, cut)
         return cut + 2 if cut >= 0 else None
 
-    async def _skip_to(self, skipped: int) -> None:
-        """Drop every page and ``skipped`` more characters; the answer restarts on a fresh page."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+    async def _skip_to(self, skipped: int, tail: str) -> None:
+        """Drop every page and ``skipped`` more characters; the answer restarts with
+        ``tail`` on a fresh page (one document built, not emptied then appended to)."""
         pages = list(self.query(".ask-answer").results(Markdown))
         self._dropped += skipped + sum(len(page.source) for page in pages)
         for page in pages[:-1]:
             await page.remove()
-        await pages[-1].update("")
-        self._page_chars = self._page_fences = 0
+        await pages[-1].update(literal(tail))
+        self._page_chars, self._page_fences = len(tail), tail.count("```")
         self._show_dropped()
 
     def _show_dropped(self) -> None:
-        earlier = self.query_one(".ask-answer-earlier", Static)
-        earlier.update(
+        earlier = self._earlier
+        earlier.set(
             Text(
                 f"… {self._dropped:,} earlier characters: o opens the whole run "
                 "when it ends, c copies it",
                 style="dim italic",
             )
         )
-        earlier.display = True
+        if not earlier.display:
+            earlier.display = True
 
     async def _flush_answer(self) -> None:
         text, self._answer_pending = "".join(self._answer_pending), []
         cut = self._tail_cut(text)
         self.bursting = cut is not None
         if cut is not None:
-            await self._skip_to(cut)
-            text = text[cut:]
+            await self._skip_to(cut, text[cut:])
+            return
         if self._page_chars + len(text) > PAGE_CHARS and "\n\n" in text:
             cut = text.rfind("\n\n") + 2
             head, text = text[:cut], text[cut:]
@@ -675,17 +748,14 @@ class AskPane(Vertical, can_focus=True):
     async def _write(self, text: str) -> None:
         if not text:
             return
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.markdown)
         self._page_chars += len(text)
         self._page_fences += text.count("```")
-        await self._stream.write(literal(text))
+        # Awaited here, not through a MarkdownStream task: the view appends every pane's
+        # answer inside one batch, which then costs one layout pass.
+        await self.markdown.append(literal(text))
 
     async def _new_page(self) -> None:
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         pages = list(scroll.query(".ask-answer").results(Markdown))
         await scroll.mount(Markdown(classes="ask-answer"))
         self._page_chars = self._page_fences = 0
@@ -696,24 +766,21 @@ class AskPane(Vertical, can_focus=True):
             self._show_dropped()
 
     async def finish(self, whole: str | None = None) -> None:
-        """The stream ended: let the Markdown stream drain and stop. Given the ``whole``
+        """The stream ended: the answer held back goes in. Given the ``whole``
         answer, a pane that skipped part of it while streaming shows all of it now,
         unless it is too long to lay out at once (o and c still have it)."""
-        scroll = self.query_one(".ask-answer-scroll", VerticalScroll)
+        scroll = self._scroll
         # Never anchored: it never overflowed while painting, so nobody scrolled it.
         following = not scroll.is_anchored or scroll.scroll_y >= scroll.max_scroll_y
         if self._answer_pending:
             await self._flush_answer()
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
         if whole and self._dropped and len(whole) <= WHOLE_ANSWER_CHARS:
             pages = list(self.query(".ask-answer").results(Markdown))
             for page in pages[:-1]:
                 await page.remove()
             await pages[-1].update(literal(whole))
             self._dropped = 0
-            self.query_one(".ask-answer-earlier", Static).display = False
+            self._earlier.display = False
         if whole is not None and following:
             # Ended: the answer from its start, so the panes read side by side (unless
             # the user scrolled this one).
@@ -728,4 +795,4 @@ class AskPane(Vertical, can_focus=True):
             await page.remove()
         await pages[-1].update("")
         self._page_chars = self._page_fences = self._dropped = 0
-        self.query_one(".ask-answer-earlier", Static).display = False
+        self._earlier.display = False

@@ -9,10 +9,10 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tokenscope.tui.filters import Filters
+from tokenscope.tui.views.base import TableView
 from tokenscope.tui.widgets.column_legend import ColumnLegend
 from tokenscope.tui.widgets.columns import Col, unique_labels
 from tokenscope.tui.widgets.tables import FrameTable
-from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl

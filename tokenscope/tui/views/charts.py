@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static, Tab, Tabs
 
 from tokenscope.tui.filters import Filters
-from tokenscope.tui.widgets.view import View
+from tokenscope.tui.views.base import View
 from tokenscope.tui.widgets.view_bar import fit_labels
 
 if TYPE_CHECKING:

@@ -1,17 +1,17 @@
 """Ask: a question to one to four models at once, streamed side by side.
 
-The view only collects the question and paints: an ``AskSession`` (tokenscope.ask)
-does the asking (probes, baseline, prices, grading, saving), as it does for
-``tokenscope ask``. Its events are folded into a ``LiveBoard`` (plain data, no
-widgets) as they come; a frame timer on this view paints what arrived since the
-last frame: text is batched per pane per frame and meters are throttled, so the
-screen redraws at most ~30 times a second whatever the token rate. Saved runs make
-the app reload its data so they show up in the Runs table.
+The view only collects the question and paints. The asking (probes, SSE decoding,
+counting, baseline, prices, grading, saving) is an ``AskSession``, as for
+``tokenscope ask``, run by a ``LiveAsk`` on a thread of its own: the view receives one
+frame per screen refresh at most (per pane: the text that arrived and the state now),
+folds it into its ``LiveBoard`` copy and paints the panes that can be seen. Saved runs
+make the app reload its data so they show up in the Runs table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Select, Static, TextArea
 
+from tokenscope.ask.board import LiveBoard
 from tokenscope.ask.models import (
     DEMO_QUESTION,
     DEMO_REPLAYS,
@@ -36,7 +37,7 @@ from tokenscope.ask.models import (
     replay_choice,
 )
 from tokenscope.text import literal, one_line
-from tokenscope.tui.ask_models import LiveBoard
+from tokenscope.tui.views.base import View
 from tokenscope.tui.widgets.ask_layout import AskPanes
 from tokenscope.tui.widgets.ask_pane import (
     ANSWER_EVERY,
@@ -44,16 +45,14 @@ from tokenscope.tui.widgets.ask_pane import (
     AskPane,
     MeterFigures,
 )
-from tokenscope.tui.widgets.view import View
 
 if TYPE_CHECKING:
-    from tokenscope.ask.session import AskEvent, AskJob, AskSession, StudyTables
+    from tokenscope.ask.live import LiveAsk, LiveFrame
+    from tokenscope.ask.session import AskJob, StudyTables
     from tokenscope.config import Settings
     from tokenscope.probe.baseline import Baseline
     from tokenscope.tui.app import TokenscopeApp
 
-FPS = 15.0  # pane repaints per second while text streams; keys repaint at once
-METER_EVERY = 2  # frames between meter repaints while text streams
 EFFORTS = [
     ("default effort", ""),
     ("effort low", "low"),
@@ -171,6 +170,14 @@ class AskView(View):
             super().__init__()
             self.board = board
 
+    class Frame(Message):
+        """One frame of a running ask, from its own thread (tokenscope.ask.live)."""
+
+        def __init__(self, live: LiveAsk, frame: LiveFrame) -> None:
+            super().__init__()
+            self.live = live
+            self.frame = frame
+
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.choices: dict[str, ModelChoice] = {}
@@ -186,27 +193,22 @@ class AskView(View):
         self.replay_clock: Callable[[], float] = time.perf_counter
         self.max_tokens: int | None = None
         self.local_max_tokens = 256
+        # The running (or last) ask: its thread, the panes' state as painted, its baseline.
+        self.live: LiveAsk | None = None
         self.board: LiveBoard | None = None
-        self.session: AskSession | None = None
+        self.baseline: Baseline | None = None
         self.records: dict[str, dict[str, Any]] = {}
         self.last: AskJob | None = None
         self.queued: AskJob | None = None
-        self.frames = 0
+        self.frames = 0  # frames painted
+        self.updates = 0  # pane updates received (one per pane per frame at most)
         self._panes: dict[str, AskPane] = {}
-        self._frame_timer: Any = None
-        self._frame_count = 0
+        self._unpainted = False  # frames arrived while the panes were out of sight
         self._answer_flushed = 0.0
-        self._painting = False
-        self._paint_again = False
         self._study: StudyTables | None = None
         self._reload_timer: Any = None
         self._prefilled: str | None = DEMO_QUESTION  # replaced whole by the first key typed
         self._set_choices([local_choice(), *(replay_choice(m) for m in DEMO_REPLAYS)])
-
-    @property
-    def baseline(self) -> Baseline | None:
-        """The baseline of the current ask, once the session has resolved it."""
-        return self.session.baseline if self.session is not None else None
 
     @property
     def tokenscope(self) -> TokenscopeApp:
@@ -254,6 +256,8 @@ class AskView(View):
         )
 
     def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.close()  # a cancelled ask stores its partial runs before the app exits
         self.local.stop()
 
     # ---- View protocol: this tab does not use the dataset --------------------
@@ -306,7 +310,9 @@ class AskView(View):
             configured = configured_choices(self.settings) if self.settings is not None else []
             replays = await asyncio.to_thread(replay_models)
             self._set_choices([local_choice(), *configured, *(replay_choice(m) for m in replays)])
-            servers = await discover_local_servers()
+            # On a thread with its own loop: the HTTP client's certificates take a quarter
+            # of a second to load, which would freeze the screen.
+            servers = await asyncio.to_thread(lambda: asyncio.run(discover_local_servers()))
             self._set_choices(
                 [local_choice(), *configured, *servers, *(replay_choice(m) for m in replays)]
             )
@@ -472,38 +478,43 @@ class AskView(View):
             if self.app.focused is self.query_one("#ask-question", TextArea):
                 self.focus_main()
             return
-        if self.session is not None:
-            self.session.cancel()
-        assert self.board is not None
-        for state in self.board.panes.values():
-            if not state.finished:
-                state.message = "cancelling…"
-                state.dirty = True
+        if self.live is not None and self.board is not None:
+            self.live.cancel()
+            # Said at once, without waiting for the ask's thread (it sends the ends).
+            keys = []
+            for key, state in self.board.panes.items():
+                if not state.finished:
+                    state.message, state.dirty = "cancelling…", True
+                    keys.append(key)
+            self.call_next(self._paint, keys, True, False)
 
     def start(self, job: AskJob) -> None:
-        from tokenscope.ask.session import AskSession, StudyTables
+        from tokenscope.ask.live import LiveAsk
+        from tokenscope.ask.session import StudyTables
         from tokenscope.config import Settings
 
         self.last = job
-        board = LiveBoard([c.label for c in job.models], clock=self.clock)
-        for c in job.models:
-            state = board.panes[c.label]
-            state.replay = c.is_replay
-            if c.kind == "local" and not self.local.running:
-                state.status, state.message = "starting", "starting the local model…"
+        # What exists at the first ask (the app, its tables, its widgets) lives on: the
+        # collector skips it from then on, so a full collection during a stream scans only
+        # what came after (otherwise a pause of a tenth of a second now and then).
+        if not gc.get_freeze_count():
+            gc.freeze()
         if self._study is None:
             self._study = StudyTables()  # read once, shared by every ask of this view
-        self.board = board
-        self.session = AskSession(
+        live = LiveAsk(
             job,
             self.settings or Settings(),
-            lambda event: self._on_session_event(board, event),
+            lambda frame: None,
+            clock=self.clock,
             study=self._study,
             local=self.local,
             local_max_tokens=self.local_max_tokens,
             replay_sleep=self.replay_sleep,
             replay_clock=self.replay_clock,
         )
+        live.deliver = lambda frame: self.post_message(self.Frame(live, frame))
+        board = LiveBoard.for_models(job.models, local_running=self.local.running, clock=self.clock)
+        self.board, self.live, self.baseline = board, live, None
         self.records = {}
         self._mount_panes(job)
         self.query_one("#ask-form").add_class("-asked")
@@ -511,9 +522,7 @@ class AskView(View):
         self.query_one("#ask-baseline-line", Static).update(
             Text("baseline: resolving…", style="dim")
         )
-        if self._frame_timer is None:
-            self._frame_timer = self.set_interval(1 / FPS, self._paint_frame)
-        self._session_worker(self.session, board)
+        live.start()
 
     def _mount_panes(self, job: AskJob) -> None:
         panes = self.query_one(AskPanes)
@@ -529,42 +538,48 @@ class AskView(View):
         panes.arrange_panes()
         new[0].focus()
 
-    @work(group="ask", exit_on_error=False)
-    async def _session_worker(self, session: AskSession, board: LiveBoard) -> None:
+    async def on_ask_view_frame(self, message: AskView.Frame) -> None:
+        """One frame of an ask: fold it into the panes' state, paint what is on screen."""
+        message.stop()
+        live, frame = message.live, message.frame
         try:
-            await session.run()
+            if live is not self.live or self.board is None or self.board.closed:
+                return  # an ask this view has moved on from: nothing to paint
+            board = self.board
+            for key, news in frame.panes.items():
+                if key in board.panes:
+                    board.panes[key].merge(news)
+            if frame.baseline is not None:
+                self.baseline = frame.baseline
+                self._show_baseline(frame.baseline)
+            for stored in frame.stored:
+                self.records[stored.key] = stored.record
+                if stored.run_id is not None:
+                    self.post_message(self.Saved())
+            self.updates += len(frame.panes)
+            if frame.done or self._on_screen():
+                # What was gathered while hidden is painted with the first frame shown.
+                keys = list(board.panes) if self._unpainted or frame.done else list(frame.panes)
+                self._unpainted = False
+                await self._paint(keys, frame.meters, text=not frame.urgent)
+            else:
+                self._unpainted = True
+            if frame.done:
+                await self._ended(board)
         finally:
-            for key, state in board.panes.items():
-                if not state.finished:  # the worker itself was cancelled (the app is closing)
-                    board.fail(key, "stopped")
-            board.context_settled = True
+            # The next frame goes out only once this one is on screen.
+            self.call_after_refresh(live.painted)
 
-    def _on_session_event(self, board: LiveBoard, event: AskEvent) -> None:
-        """Fold one session event into the board; the frame timer paints it."""
-        from tokenscope.ask.session import ContextReady, RunStored
-        from tokenscope.probe.events import TERMINAL
+    def _on_screen(self) -> bool:
+        """The panes can be seen: this tab is shown, under nothing but a dialog."""
+        from textual.screen import ModalScreen
 
-        if isinstance(event, ContextReady):
-            board.context_settled = True  # an ask ends only once its meters show the baseline
-            if board is self.board:
-                self._show_baseline(event.baseline)
-            for state in board.panes.values():
-                state.dirty = True
-        elif isinstance(event, RunStored):
-            if board is not self.board:
-                return
-            self.records[event.key] = event.record
-            pane = board.panes.get(event.key)
-            if event.error and pane is not None:
-                pane.message = f"not saved: {event.error}"
-                pane.dirty = True
-            elif event.run_id is not None:
-                self.post_message(self.Saved())
-        else:
-            board.push(event)
-            if isinstance(event, TERMINAL):
-                # An ended (or cancelled) pane says so now, not at the next frame.
-                self.call_later(self._paint_frame)
+        if not self.active or not self.display:
+            return False
+        screen = self.app.screen
+        return screen is self.screen or (
+            isinstance(screen, ModalScreen) and self.screen in self.app.screen_stack
+        )
 
     def _show_baseline(self, baseline: Baseline) -> None:
         line = Text("baseline: ", style="dim")
@@ -578,90 +593,47 @@ class AskView(View):
 
     # ---- painting ------------------------------------------------------------
 
-    async def _paint_frame(self) -> None:
-        # The frame timer and an early frame for a pane that just ended may meet: one
-        # paints, and paints once more if asked to meanwhile.
-        if self._painting:
-            self._paint_again = True
-            return
-        self._painting = True
-        try:
-            self._paint_again = True
-            while self._paint_again:
-                self._paint_again = False
-                await self._paint_board()
-        finally:
-            self._painting = False
-
-    async def _paint_board(self) -> None:
+    async def _paint(self, keys: list[str], meters: bool, text: bool = True) -> None:
+        """Paint the panes of ``keys`` (and any holding back answer text): their new text,
+        and their meters on a meter frame or once they ended. Without ``text`` (a
+        cancel or an ending, to be shown at once) the answer waits for the next frame."""
         board = self.board
         if board is None:
             return
-        self._frame_count += 1
-        meters = self._frame_count % METER_EVERY == 0
-        session = self.session
-        if session is None:
-            return
-        ratios, prices = session.ratios, session.prices
-        base_tokens = ratios.baseline_tokens()
-        has_baseline = session.baseline is not None and session.baseline.source != "none"
         now = self.clock()
         # Every pane appends its answer in the same frame: one layout pass for all of them.
         every = (
             ANSWER_EVERY_BURST if any(p.bursting for p in self._panes.values()) else ANSWER_EVERY
         )
-        flush = time.monotonic() - self._answer_flushed >= every
+        flush = text and time.monotonic() - self._answer_flushed >= every
         if flush:
             self._answer_flushed = time.monotonic()
-        painted = False
-        for key, state in board.panes.items():
-            pane = self._panes.get(key)
-            if pane is None or not pane.is_mounted:
-                continue
-            pending = bool(
-                state.reasoning or state.answer or state.moved is not None or pane.has_pending
-            )
-            live = not state.finished and state.status != "waiting"
-            if not (pending or state.dirty or (meters and live)):
-                continue
-            figures = None
-            if (state.dirty and (meters or state.finished)) or (meters and live):
-                figures = MeterFigures(
-                    now,
-                    ratios.ratio(key) if has_baseline else None,
-                    base_tokens if has_baseline else None,
-                    prices.get(key),
-                )
-                state.dirty = False
-            await pane.paint(state, figures, flush)
-            painted = True
-        if painted:
-            self.frames += 1
-        if (
-            board.done
-            and board.context_settled
-            and not board.closed
-            and not any(s.dirty or s.reasoning or s.answer for s in board.panes.values())
-        ):
-            await self._ended(board)
+        keys = keys + [k for k, p in self._panes.items() if p.has_pending and k not in keys]
+        with self.app.batch_update():  # every pane's change, then one layout and one render
+            for key in keys:
+                pane = self._panes.get(key)
+                state = board.panes.get(key)
+                if pane is None or state is None or not pane.is_mounted:
+                    continue
+                figures = None
+                if state.dirty and (meters or state.finished):
+                    figures = MeterFigures(now, state.ratio, state.baseline_tokens, state.price)
+                    state.dirty = not text  # the rest of the pane's state next frame
+                await pane.paint(state, figures, flush, hold=not text)
+        self.frames += 1
 
     async def _ended(self, board: LiveBoard) -> None:
-        # Called by the frame timer: stopping it cancels this very call at its next
-        # await, so it is stopped last.
         from tokenscope.tui.screens.ask_dialogs import BusyScreen
 
         board.closed = True
         if isinstance(self.app.screen, BusyScreen):
             self.app.screen.models_finished()  # the dialog must not say they still answer
-        timer, self._frame_timer = self._frame_timer, None
         for key, pane in self._panes.items():
             await pane.finish(board.panes[key].answer_so_far)
         self.post_message(self.Ended(board))
         if self.queued is not None:
             job, self.queued = self.queued, None
             self.start(job)
-        if timer is not None:
-            timer.stop()
 
     def on_ask_view_saved(self, message: AskView.Saved) -> None:
         message.stop()

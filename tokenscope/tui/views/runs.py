@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from tokenscope.tui.filters import Filters
+from tokenscope.tui.views.base import TableView
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.tables import RunsTable
-from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl

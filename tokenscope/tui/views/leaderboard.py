@@ -9,10 +9,10 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tokenscope.tui.filters import Filters
+from tokenscope.tui.views.base import TableView
 from tokenscope.tui.widgets.columns import Col
 from tokenscope.tui.widgets.rows_frame import RowsFrame
 from tokenscope.tui.widgets.tables import FrameTable
-from tokenscope.tui.widgets.view import TableView
 
 if TYPE_CHECKING:
     import polars as pl
