@@ -22,14 +22,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/tokenscope
 
-# Two workers; the local model's tests stay together on one (one server), and the
-# slow tests start first (tests/conftest.py). `-m "not slow"` skips them.
+# Four workers on two cores: an app test spends about half its time waiting (on its
+# data thread, a server, a frame), so two more workers fill those waits. The local
+# model's tests stay together on one worker (one server), and the slow tests start
+# first (tests/conftest.py). `-m "not slow"` skips them.
 # Lint, format and types first: a finding fails the run like a failing test.
 test: $(STAMP)
 	$(VENV)/bin/ruff check tokenscope tests scripts benchmarks
 	$(VENV)/bin/ruff format --check tokenscope tests scripts benchmarks
 	$(VENV)/bin/mypy tokenscope
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 4 --dist loadgroup
 
 bundled: $(STAMP)
 	$(PY) scripts/build_bundled_results.py

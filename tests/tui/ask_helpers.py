@@ -8,7 +8,7 @@ import json
 import threading
 from pathlib import Path
 
-from tests.tui.conftest import until, wait_painted
+from tests.tui.conftest import HANG, until, wait_painted
 from tokenscope.ask.live import METER_EVERY
 
 # The offline demo: two bundled runs replayed side by side.
@@ -28,7 +28,9 @@ async def open_ask(app, pilot):  # type: ignore[no-untyped-def]
     return view
 
 
-async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+async def wait_for(pilot, condition, timeout: float = HANG, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
+    # The timeout only guards against a hang: a loaded machine (four pytest workers on
+    # two cores) can take many seconds to paint what a quiet one paints at once.
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
@@ -36,7 +38,7 @@ async def wait_for(pilot, condition, timeout: float = 20.0, what: str = "conditi
         await pilot.pause()
 
 
-async def wait_ended(view, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_ended(view, pilot, timeout: float = HANG) -> None:  # type: ignore[no-untyped-def]
     """Every pane ended and the last frame is painted."""
     await wait_for(
         pilot, lambda: view.board is not None and not view.running, timeout, "the ask to end"
