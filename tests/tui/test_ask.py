@@ -453,3 +453,27 @@ async def test_reasoning_log_keeps_spaces_across_deltas_at_a_line_end() -> None:
             log.append(delta)
         assert " ".join(log._lines).split() == log.text.split()
         assert "mention.The" not in " ".join(log._lines)
+
+
+async def test_a_pane_that_ended_in_a_text_less_frame_is_finished_by_the_next_frame() -> None:
+    """An ending is shown at once in a frame without text (the meter only); the rest of
+    that pane (its title and border) must come with the next frame, although an ended
+    pane has no news of its own. It once waited for the whole ask to end (seen on a
+    loaded machine, where the answer had already been flushed)."""
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        view = await open_ask(a, pilot)
+        view.set_models(["replay:qwen3-235b-a22b-thinking-2507", "replay:gpt-oss-120b"])
+        pace = FakePace(limit=200)  # gpt-oss ends within that; qwen is held mid-reasoning
+        pace.install(view)
+        pace.go.set()
+        await pilot.press("ctrl+s")
+        ended, streaming = "gpt-oss-120b (replay)", "qwen3-235b-a22b-thinking-2507 (replay)"
+        await wait_for(pilot, lambda: view.board.panes[ended].finished, what="one pane's end")
+        await wait_still(view, pilot)
+        # As the ending's text-less frame leaves it: meter shown, the rest still to paint.
+        view.board.panes[ended].dirty = True
+        await view._paint([streaming], meters=False)  # the next frame: the other pane's news
+        assert not view.board.panes[ended].dirty
+        pace.release()
+        await wait_ended(view, pilot)

@@ -608,7 +608,14 @@ class AskView(View):
         flush = text and time.monotonic() - self._answer_flushed >= every
         if flush:
             self._answer_flushed = time.monotonic()
-        keys = keys + [k for k, p in self._panes.items() if p.has_pending and k not in keys]
+        # Also panes a text-less frame left half done (an ending shows its meter at once,
+        # its title and border here): an ended pane has no news of its own to come.
+        keys = keys + [
+            k
+            for k, p in self._panes.items()
+            if k not in keys
+            and (p.has_pending or (text and k in board.panes and board.panes[k].dirty))
+        ]
         with self.app.batch_update():  # every pane's change, then one layout and one render
             for key in keys:
                 pane = self._panes.get(key)
