@@ -9,14 +9,13 @@ in a chunk that still has choices (OpenRouter) or in ``x_groq.usage`` (Groq).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text
+from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text, loads
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import SSEEvent
 
-_loads = json.loads
+_loads = loads
 
 
 def _details_text(details: Any) -> tuple[str, bool]:
