@@ -257,15 +257,15 @@ class AskSession:
             async for batch in group.batches():
                 for event in batch:
                     self.ratios.update(event)
-                    if isinstance(event, TERMINAL):
-                        result = event.result
+                    result = event.result if isinstance(event, TERMINAL) else None
+                    if result is not None:
                         self.ratios.set_final(
                             event.key, result.tokens_completion, result.tokens_source
                         )
                     self.on_event(event)
-                    if isinstance(event, TERMINAL):
+                    if result is not None:
                         # Stored beside the stream: the other models' events keep flowing.
-                        storing.append(asyncio.create_task(self._store(event.result, context)))
+                        storing.append(asyncio.create_task(self._store(result, context)))
         except asyncio.CancelledError:
             self.cancelled = True
             group.cancel()
