@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tokenscope.probe.dialects.base import loads
 from tokenscope.probe.engine import Probe
 from tokenscope.probe.request import ProbeRequest
-from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder
+from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, _LineDecoder
 from tokenscope.probe.think_splitter import ThinkSplitter
 
 from .helpers import FAST, endpoint_at
@@ -77,6 +79,44 @@ def test_sse_decoder_on_arbitrary_bytes_is_chunking_independent(pieces, points):
     # CR, LF and CRLF framing mixed with anything, including invalid UTF-8.
     data = b"".join(pieces)
     assert decode_all(SSEDecoder(), cut(data, points)) == decode_all(SSEDecoder(), [data])
+
+
+class LineByLineSSE(SSEDecoder):
+    """The general path alone: what SSEDecoder's one-go path for LF streams must match."""
+
+    def feed(self, chunk: bytes) -> list:
+        return _LineDecoder.feed(self, chunk)
+
+
+LF_PIECES = [p for p in SSE_PIECES if b"\r" not in p] + [b"\n\n", b'data: {"x":"y"}\n\n']
+
+
+@given(
+    pieces=st.lists(st.sampled_from(LF_PIECES), max_size=60),
+    points=st.lists(st.integers(min_value=0, max_value=400), max_size=20),
+)
+@example(
+    pieces=[b"data: ", b"x", b"\n\n", b"\xff", b"\n\n", b"data: ", "\u00e9".encode()], points=[3]
+)
+@settings(max_examples=500, deadline=None)
+def test_the_one_go_path_gives_what_the_line_by_line_path_gives(pieces, points):
+    data = b"".join(pieces)
+    chunks = cut(data, points)
+    assert decode_all(SSEDecoder(), chunks) == decode_all(LineByLineSSE(), chunks)
+
+
+@given(st.text(alphabet='{}[]":,. \n\t\ufeff01aeflnrstu\\') | st.from_type(str))
+@example('{"a":1} ')
+@example('{"a":1}{}')
+@settings(max_examples=500, deadline=None)
+def test_chunks_parse_as_json_loads_would(data):
+    def outcome(parse):
+        try:
+            return "ok", parse(data)
+        except ValueError as exc:
+            return type(exc).__name__, str(exc)
+
+    assert repr(outcome(loads)) == repr(outcome(json.loads))  # repr: NaN is not NaN
 
 
 def test_line_endings_are_only_cr_lf_and_crlf():

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenscope.ask.board import LiveBoard, PaneState
 from tokenscope.ask.session import AskSession, ContextReady, RunStored
-from tokenscope.probe.events import TERMINAL
+from tokenscope.probe.events import TERMINAL, AnswerDelta, ReasoningDelta
 
 if TYPE_CHECKING:
     from tokenscope.ask.session import AskEvent, AskJob, AskOutcome
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # panes leave the painting thread mostly idle (Markdown is appended at most this often).
 FPS = 10.0
 METER_EVERY = 2  # frames between meter repaints of a live pane (its times move on alone)
+_TEXT = (AnswerDelta, ReasoningDelta)  # the events that are nearly all of them
 # How long closing waits for a cancelled ask to store its partial runs.
 CLOSE_TIMEOUT = 5.0
 
@@ -164,6 +165,9 @@ class LiveAsk:
 
     def _on_event(self, event: AskEvent) -> None:
         """Every session event, on this thread: folded, never passed on one by one."""
+        if isinstance(event, _TEXT):  # nearly every event: checked first
+            self.board.push(event)
+            return
         if isinstance(event, ContextReady):
             self._pending.baseline = event.baseline
             for pane in self.board.panes.values():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,6 +25,7 @@ from tokenscope.probe.baseline import NO_BASELINE, Baseline, LiveRatios
 from tokenscope.probe.endpoints import BUILTIN_MAX_TOKENS
 from tokenscope.probe.events import TERMINAL, Failed, ProbeEvent, ProbeResult
 from tokenscope.probe.replay import DEFAULT_TOKENS_PER_S
+from tokenscope.probe.streams import ProbeStream, batches_of, flatten
 from tokenscope.text import one_line
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from tokenscope.config import Price, Settings
     from tokenscope.data.prices import RunCost
     from tokenscope.probe.engine import ProbeGroup
-    from tokenscope.probe.streams import ProbeStream
 
 LOCAL_MAX_TOKENS = BUILTIN_MAX_TOKENS
 
@@ -166,17 +166,20 @@ class LazyProbe:
     def done(self) -> bool:
         return self._result is not None or (self._inner is not None and self._inner.done)
 
-    async def stream(self) -> AsyncIterator[ProbeEvent]:
+    def stream(self) -> AsyncIterator[ProbeEvent]:
+        return flatten(self.batches())
+
+    async def batches(self) -> AsyncGenerator[list[ProbeEvent], None]:
         try:
             self._inner = await asyncio.to_thread(self._make)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # whatever stops one model is that model's failure
             self._result = self._blank("failed", one_line(str(exc) or type(exc).__name__, 300))
-            yield Failed(self.key, self._result)
+            yield [Failed(self.key, self._result)]
             return
-        async for event in self._inner.stream():
-            yield event
+        async for batch in batches_of(self._inner):
+            yield batch
 
     def result(self) -> ProbeResult:
         if self._inner is not None:
@@ -251,15 +254,18 @@ class AskSession:
             asyncio.get_running_loop().call_soon(group.cancel)
         storing: list[asyncio.Task[None]] = []
         try:
-            async for event in group.events():
-                self.ratios.update(event)
-                if isinstance(event, TERMINAL):
-                    result = event.result
-                    self.ratios.set_final(event.key, result.tokens_completion, result.tokens_source)
-                self.on_event(event)
-                if isinstance(event, TERMINAL):
-                    # Stored beside the stream: the other models' events keep flowing.
-                    storing.append(asyncio.create_task(self._store(event.result, context)))
+            async for batch in group.batches():
+                for event in batch:
+                    self.ratios.update(event)
+                    result = event.result if isinstance(event, TERMINAL) else None
+                    if result is not None:
+                        self.ratios.set_final(
+                            event.key, result.tokens_completion, result.tokens_source
+                        )
+                    self.on_event(event)
+                    if result is not None:
+                        # Stored beside the stream: the other models' events keep flowing.
+                        storing.append(asyncio.create_task(self._store(result, context)))
         except asyncio.CancelledError:
             self.cancelled = True
             group.cancel()

@@ -212,6 +212,10 @@ def resolve(
     return NO_BASELINE
 
 
+# The events that carry a model's counts (a tuple: checked for every token).
+_COUNTED = (ReasoningDelta, AnswerDelta, Reclassified, UsageReported)
+
+
 class LiveRatios:
     """Follows events and gives each probe's ratio to the baseline as it streams."""
 
@@ -220,7 +224,7 @@ class LiveRatios:
         self.counts: dict[str, Counts] = {}
 
     def update(self, event: ProbeEvent) -> None:
-        if isinstance(event, ReasoningDelta | AnswerDelta | Reclassified | UsageReported):
+        if isinstance(event, _COUNTED):
             self.counts[event.key] = event.counts
 
     def set_final(self, key: str, completion: float | None, source: str) -> None:

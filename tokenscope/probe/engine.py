@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 
 import httpx
 
@@ -53,7 +53,7 @@ from tokenscope.probe.faults import (
 )
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, SSEEvent, StreamFormatError
-from tokenscope.probe.streams import ProbeStream
+from tokenscope.probe.streams import ProbeStream, batches_of, flatten
 from tokenscope.probe.textbuffer import TextBuffer
 from tokenscope.probe.think_splitter import Split, ThinkSplitter
 from tokenscope.probe.usage import Usage, normalise
@@ -146,7 +146,13 @@ class Probe:
         assert self._result is not None
         return self._result
 
-    async def stream(self) -> AsyncIterator[ProbeEvent]:
+    def stream(self) -> AsyncIterator[ProbeEvent]:
+        """The events one by one; closing this generator closes the connection."""
+        return flatten(self.batches())
+
+    async def batches(self) -> AsyncGenerator[list[ProbeEvent], None]:
+        """The same events as ``stream``, gathered per network read: one hop through
+        the layers above per read rather than per token (thousands a second)."""
         if self._started:
             raise RuntimeError("a Probe streams once; make a new one to ask again")
         self._started = True
@@ -155,8 +161,8 @@ class Probe:
         if client is None:
             client = make_client(self.settings)
         try:
-            async for event in self._run(client):
-                yield event
+            async for batch in self._run(client):
+                yield batch
         except (asyncio.CancelledError, GeneratorExit):
             if self._result is None:
                 self._end("cancelled", "cancelled before the model finished")
@@ -167,13 +173,13 @@ class Probe:
 
     # -- the request, with its retries ---------------------------------------------
 
-    async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[ProbeEvent]:
+    async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[list[ProbeEvent]]:
         request, settings = self.request, self.settings
         endpoint = request.endpoint
         key = request.key
         missing = missing_key_message(endpoint)
         if missing:
-            yield self._fail(missing)
+            yield [self._fail(missing)]
             return
         api_key = endpoint.api_key()
         # Credentials in the base URL travel as a Basic header, never in the URL,
@@ -187,7 +193,7 @@ class Probe:
             attempt += 1
             call = self._dialect.build(request, api_key, frozenset(dropped))
             self._t_start = self._clock()
-            yield Started(key, request.model, endpoint.host, attempt)
+            yield [Started(key, request.model, endpoint.host, attempt)]
             streaming = False
             try:
                 async with client.stream(
@@ -203,9 +209,11 @@ class Probe:
                         name = self._dialect.droppable(status, body)
                         if name and name not in dropped:
                             dropped.add(name)
-                            yield self._notice(
-                                f"{endpoint.host} refused '{name}'; asking again without it"
-                            )
+                            yield [
+                                self._notice(
+                                    f"{endpoint.host} refused '{name}'; asking again without it"
+                                )
+                            ]
                             continue
                         message = describe_status(status, body, endpoint, request.model)
                         if status in RETRY_STATUSES:
@@ -214,39 +222,45 @@ class Probe:
                                 wait = min(2.0**retries, settings.max_retry_wait)
                             if retries >= settings.max_retries:
                                 suffix = f"; gave up after {retries} retries" if retries else ""
-                                yield self._fail(message + suffix)
+                                yield [self._fail(message + suffix)]
                                 return
                             if wait > settings.max_retry_wait:
-                                yield self._fail(
-                                    f"{message}; asked to wait {wait:g} s, "
-                                    f"more than max_retry_wait {settings.max_retry_wait:g} s"
-                                )
+                                yield [
+                                    self._fail(
+                                        f"{message}; asked to wait {wait:g} s, "
+                                        f"more than max_retry_wait {settings.max_retry_wait:g} s"
+                                    )
+                                ]
                                 return
                             retries += 1
-                            yield Retrying(key, message, wait)
+                            yield [Retrying(key, message, wait)]
                             await asyncio.sleep(wait)
                             continue
-                        yield self._fail(message)
+                        yield [self._fail(message)]
                         return
                     streaming = True
-                    async for event in self._consume(response, call.framing):
-                        yield event
+                    async for batch in self._consume(response, call.framing):
+                        yield batch
                     return
             except (httpx.HTTPError, StreamFormatError, OSError) as exc:
-                yield self._fail(
-                    describe_exception(
-                        exc,
-                        endpoint,
-                        connect_timeout=settings.connect_timeout,
-                        read_timeout=settings.read_timeout,
-                        streaming=streaming,
+                yield [
+                    self._fail(
+                        describe_exception(
+                            exc,
+                            endpoint,
+                            connect_timeout=settings.connect_timeout,
+                            read_timeout=settings.read_timeout,
+                            streaming=streaming,
+                        )
                     )
-                )
+                ]
                 return
 
     # -- the stream -------------------------------------------------------------
 
-    async def _consume(self, response: httpx.Response, framing: str) -> AsyncIterator[ProbeEvent]:
+    async def _consume(
+        self, response: httpx.Response, framing: str
+    ) -> AsyncIterator[list[ProbeEvent]]:
         # One event may not exceed the text cap by more than its framing.
         limit = self._char_cap + 1024 * 1024
         decoder = SSEDecoder(limit) if framing == "sse" else NDJSONDecoder(limit)
@@ -258,30 +272,39 @@ class Probe:
         self._stop = False
         self._parser = self._dialect.parser()  # one per response: Anthropic's keeps usage state
         async for raw in response.aiter_bytes():
-            for event in self._handle(decoder.feed(raw)):
-                yield event
+            batch = self._handle(decoder.feed(raw))
             if decoder.invalid_utf8 != self._invalid_utf8:
                 if not self._invalid_utf8:
-                    yield self._notice(f"{host} sent bytes that are not UTF-8; shown as \ufffd")
+                    batch.append(
+                        self._notice(f"{host} sent bytes that are not UTF-8; shown as \ufffd")
+                    )
                 self._invalid_utf8 = decoder.invalid_utf8
+            if batch:
+                yield batch
             if self._result is not None:
                 return
             if self._stop:
                 break
             now = clock()
             if now - self._progress > idle:
-                yield self._fail(
-                    f"no tokens from {host} for {idle:g} s, only keep-alives (idle timeout)"
-                )
+                yield [
+                    self._fail(
+                        f"no tokens from {host} for {idle:g} s, only keep-alives (idle timeout)"
+                    )
+                ]
                 return
             if now > deadline:
-                yield self._fail(
-                    f"{host} still streaming after {self.settings.max_duration:g} s (max_duration)"
-                )
+                yield [
+                    self._fail(
+                        f"{host} still streaming after {self.settings.max_duration:g} s "
+                        "(max_duration)"
+                    )
+                ]
                 return
         else:
-            for event in self._handle(decoder.flush()):
-                yield event
+            batch = self._handle(decoder.flush())
+            if batch:
+                yield batch
             self._invalid_utf8 = decoder.invalid_utf8
             if self._result is not None:
                 return
@@ -290,41 +313,53 @@ class Probe:
             # interrupted with [DONE] and no finish_reason, mid-answer. Asking
             # again (one request at a time) may well succeed.
             self._ended_early = True
-            yield self._fail(f"the stream from {host} ended before the model finished")
+            yield [self._fail(f"the stream from {host} ended before the model finished")]
             return
-        yield self._succeed()
+        yield [self._succeed()]
 
-    def _handle(self, events: list[SSEEvent]) -> Iterator[ProbeEvent]:
+    def _handle(self, events: list[SSEEvent]) -> list[ProbeEvent]:
+        """What one network read's events come to: a list built in one go, since a read
+        at thousands of tokens a second holds dozens of them."""
+        out: list[ProbeEvent] = []
         parse = self._parser.parse
+        apply = self._apply
+        parsed = False
         for sse in events:
             try:
                 chunk = parse(sse)
             except ParseError as exc:
                 self._malformed += 1
                 if self._malformed == 1:
-                    yield self._notice(
-                        f"skipped a malformed chunk from {self.request.endpoint.host}: "
-                        f"{scrub(str(exc), self.request.endpoint)}"
+                    out.append(
+                        self._notice(
+                            f"skipped a malformed chunk from {self.request.endpoint.host}: "
+                            f"{scrub(str(exc), self.request.endpoint)}"
+                        )
                     )
                 continue
             if chunk is None:
                 continue
-            self._progress = self._clock()
-            yield from self._apply(chunk)
+            parsed = True
+            apply(chunk, out)
             runaway = self._runaway()
             if runaway:
                 self._finish_reason = CUT
-                yield self._fail(runaway)
-                return
+                out.append(self._fail(runaway))
+                break
             if chunk.error:
-                yield self._fail(
-                    f"error inside the stream from {self.request.endpoint.host}: "
-                    f"{scrub(chunk.error, self.request.endpoint)}"
+                out.append(
+                    self._fail(
+                        f"error inside the stream from {self.request.endpoint.host}: "
+                        f"{scrub(chunk.error, self.request.endpoint)}"
+                    )
                 )
-                return
+                break
             if chunk.done:
                 self._stop = True
-                return
+                break
+        if parsed:
+            self._progress = self._clock()  # once per read: the read is one moment
+        return out
 
     def _runaway(self) -> str | None:
         """Why the stream must stop although the server goes on, or None."""
@@ -350,13 +385,15 @@ class Probe:
                 )
         return None
 
-    def _apply(self, chunk: Chunk) -> Iterator[ProbeEvent]:
+    def _apply(self, chunk: Chunk, out: list[ProbeEvent]) -> None:
         reasoning, content = chunk.reasoning, chunk.content
         if reasoning or content:
-            yield from self._text(reasoning, content)
+            self._text(reasoning, content, out)
         if chunk.usage:
             self._usage = normalise(chunk.usage)
-            yield UsageReported(self.key, self._counter.snapshot(self._usage), self._usage.prompt)
+            out.append(
+                UsageReported(self.key, self._counter.snapshot(self._usage), self._usage.prompt)
+            )
         if chunk.finish_reason:
             self._finish_reason = chunk.finish_reason
         if chunk.provider:
@@ -364,7 +401,7 @@ class Probe:
         if chunk.hidden_reasoning:
             self._hidden = True
 
-    def _text(self, reasoning: str, content: str) -> Iterator[ProbeEvent]:
+    def _text(self, reasoning: str, content: str, out: list[ProbeEvent]) -> None:
         if self._t_first is None:
             self._t_first = self._clock()
         splitter = self._splitter
@@ -390,13 +427,13 @@ class Probe:
         self._counter.add(len(reasoning) + len(content), len(r_text), len(a_text), in_reasoning)
         counts = self._counter.snapshot(self._usage)
         if moved:
-            yield Reclassified(self.key, moved, counts)
+            out.append(Reclassified(self.key, moved, counts))
         if r_text:
             self._reasoning_parts.append(r_text)
-            yield ReasoningDelta(self.key, r_text, counts)
+            out.append(ReasoningDelta(self.key, r_text, counts))
         if a_text:
             self._answer_parts.append(a_text)
-            yield AnswerDelta(self.key, a_text, counts)
+            out.append(AnswerDelta(self.key, a_text, counts))
 
     # -- endings ----------------------------------------------------------------
 
@@ -481,9 +518,6 @@ class Probe:
         )
 
 
-_DONE = object()
-
-
 class ProbeGroup:
     """Several probes at once, their events merged in arrival order."""
 
@@ -494,8 +528,12 @@ class ProbeGroup:
         self.probes = list(probes)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    async def events(self) -> AsyncIterator[ProbeEvent]:
-        queue: asyncio.Queue[object] = asyncio.Queue()
+    def events(self) -> AsyncIterator[ProbeEvent]:
+        return flatten(self.batches())
+
+    async def batches(self) -> AsyncGenerator[list[ProbeEvent], None]:
+        """The events as they arrived, a list at a time (one network read of one probe)."""
+        queue: asyncio.Queue[list[ProbeEvent] | None] = asyncio.Queue()
         self._tasks = {
             p.key: asyncio.create_task(self._pump(p, queue), name=f"probe:{p.key}")
             for p in self.probes
@@ -503,11 +541,11 @@ class ProbeGroup:
         remaining = len(self._tasks)
         try:
             while remaining:
-                item = await queue.get()
-                if item is _DONE:
+                batch = await queue.get()
+                if batch is None:  # a probe is done
                     remaining -= 1
                     continue
-                yield item  # type: ignore[misc]
+                yield batch
         finally:
             pending = [t for t in self._tasks.values() if not t.done()]
             for task in pending:
@@ -516,14 +554,14 @@ class ProbeGroup:
                 await asyncio.gather(*pending, return_exceptions=True)
 
     @staticmethod
-    async def _pump(probe: ProbeStream, queue: asyncio.Queue[object]) -> None:
+    async def _pump(probe: ProbeStream, queue: asyncio.Queue[list[ProbeEvent] | None]) -> None:
         try:
-            async for event in probe.stream():
-                queue.put_nowait(event)
+            async for batch in batches_of(probe):
+                queue.put_nowait(batch)
         except asyncio.CancelledError:
-            queue.put_nowait(Cancelled(probe.key, probe.result()))
+            queue.put_nowait([Cancelled(probe.key, probe.result())])
         finally:
-            queue.put_nowait(_DONE)
+            queue.put_nowait(None)
 
     def cancel(self, key: str | None = None) -> None:
         """Cancel one probe by key, or all of them."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from json.scanner import make_scanner
 from typing import Any, Protocol
 
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import SSEEvent
+
+# json.loads without its Python layers (a quarter of the cost of a one-token chunk):
+# the C scanner it calls, with json.loads's defaults.
+_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed names the class, not its argument
 
 
 class ParseError(ValueError):
@@ -48,6 +54,17 @@ class Dialect(Protocol):
     def droppable(self, status: int, body: str) -> str | None:
         """The optional request field a 4xx names, to retry once without it."""
         ...
+
+
+def loads(data: str) -> Any:
+    """``json.loads(data)``, the same value or the same error, faster on one line of JSON."""
+    try:
+        obj, end = _scan(data, 0)
+    except (StopIteration, ValueError):
+        return json.loads(data)  # raises its own message (or allows leading whitespace)
+    if end != len(data):
+        return json.loads(data)  # trailing whitespace, or extra data: its own verdict
+    return obj
 
 
 def error_text(err: Any) -> str:

@@ -7,10 +7,9 @@ bare ``{"error": "..."}`` line with the status unchanged.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text
+from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text, loads
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import SSEEvent
 
@@ -20,7 +19,7 @@ class OllamaParser:
 
     def parse(self, event: SSEEvent) -> Chunk | None:
         try:
-            obj = json.loads(event.data)
+            obj = loads(event.data)
         except ValueError as exc:
             raise ParseError(str(exc)) from None
         if not isinstance(obj, dict):

@@ -9,14 +9,13 @@ in a chunk that still has choices (OpenRouter) or in ``x_groq.usage`` (Groq).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text
+from tokenscope.probe.dialects.base import Chunk, HttpCall, ParseError, error_text, loads
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import SSEEvent
 
-_loads = json.loads
+_loads = loads
 
 
 def _details_text(details: Any) -> tuple[str, bool]:
@@ -45,50 +44,53 @@ class OpenAIParser:
 
     def parse(self, event: SSEEvent) -> Chunk | None:
         data = event.data
-        if data[:6] == "[DONE]" or data.strip() == "[DONE]":
+        # A JSON object cannot be [DONE]: the strip (a copy) only for what is not one.
+        if data[:1] != "{" and (data[:6] == "[DONE]" or data.strip() == "[DONE]"):
             return Chunk(done=True)
         try:
             obj = _loads(data)
         except ValueError as exc:
             raise ParseError(str(exc)) from None
-        if not isinstance(obj, dict):
+        if type(obj) is not dict:  # JSON gives plain dicts
             raise ParseError("a chunk that is not a JSON object")
         chunk = Chunk()
-        err = obj.get("error")
+        get = obj.get
+        err = get("error")
         if err:
             chunk.error = error_text(err)
-        elif obj.get("object") == "error":  # vLLM
+        elif get("object") == "error":  # vLLM
             chunk.error = error_text(obj)
-        choices = obj.get("choices")
-        if choices and isinstance(choices, list):
+        choices = get("choices")
+        if choices and type(choices) is list:
             choice = choices[0]
-            if isinstance(choice, dict):
+            if type(choice) is dict:
                 delta = choice.get("delta") or choice.get("message") or {}
-                if isinstance(delta, dict):
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if type(delta) is dict:
+                    dget = delta.get
+                    reasoning = dget("reasoning_content") or dget("reasoning")
                     if not reasoning:
-                        details = delta.get("reasoning_details")
+                        details = dget("reasoning_details")
                         if details:
                             reasoning, chunk.hidden_reasoning = _details_text(details)
-                    if isinstance(reasoning, str):
+                    if type(reasoning) is str:
                         chunk.reasoning = reasoning
-                    content = delta.get("content")
-                    if isinstance(content, str):
+                    content = dget("content")
+                    if type(content) is str:
                         chunk.content = content
                 finish = choice.get("finish_reason")
                 if finish:
                     chunk.finish_reason = str(finish)
                     if finish == "error" and not chunk.error:
                         chunk.error = "the provider ended the stream with finish_reason 'error'"
-        usage = obj.get("usage")
+        usage = get("usage")
         if not usage:
-            groq = obj.get("x_groq")
-            if isinstance(groq, dict):
+            groq = get("x_groq")
+            if type(groq) is dict:
                 usage = groq.get("usage")
-        if isinstance(usage, dict) and usage:
+        if usage and type(usage) is dict:
             chunk.usage = usage
-        provider = obj.get("provider")
-        if isinstance(provider, str):
+        provider = get("provider")
+        if type(provider) is str:
             chunk.provider = provider
         return chunk
 

@@ -33,6 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown
 
 from tokenscope.text import literal, one_line
+from tokenscope.tui.widgets.plain_wrap import wrap_ascii
 
 if TYPE_CHECKING:
     from tokenscope.ask.board import PaneState
@@ -283,6 +284,9 @@ class ReasoningLog(ScrollView, can_focus=False):
         width = max(1, self._wrap_width)
         if not paragraph:
             return [""]
+        fast = wrap_ascii(paragraph, width)  # the same lines, a line at a time
+        if fast is not None:
+            return fast
         return [line.plain for line in Text(paragraph).wrap(self.app.console, width)] or [""]
 
     def append(self, text: str) -> None:
