@@ -117,3 +117,14 @@ async def test_with_no_sources_the_panel_says_how_to_add_one(data_dir):
         assert "No sources are configured" in text and "[[sources]]" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, SourcesScreen)
+
+
+async def test_a_config_that_cannot_be_read_is_said_in_the_panel(data_dir):
+    write_config('[[sources]]\nname = "team"\nuri = "s3://[bucket/runs"\n')
+    app = TokenscopeApp(poll_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.config_warning is not None, "the config's problem")
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, SourcesScreen), "the sources panel")
+        text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "The config file cannot be read" in text and "is not a valid URI" in text

@@ -43,6 +43,8 @@ def _config(body: str):
         ('[[sources]]\nname = "t"\nuri = "ftp://host/x"', "must start with s3://, gs://, az://"),
         ('[[sources]]\nname = "t"\nuri = "s3://k:pw@b/p"', "holds a password"),
         ('[[sources]]\nname = "a/b"\nuri = "s3://b/p"', "sources[0].name must be 1-40"),
+        ('[[sources]]\nname = "t"\nuri = "s3://b-\\u001b[31m/p"', "holds a control character"),
+        ('[[sources]]\nname = "t"\nuri = "s3://[b/p"', "sources[0].uri is not a valid URI"),
     ],
 )
 def test_bad_sources_are_one_line_naming_the_key(body, message):

@@ -153,6 +153,12 @@ def _parse_source(raw: Any, path: Path, index: int) -> Source:
     if not isinstance(uri, str) or not uri.strip():
         raise SourceError(f"{_where(path, index, 'uri')} must be a non-empty string")
     uri = uri.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in uri):
+        raise SourceError(f"{_where(path, index, 'uri')} holds a control character")
+    try:
+        urlsplit(uri)
+    except ValueError as exc:  # e.g. an unclosed '[' read as an IPv6 host
+        raise SourceError(f"{_where(path, index, 'uri')} is not a valid URI ({exc})") from exc
     scheme = scheme_of(uri)
     if "://" in uri and scheme == "file" and not uri.startswith("file://"):
         raise SourceError(

@@ -421,7 +421,7 @@ class TokenscopeApp(App[int]):
 
         sources = self.settings.sources if self.settings else ()
         statuses = self.ds.sources if self.ds is not None else None
-        self.push_screen(SourcesScreen(sources, statuses))
+        self.push_screen(SourcesScreen(sources, statuses, self.config_warning))
 
     def action_clear_filters(self) -> None:
         self._drilled_from = None

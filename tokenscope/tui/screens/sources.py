@@ -78,10 +78,14 @@ class SourcesScreen(DialogScreen[None]):
     """
 
     def __init__(
-        self, sources: tuple[Source, ...], statuses: list[SourceStatus] | None = None
+        self,
+        sources: tuple[Source, ...],
+        statuses: list[SourceStatus] | None = None,
+        config_problem: str | None = None,
     ) -> None:
         super().__init__()
         self.sources = sources
+        self.config_problem = config_problem  # a config that could not be read: no sources
         self.statuses = list(statuses or [])
         self.running: str | None = None  # "push" or "pull" while one runs
         self.cancel = threading.Event()
@@ -104,7 +108,11 @@ class SourcesScreen(DialogScreen[None]):
     def _how_to_add(self) -> Text:
         from tokenscope import paths
 
-        text = Text("No sources are configured. Add one to ", style="dim")
+        if self.config_problem:
+            text = Text("The config file cannot be read, so no source is: ", style="bold")
+            text.append(plain(self.config_problem) + "\n\nA source in ")
+        else:
+            text = Text("No sources are configured. Add one to ", style="dim")
         text.append(plain(str(paths.config_file())))
         text.append(":\n\n")
         text.append(EXAMPLE)
