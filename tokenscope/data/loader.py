@@ -22,7 +22,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 from polars.exceptions import PanicException
@@ -47,6 +47,7 @@ from tokenscope.data.schema import (
 from tokenscope.text import one_line
 
 if TYPE_CHECKING:
+    from tokenscope.remote.read import SourceStatus
     from tokenscope.remote.sources import Source
 
 __all__ = ["Dataset", "FileStatus", "LoadError", "UserResults", "load_dataset"]
@@ -72,8 +73,8 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     # Which edition of the bundled study the bundled runs and prices are.
     edition: str = editions.DEFAULT_EDITION
-    # One ``tokenscope.remote.read.SourceStatus`` per configured source read.
-    sources: list[Any] = field(default_factory=list)
+    # Each configured source's status, as read with these runs.
+    sources: list[SourceStatus] = field(default_factory=list)
     # The same runs with reasoning tokens as ``metrics.reasoning_candidates`` leaves them
     # (None: derived from ``runs_lazy``).
     metric_lazy: pl.LazyFrame | None = None
