@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 
@@ -10,8 +11,10 @@ import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tokenscope.probe.counting import Counts, LiveCounter
 from tokenscope.probe.dialects.base import loads
 from tokenscope.probe.engine import Probe
+from tokenscope.probe.events import AnswerDelta, ReasoningDelta
 from tokenscope.probe.request import ProbeRequest
 from tokenscope.probe.sse import NDJSONDecoder, SSEDecoder, _LineDecoder
 from tokenscope.probe.think_splitter import ThinkSplitter
@@ -196,19 +199,49 @@ class Chunks(httpx.AsyncByteStream):
 
 def probe_result(name: str, pieces: list[bytes]):
     _body, meta = load_transcript(name)
-    ctype = meta.get("content_type", "text/event-stream")
+    return probe_events(pieces, meta["endpoint"], meta.get("content_type", "text/event-stream"))
+
+
+def probe_events(pieces: list[bytes], preset: str = "vllm", ctype: str = "text/event-stream"):
+    """The result and the events of a probe that reads ``pieces`` one by one."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": ctype}, stream=Chunks(pieces))
 
     async def go():
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            endpoint = endpoint_at("http://replay.test/v1", meta["endpoint"], key_required=False)
+            endpoint = endpoint_at("http://replay.test/v1", preset, key_required=False)
             probe = Probe(ProbeRequest(endpoint, "m", "q"), FAST, client=client)
             events = [e async for e in probe.stream()]
-            return probe.result(), [type(e).__name__ for e in events]
+            return probe.result(), events
 
     return asyncio.run(go())
+
+
+def text_runs(events) -> tuple[list[tuple[str, str | None]], dict[tuple[int, int], Counts]]:
+    """Each event's kind, with a run of text deltas of one kind as one entry and its
+    text (a read's tokens come as one delta, so how many depends on the network); and
+    each delta's counts by where it ends: (the run, characters into it)."""
+    runs: list[tuple[str, str | None]] = []
+    counts: dict[tuple[int, int], Counts] = {}
+    for event in events:
+        kind = type(event).__name__
+        if isinstance(event, ReasoningDelta | AnswerDelta):
+            if runs and runs[-1][0] == kind:
+                runs[-1] = (kind, (runs[-1][1] or "") + event.text)
+            else:
+                runs.append((kind, event.text))
+            counts[len(runs) - 1, len(runs[-1][1] or "")] = event.counts
+        else:
+            runs.append((kind, None))
+    return runs, counts
+
+
+@functools.cache
+def byte_by_byte(name: str) -> tuple[list[tuple[str, str | None]], dict]:
+    """The events when every read is one byte: at most one chunk a read, a delta each."""
+    body, _meta = load_transcript(name)
+    return text_runs(probe_result(name, [body[i : i + 1] for i in range(len(body))])[1])
 
 
 FIELDS = (
@@ -238,4 +271,79 @@ def test_any_chunking_gives_the_same_split_and_counts(name, points):
     parts, parts_events = probe_result(name, cut(body, points))
     for field in FIELDS:
         assert getattr(parts, field) == getattr(whole, field), field
-    assert parts_events == whole_events
+    assert text_runs(parts_events)[0] == text_runs(whole_events)[0]
+
+
+@given(
+    name=st.sampled_from(NAMES),
+    points=st.lists(st.integers(min_value=0, max_value=100_000), max_size=25),
+)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_delta_of_many_chunks_carries_the_counts_of_its_last_chunk(name, points):
+    # Gathering a read's chunks into one delta changes no figure: each delta has exactly
+    # the counts the delta of its last chunk has when every chunk comes on its own.
+    body, _meta = load_transcript(name)
+    runs, counts = text_runs(probe_result(name, cut(body, points))[1])
+    single_runs, single_counts = byte_by_byte(name)
+    assert runs == single_runs
+    for end, seen in counts.items():
+        assert seen == single_counts[end], end
+
+
+def openai_chunk(field: str, text: str) -> bytes:
+    delta = json.dumps({field: text})
+    return f'data: {{"choices":[{{"index":0,"delta":{delta}}}]}}\n\n'.encode()
+
+
+@given(
+    deltas=st.lists(
+        st.tuples(
+            st.sampled_from(["reasoning_content", "content"]),
+            st.text(alphabet=" ab<>/hintk\n", min_size=1, max_size=8),
+        ),
+        max_size=30,
+    ),
+    points=st.lists(st.integers(min_value=0, max_value=100_000), max_size=10),
+)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_text_gathered_per_read_has_the_counts_of_a_delta_per_chunk(deltas, points):
+    # Reasoning and answer interleaved, tags and parts of tags among them.
+    chunks = [openai_chunk(field, text) for field, text in deltas]
+    chunks.append(b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+    result, events = probe_events(cut(b"".join(chunks), points))
+    one_each, single = probe_events(chunks)  # a read per chunk: a delta per chunk
+    runs, counts = text_runs(events)
+    single_runs, single_counts = text_runs(single)
+    assert runs == single_runs
+    for end, seen in counts.items():
+        assert seen == single_counts[end], end
+    assert (result.reasoning, result.answer) == (one_each.reasoning, one_each.answer)
+
+
+def test_a_reads_chunks_come_as_one_delta_per_run_of_text():
+    # What keeps thousands of tokens a second cheap for every layer above the probe.
+    chunks = [openai_chunk("reasoning_content", w) for w in ("Add", " two", " and", " two")]
+    chunks += [openai_chunk("content", w) for w in ("4", ".")]
+    chunks.append(b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+    result, events = probe_events([b"".join(chunks)])
+    deltas = [e for e in events if isinstance(e, ReasoningDelta | AnswerDelta)]
+    assert [(type(e), e.text) for e in deltas] == [
+        (ReasoningDelta, "Add two and two"),
+        (AnswerDelta, "4."),
+    ]
+    assert [(e.counts.reasoning, e.counts.answer) for e in deltas] == [(4.0, 0.0), (4.0, 2.0)]
+    assert result.tokens_completion == 6
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=40)), max_size=30))
+def test_the_counters_shortcuts_count_as_add_does(pieces):
+    shortcut, general = LiveCounter(), LiveCounter()
+    for reasoning, chars in pieces:
+        if reasoning:
+            shortcut.add_reasoning(chars)
+            general.add(chars, chars, 0, True)
+        else:
+            shortcut.add_answer(chars)
+            general.add(chars, 0, chars, False)
+    for name in LiveCounter.__slots__:
+        assert getattr(shortcut, name) == getattr(general, name), name

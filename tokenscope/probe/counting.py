@@ -49,6 +49,13 @@ class FinalCounts:
     estimate_error: float | None  # estimate / truth - 1, once a truth is known
 
 
+def _tokens_in(chars: int) -> float:
+    """The estimated tokens of one delta of ``chars`` characters."""
+    if chars > ONE_TOKEN_CHARS:
+        return 1.0 + (chars - ONE_TOKEN_CHARS) / CHARS_PER_TOKEN
+    return 1.0
+
+
 class LiveCounter:
     __slots__ = (
         "answer_chars",
@@ -81,9 +88,7 @@ class LiveCounter:
         it belongs to the side the stream was on.
         """
         self.deltas += 1
-        est = 1.0
-        if raw_chars > ONE_TOKEN_CHARS:
-            est += (raw_chars - ONE_TOKEN_CHARS) / CHARS_PER_TOKEN
+        est = _tokens_in(raw_chars)
         shown = reasoning_chars + answer_chars
         if shown == 0:
             share = 1.0 if in_reasoning else 0.0
@@ -100,6 +105,22 @@ class LiveCounter:
         self.reasoning_chars += reasoning_chars
         self.answer_chars += answer_chars
         self.raw_chars += raw_chars
+
+    def add_reasoning(self, chars: int) -> None:
+        """``add(chars, chars, 0, True)`` for ``chars`` > 0: a chunk that is all reasoning."""
+        self.deltas += 1
+        self.reasoning_deltas += 1.0
+        self.reasoning_est += _tokens_in(chars)
+        self.reasoning_chars += chars
+        self.raw_chars += chars
+
+    def add_answer(self, chars: int) -> None:
+        """``add(chars, 0, chars, False)`` for ``chars`` > 0: a chunk that is all answer."""
+        self.deltas += 1
+        self.answer_deltas += 1.0
+        self.answer_est += _tokens_in(chars)
+        self.answer_chars += chars
+        self.raw_chars += chars
 
     def reclassify_answer(self) -> None:
         """Everything counted as answer so far was reasoning (an implied ``<think>``)."""

@@ -125,6 +125,9 @@ class Probe:
         self._progress = 0.0  # clock time of the last real event (pings do not count)
         self._stop = False  # the protocol's end marker arrived
         self._ended_early = False  # the server closed the stream without an error or a finish
+        # Text of one read gathered into one delta per run of a kind (see _text_run).
+        self._pending_kind: type[ReasoningDelta | AnswerDelta] | None = None
+        self._pending_text: list[str] = []
         max_tokens = request.max_tokens
         self._token_cap = (
             max_tokens * RUNAWAY_FACTOR + RUNAWAY_SLACK if max_tokens is not None else None
@@ -319,10 +322,13 @@ class Probe:
 
     def _handle(self, events: list[SSEEvent]) -> list[ProbeEvent]:
         """What one network read's events come to: a list built in one go, since a read
-        at thousands of tokens a second holds dozens of them."""
+        at thousands of tokens a second holds dozens of them. Consecutive text of one
+        kind becomes one delta (its counts as of its last piece): the layers above
+        handle an event per run of text, not per token."""
         out: list[ProbeEvent] = []
         parse = self._parser.parse
         apply = self._apply
+        runaway = self._runaway
         parsed = False
         for sse in events:
             try:
@@ -330,6 +336,7 @@ class Probe:
             except ParseError as exc:
                 self._malformed += 1
                 if self._malformed == 1:
+                    self._flush(out)
                     out.append(
                         self._notice(
                             f"skipped a malformed chunk from {self.request.endpoint.host}: "
@@ -341,12 +348,14 @@ class Probe:
                 continue
             parsed = True
             apply(chunk, out)
-            runaway = self._runaway()
-            if runaway:
+            cut = runaway()
+            if cut:
                 self._finish_reason = CUT
-                out.append(self._fail(runaway))
+                self._flush(out)
+                out.append(self._fail(cut))
                 break
             if chunk.error:
+                self._flush(out)
                 out.append(
                     self._fail(
                         f"error inside the stream from {self.request.endpoint.host}: "
@@ -357,9 +366,31 @@ class Probe:
             if chunk.done:
                 self._stop = True
                 break
+        self._flush(out)
         if parsed:
             self._progress = self._clock()  # once per read: the read is one moment
         return out
+
+    def _text_run(
+        self, kind: type[ReasoningDelta | AnswerDelta], out: list[ProbeEvent]
+    ) -> list[str]:
+        """The text of this read's run of ``kind`` deltas; a run of the other kind ends
+        here. Called before the chunk is counted, so a delta carries the counts as of its
+        last piece, as the one delta per chunk did."""
+        if kind is not self._pending_kind:
+            self._flush(out)
+            self._pending_kind = kind
+        return self._pending_text
+
+    def _flush(self, out: list[ProbeEvent]) -> None:
+        """The gathered run of text as one delta, with the counts as they are now."""
+        parts = self._pending_text
+        if parts:
+            kind = self._pending_kind
+            assert kind is not None
+            text = parts[0] if len(parts) == 1 else "".join(parts)
+            out.append(kind(self.key, text, self._counter.snapshot(self._usage)))
+            self._pending_text = []
 
     def _runaway(self) -> str | None:
         """Why the stream must stop although the server goes on, or None."""
@@ -390,6 +421,7 @@ class Probe:
         if reasoning or content:
             self._text(reasoning, content, out)
         if chunk.usage:
+            self._flush(out)  # text before the usage keeps its estimated counts
             self._usage = normalise(chunk.usage)
             out.append(
                 UsageReported(self.key, self._counter.snapshot(self._usage), self._usage.prompt)
@@ -409,31 +441,43 @@ class Probe:
             # The server separates reasoning itself: content is the answer.
             self._reasoning_field = True
             splitter.disable_implied()
-        moved = ""
-        if content:
-            was_reasoning = splitter.in_reasoning
-            split = splitter.feed(content)
-            in_reasoning = was_reasoning or splitter.in_reasoning or split.closed
-            if split.reclassified:
-                moved = split.reclassified
-                self._counter.reclassify_answer()
-                self._reasoning_parts.replace(moved)
-                self._answer_parts.replace("")
-            r_text = reasoning + split.reasoning if split.reasoning else reasoning
-            a_text = split.answer
-        else:
-            in_reasoning = True
-            r_text, a_text = reasoning, ""
-        self._counter.add(len(reasoning) + len(content), len(r_text), len(a_text), in_reasoning)
-        counts = self._counter.snapshot(self._usage)
+        counter = self._counter
+        # The two shapes nearly every chunk has, without the general bookkeeping below
+        # (the same counts: LiveCounter.add_reasoning and add_answer are add's cases).
+        if not content:
+            self._text_run(ReasoningDelta, out).append(reasoning)
+            counter.add_reasoning(len(reasoning))
+            self._reasoning_parts.append(reasoning)
+            return
+        if not reasoning and splitter.passes_through:
+            self._text_run(AnswerDelta, out).append(content)
+            counter.add_answer(len(content))
+            self._answer_parts.append(content)
+            return
+        was_reasoning = splitter.in_reasoning
+        split = splitter.feed(content)
+        in_reasoning = was_reasoning or splitter.in_reasoning or split.closed
+        moved = split.reclassified
+        r_text = reasoning + split.reasoning if split.reasoning else reasoning
+        a_text = split.answer
+        first = ReasoningDelta if r_text else AnswerDelta if a_text else None
+        if moved or first is not self._pending_kind:
+            # The run so far ends with its counts before this chunk's (a chunk that shows
+            # nothing, a tag held back, ends it too: the same counts as a delta per chunk).
+            self._flush(out)
         if moved:
-            out.append(Reclassified(self.key, moved, counts))
+            counter.reclassify_answer()
+            self._reasoning_parts.replace(moved)
+            self._answer_parts.replace("")
+        counter.add(len(reasoning) + len(content), len(r_text), len(a_text), in_reasoning)
+        if moved:
+            out.append(Reclassified(self.key, moved, counter.snapshot(self._usage)))
         if r_text:
             self._reasoning_parts.append(r_text)
-            out.append(ReasoningDelta(self.key, r_text, counts))
+            self._text_run(ReasoningDelta, out).append(r_text)
         if a_text:
             self._answer_parts.append(a_text)
-            out.append(AnswerDelta(self.key, a_text, counts))
+            self._text_run(AnswerDelta, out).append(a_text)
 
     # -- endings ----------------------------------------------------------------
 

@@ -61,6 +61,11 @@ class ThinkSplitter:
     def in_reasoning(self) -> bool:
         return self._state == REASONING
 
+    @property
+    def passes_through(self) -> bool:
+        """Content is answer as it comes: the think block is over and nothing is held."""
+        return self._state == ANSWER and not self._pending
+
     def disable_implied(self) -> None:
         """A reasoning field was seen: content is the answer, no pre-fill guessing."""
         self.implied_open = False
@@ -72,6 +77,19 @@ class ThinkSplitter:
         out = Split()
         if not text:
             return out
+        if not self._pending and "<" not in text:
+            # No tag and no part of one (each begins with '<'): the text stays on its side.
+            state = self._state
+            if state == REASONING:
+                out.reasoning = text
+                return out
+            if state == ANSWER:
+                out.answer = text
+                return out
+            if state == MAYBE_IMPLIED:
+                out.answer = text
+                self._shown_answer.append(text)
+                return out
         text = self._pending + text
         self._pending = ""
         while text:
