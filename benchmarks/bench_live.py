@@ -95,6 +95,16 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def ask_thread_cpu() -> float:
+    """CPU seconds of the ask's own thread (LiveAsk: probes, decoding, folding) so far."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "tokenscope-ask" and thread.ident is not None:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return 0.0
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -207,6 +217,7 @@ async def measure(
         shown0 = sum(s.counts.completion for s in view.board.panes.values() if s.counts)
         rss0 = rss_mb()
         cpu0, ui0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
+        ask0 = ask_thread_cpu()
         live: list[float] = []
         dropped = 0
         deadline = wall0 + seconds
@@ -217,6 +228,7 @@ async def measure(
             else:
                 live.append(took)
         cpu1, ui1, wall1 = time.process_time(), time.thread_time(), time.perf_counter()
+        ask1 = ask_thread_cpu()
         rss1 = rss_mb()
         shown1 = sum(s.counts.completion for s in view.board.panes.values() if s.counts)
         streaming = view.running
@@ -242,6 +254,7 @@ async def measure(
         "idle_ui_cpu": [idle_ui],
         "cpu": [(cpu1 - cpu0) / wall],
         "ui_cpu": [(ui1 - ui0) / wall],
+        "ask_cpu": [(ask1 - ask0) / wall],
         "tokens_per_s": [(shown1 - shown0) / wall],
         "rss_start": [rss0],
         "rss_end": [rss1],
@@ -339,6 +352,7 @@ def main() -> int:
         ("stream_ui_cpu", "streaming, no keys: UI CPU", max),
         ("cpu", "CPU cores (whole app)", max),
         ("ui_cpu", "CPU cores (UI thread)", max),
+        ("ask_cpu", "CPU cores (ask thread)", max),
         ("tokens_per_s", "tokens shown/s (4 panes)", min),
         ("rss_start", "RSS MB, live start", max),
         ("rss_end", "RSS MB, live end", max),
