@@ -1,7 +1,8 @@
 """What a running probe reports, in order, to whoever shows it (CLI, app, tests).
 
-Every event names its probe by ``key`` (the request's label). Text deltas carry
-a ``Counts`` snapshot: estimates while streaming (``counts.source ==
+Every event names its probe by ``key`` (the request's label). A live probe's text
+delta holds a network read's run of reasoning or answer (often many tokens), with
+the ``Counts`` as of its last token: estimates while streaming (``counts.source ==
 'estimated'``), the provider's figures once its usage arrived. A probe ends with
 exactly one of ``Finished``, ``Failed`` or ``Cancelled``, each holding the
 ``ProbeResult`` with everything that arrived.
