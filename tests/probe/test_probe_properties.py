@@ -377,22 +377,18 @@ def test_any_chunking_gives_the_same_split_and_counts(name, points):
     for field in FIELDS:
         assert getattr(parts, field) == getattr(whole, field), field
     assert text_runs(parts_events)[0] == text_runs(whole_events)[0]
+    # Gathering a read's chunks into one delta changes no figure either.
+    assert_deltas_as_one_per_chunk(text_runs(parts_events), byte_by_byte(name))
 
 
-@given(
-    name=st.sampled_from(NAMES),
-    points=st.lists(st.integers(min_value=0, max_value=100_000), max_size=25),
-)
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_a_delta_of_many_chunks_carries_the_counts_of_its_last_chunk(name, points):
-    # Gathering a read's chunks into one delta changes no figure: each delta has exactly
-    # the counts the delta of its last chunk has when every chunk comes on its own.
-    body, _meta = load_transcript(name)
-    runs, counts = text_runs(probe_result(name, cut(body, points))[1])
-    single_runs, single_counts = byte_by_byte(name)
+def assert_deltas_as_one_per_chunk(seen, single) -> None:
+    """The same runs of text, and each delta with exactly the counts that the delta of
+    its last chunk has when every chunk comes on its own."""
+    runs, counts = seen
+    single_runs, single_counts = single
     assert runs == single_runs
-    for end, seen in counts.items():
-        assert seen == single_counts[end], end
+    for end, value in counts.items():
+        assert value == single_counts[end], end
 
 
 def openai_chunk(field: str, text: str) -> bytes:
@@ -417,11 +413,7 @@ def test_text_gathered_per_read_has_the_counts_of_a_delta_per_chunk(deltas, poin
     chunks.append(b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
     result, events = probe_events(cut(b"".join(chunks), points))
     one_each, single = probe_events(chunks)  # a read per chunk: a delta per chunk
-    runs, counts = text_runs(events)
-    single_runs, single_counts = text_runs(single)
-    assert runs == single_runs
-    for end, seen in counts.items():
-        assert seen == single_counts[end], end
+    assert_deltas_as_one_per_chunk(text_runs(events), text_runs(single))
     assert (result.reasoning, result.answer) == (one_each.reasoning, one_each.answer)
 
 
