@@ -85,7 +85,7 @@ def test_frames_follow_the_painter_and_add_up_to_the_run(transcripts) -> None:
         live.painted()
     result = frames[-1].outcome.results[0]
     assert gather(frames, "fast") == (result.reasoning, result.answer)
-    assert len(frames) < frames[-1].events  # gathered, not one per delta
+    assert len(frames) < 600  # gathered, not one per delta (600 of them)
 
 
 def test_cancel_stops_every_model_and_stores_what_arrived(transcripts) -> None:

@@ -65,7 +65,6 @@ async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
         view.set_models([f"endpoint:{name}:{name}" for name in urls])
         await pilot.press("ctrl+s")
         await wait_ended(view, pilot)
-        events = view.live.board.events
         assert {s.status for s in view.board.panes.values()} == {"ok"}
         pane = view._panes["fast-a"]
         assert pane.reasoning_log.text == view.live.session.stored["fast-a"].record["reasoning"]
@@ -73,7 +72,7 @@ async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
     # screen refreshes, and the 6,000 deltas came in a few dozen frames.
     assert per_refresh and max(per_refresh.values()) == 1
     assert {key for _, key in per_refresh} == {"fast-a", "fast-b"}
-    assert len(per_refresh) * 10 < events
+    assert len(per_refresh) * 10 < 2 * 3000
 
 
 async def test_panes_out_of_sight_are_not_painted_until_shown_again(monkeypatch) -> None:
