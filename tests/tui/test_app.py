@@ -10,6 +10,7 @@ import pytest
 from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.state import load_state
+from tokenscope.tui.widgets.footer import KeysFooter
 
 SIZE = (120, 36)
 
@@ -66,6 +67,32 @@ async def test_view_bar_click_and_keys_switch_views() -> None:
         assert a.main.active_key == "leaderboard" and a.main.view("leaderboard").display
         # Views are built on their first visit only: the charts were never opened.
         assert [v.id for v in a.main.views()] == ["view-leaderboard", "view-runs"]
+
+
+async def test_the_footer_follows_the_keys_that_apply() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        footer = a.main.query_one(KeysFooter)
+
+        def shown() -> list[str]:
+            return [key.description for key in footer.query("FooterKey")]
+
+        await until(pilot, lambda: "Sort" in shown(), "the table's keys")
+        assert shown()[1:] == ["Domain", "Weights", "Find", "Clear", "Quit", "Help", "palette"]
+        await pilot.press("4")
+        await wait_painted(a, pilot, "charts")
+        await until(pilot, lambda: shown()[0] == "Next", "the charts' keys")
+        assert "Sort" not in shown()
+        await pilot.press("1")
+        await until(pilot, lambda: shown()[0] == "Sort", "the table's keys again")
+        # Asked again with the same keys applying, the footer keeps the keys it shows.
+        keys = list(footer.children)
+        a.refresh_bindings()
+        await pilot.pause()
+        assert list(footer.children) == keys
+        await pilot.press("slash")
+        await until(pilot, lambda: shown() == ["Find", "Help", "palette"], "the search box's keys")
 
 
 async def test_filters_domain_weights_search() -> None:
