@@ -95,6 +95,32 @@ async def test_the_footer_follows_the_keys_that_apply() -> None:
         await until(pilot, lambda: shown() == ["Find", "Help", "palette"], "the search box's keys")
 
 
+async def test_the_leaderboard_follows_the_terminal_size() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+
+        def lines() -> list[str]:
+            return [table.render_line(y).text.rstrip() for y in range(table.size.height)]
+
+        async def resize(width: int, height: int) -> None:
+            await pilot.resize_terminal(width, height)
+            await until(pilot, lambda: table.size.width == width, f"{width} columns")
+            await pilot.pause()
+
+        wide = lines()
+        assert "rel. tokens" in wide[0] and "gpt-oss-20b" in "".join(wide)
+        await resize(SIZE[0], 20)  # shorter: the same rows, fewer of them
+        assert lines() == wide[: table.size.height]
+        await resize(60, 20)  # narrower: fewer columns, short labels
+        narrow = lines()
+        assert len(table.shown) < len(table.cols) and narrow[0] != wide[0][: len(narrow[0])]
+        assert all(len(line) <= 60 for line in narrow)
+        await resize(*SIZE)
+        assert lines() == wide
+
+
 async def test_filters_domain_weights_search() -> None:
     a = app()
     async with a.run_test(size=SIZE) as pilot:
