@@ -8,6 +8,8 @@ import json
 import threading
 from pathlib import Path
 
+from textual.containers import VerticalScroll
+
 from tests.tui.conftest import HANG, until, wait_painted
 from tokenscope.ask.live import METER_EVERY
 
@@ -79,6 +81,36 @@ async def ask_while_streaming(app, pilot, view):  # type: ignore[no-untyped-def]
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, BusyScreen), what="the busy dialog")
     return pace, first
+
+
+# Four ended panes by terminal size: (columns, rows) of panes, answer rows at least.
+FOUR_ENDED_LAYOUT = {(60, 20): (1, 4, 2), (80, 24): (2, 2, 5), (120, 40): (2, 2, 5)}
+
+
+def check_four_ended_panes(app, view, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """Each ended pane lays out by the room it has and keeps its whole answer in view."""
+    columns, rows, answer_rows = FOUR_ENDED_LAYOUT[size]
+    panes = list(view._panes.values())
+    xs = sorted({p.region.x for p in panes})
+    ys = sorted({p.region.y for p in panes})
+    assert (len(xs), len(ys)) == (columns, rows)
+    screen = app.screen.region
+    for pane in panes:
+        assert screen.contains_region(pane.region), pane.key
+        scroll = pane.query_one(".ask-answer-scroll", VerticalScroll)
+        answer = pane.markdown
+        # The answer is on screen, first, with room to read, and complete.
+        assert scroll.display and scroll.region.height >= answer_rows, pane.key
+        assert answer.region.height and scroll.region.y <= answer.region.y, pane.key
+        assert answer.source == view.board.panes[pane.key].answer_so_far
+        # Reasoning above it takes no rows unless there is text to show.
+        log = pane.reasoning_log
+        assert log.total or not log.region.height, pane.key
+    if size == (120, 40):
+        # Full meters: the exactness line is there, not wrapped away.
+        for pane in panes:
+            meter = str(pane.query_one(".ask-meter").render())
+            assert "exact: usage reported" in meter.splitlines()[3], meter
 
 
 def write_config(isolated_dirs: Path, endpoints: dict[str, dict]) -> None:

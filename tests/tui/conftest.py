@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from textual.css.query import NoMatches
 
+# Its checks run inside snapshot runs too: failures say what differed.
+pytest.register_assert_rewrite("tests.tui.ask_helpers")
+
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

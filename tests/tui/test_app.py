@@ -10,6 +10,7 @@ import pytest
 from tests.tui.conftest import until, wait_painted
 from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.state import load_state
+from tokenscope.tui.widgets.footer import KeysFooter
 
 SIZE = (120, 36)
 
@@ -66,6 +67,58 @@ async def test_view_bar_click_and_keys_switch_views() -> None:
         assert a.main.active_key == "leaderboard" and a.main.view("leaderboard").display
         # Views are built on their first visit only: the charts were never opened.
         assert [v.id for v in a.main.views()] == ["view-leaderboard", "view-runs"]
+
+
+async def test_the_footer_follows_the_keys_that_apply() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        footer = a.main.query_one(KeysFooter)
+
+        def shown() -> list[str]:
+            return [key.description for key in footer.query("FooterKey")]
+
+        await until(pilot, lambda: "Sort" in shown(), "the table's keys")
+        assert shown()[1:] == ["Domain", "Weights", "Find", "Clear", "Quit", "Help", "palette"]
+        await pilot.press("4")
+        await wait_painted(a, pilot, "charts")
+        await until(pilot, lambda: shown()[0] == "Next", "the charts' keys")
+        assert "Sort" not in shown()
+        await pilot.press("1")
+        await until(pilot, lambda: shown()[0] == "Sort", "the table's keys again")
+        # Asked again with the same keys applying, the footer keeps the keys it shows.
+        keys = list(footer.children)
+        a.refresh_bindings()
+        await pilot.pause()
+        assert list(footer.children) == keys
+        await pilot.press("slash")
+        await until(pilot, lambda: shown() == ["Find", "Help", "palette"], "the search box's keys")
+
+
+async def test_the_leaderboard_follows_the_terminal_size() -> None:
+    a = app()
+    async with a.run_test(size=SIZE) as pilot:
+        await wait_painted(a, pilot, "leaderboard")
+        table = a.screen.query_one("#leaderboard-table")
+
+        def lines() -> list[str]:
+            return [table.render_line(y).text.rstrip() for y in range(table.size.height)]
+
+        async def resize(width: int, height: int) -> None:
+            await pilot.resize_terminal(width, height)
+            await until(pilot, lambda: table.size.width == width, f"{width} columns")
+            await pilot.pause()
+
+        wide = lines()
+        assert "rel. tokens" in wide[0] and "gpt-oss-20b" in "".join(wide)
+        await resize(SIZE[0], 20)  # shorter: the same rows, fewer of them
+        assert lines() == wide[: table.size.height]
+        await resize(60, 20)  # narrower: fewer columns, short labels
+        narrow = lines()
+        assert len(table.shown) < len(table.cols) and narrow[0] != wide[0][: len(narrow[0])]
+        assert all(len(line) <= 60 for line in narrow)
+        await resize(*SIZE)
+        assert lines() == wide
 
 
 async def test_filters_domain_weights_search() -> None:

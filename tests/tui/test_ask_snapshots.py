@@ -1,6 +1,6 @@
 """The Ask view at a fixed, fake replay pace: two panes mid-stream at 80×24 and 160×48,
-four ended panes at 60×20, 80×24 and 120×40 (every answer readable), and the model
-picker centred over the dimmed app.
+four ended panes at 80×24 and 120×40 (each run also checks every answer is readable, as
+test_ask_layout.py does at 60×20), and the model picker centred over the dimmed app.
 
 ``FakePace`` replaces the replays' sleep and every clock the view reads, and
 stops the streams for good after a fixed number of steps (or lets them end), so
@@ -13,6 +13,7 @@ import pytest
 
 from tests.tui.ask_helpers import (
     FakePace,
+    check_four_ended_panes,
     open_ask,
     wait_ended,
     wait_for,
@@ -22,7 +23,7 @@ from tests.tui.ask_helpers import (
 from tokenscope.tui.app import TokenscopeApp
 
 SIZES = [(80, 24), (160, 48)]
-FOUR_SIZES = [(60, 20), (80, 24), (120, 40)]
+FOUR_SIZES = [(80, 24), (120, 40)]
 # Long and short answers; reasoning not archived, shown, and long.
 FOUR = [
     "replay:deepseek-r1-0528",
@@ -32,8 +33,9 @@ FOUR = [
 ]
 
 
-def _runner(models: list[str], steps: int | None):
-    """Ask ``models``; hold them after ``steps`` steps each, or (None) let them end."""
+def _runner(models: list[str], steps: int | None, check=None):  # type: ignore[no-untyped-def]
+    """Ask ``models``; hold them after ``steps`` steps each, or (None) let them end; then
+    ``check(app, view)`` what is on screen."""
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
@@ -60,6 +62,8 @@ def _runner(models: list[str], steps: int | None):
             await wait_painted_all(view, pilot)  # ended: the frame timer has stopped
         else:
             await wait_still(view, pilot)  # every meter shows the paused state
+        if check is not None:
+            check(app, view)
 
     return run_before
 
@@ -73,9 +77,10 @@ def test_ask_mid_stream_snapshot(snap_compare, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", FOUR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_ask_four_answers_snapshot(snap_compare, size: tuple[int, int]) -> None:
-    # 2×2 where there is room, stacked at 60 columns; compact panes put the answer first.
+    # 2×2; compact panes at 80×24 put the answer first.
+    check = lambda app, view: check_four_ended_panes(app, view, size)  # noqa: E731
     assert snap_compare(
-        TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner(FOUR, None)
+        TokenscopeApp(poll_seconds=0), terminal_size=size, run_before=_runner(FOUR, None, check)
     )
 
 

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from tokenscope.tui.views.base import View
+from tokenscope.tui.widgets.footer import KeysFooter
 from tokenscope.tui.widgets.topbar import TopBar
 from tokenscope.tui.widgets.view_bar import ViewBar
 
@@ -126,7 +127,7 @@ class MainScreen(Screen[None]):
         yield ViewBar([(key, label) for key, label, _ in VIEWS], self._active, id="viewbar")
         with Container(id="views"):
             yield self._create(self._active)
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TopBar).show(self.app.filters, self.app.summary)  # type: ignore[attr-defined]

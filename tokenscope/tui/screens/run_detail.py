@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Collapsible, Footer, Static
+from textual.widgets import Collapsible, Static
 
 from tokenscope.text import literal
+from tokenscope.tui.widgets.footer import KeysFooter
 
 METHODS = {
     "reported": "as reported by the API",
@@ -189,7 +190,7 @@ class RunDetailScreen(Screen[None]):
                 )
             yield Static(Text("Answer", style="bold"), classes="detail-heading")
             yield Static(plain(run.get("answer")), id="detail-answer")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def action_toggle_reasoning(self) -> None:
         box = self.query_one("#detail-reasoning", Collapsible)

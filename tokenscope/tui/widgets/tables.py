@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.coordinate import Coordinate
@@ -152,6 +153,11 @@ class SortedTable:
         raise NotImplementedError
 
 
+def _drawn(text: Text) -> tuple[Any, ...]:
+    """What decides how a cell looks (Text's own ``==`` compares only text and spans)."""
+    return (text.plain, text.style, text.justify, text.no_wrap, text.overflow, text.spans)
+
+
 class FrameTable(SortedTable, DataTable):
     """A small frame on Textual's DataTable, re-laid out to the width it has."""
 
@@ -168,6 +174,7 @@ class FrameTable(SortedTable, DataTable):
         super().__init__(cursor_type="cell", zebra_stripes=True, **kw)
         self.fit = fit
         self._init_table(cols, sort_key, descending)
+        self._cells: Any = None  # what the table shows now, as compared by ``_drawn``
 
     def _available(self) -> int:
         return self.size.width or self.app.size.width
@@ -182,27 +189,36 @@ class FrameTable(SortedTable, DataTable):
         widths = with_labels(measured_widths(self.frame, self.cols), self.cols, short)
         self.shown = fit_columns(self.cols, width - 2, widths) if self.fit else list(self.cols)
         palette = palette_for(self.app)
-        row, column = self.cursor_coordinate
-        self.clear(columns=True)
-        for col in self.shown:
-            self.add_column(
-                header(col, short, self.sort_key, self.descending),
-                key=col.key,
-                width=widths[col.key],
-            )
         keys = [c.key for c in self.shown]
         kinds = [(c.kind, widths[c.key]) for c in self.shown]
+        headers = [header(col, short, self.sort_key, self.descending) for col in self.shown]
         data = self.frame.select(keys).rows() if self.frame.height else []
-        self.add_rows(
+        rows = [
             [format_cell(v, kind, palette, w) for v, (kind, w) in zip(r, kinds, strict=False)]
             for r in data
-        )
+        ]
+        cells = (keys, kinds, [_drawn(h) for h in headers], [[_drawn(c) for c in r] for r in rows])
+        if cells == self._cells:
+            # The same cells (new data that shows the same, as at startup): rebuilding the
+            # table would only scroll it home and render every row again.
+            return
+        self._cells = cells
+        row, column = self.cursor_coordinate
+        self.clear(columns=True)
+        for col, label in zip(self.shown, headers, strict=True):
+            self.add_column(label, key=col.key, width=widths[col.key])
+        self.add_rows(rows)
         if data:
             self.move_cursor(row=min(row, len(data) - 1), column=min(column, len(keys) - 1))
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         if self.frame.width and self._available() != self._layout_width:
             self._paint()
+        else:
+            # The same columns: every row drawn so far is still right (a row does not
+            # depend on the table's size), so DataTable's own handler, which throws them
+            # all away, is skipped. The first Resize comes after the first frame was drawn.
+            event.prevent_default()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
