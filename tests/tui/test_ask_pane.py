@@ -136,3 +136,72 @@ async def test_collapsed_reasoning_is_kept_not_wrapped_and_shows_its_end_at_once
         await pilot.pause()
         await pilot.pause()
         assert " ".join(log._lines).split() == log.text.split()  # all of it, in order
+
+
+def thumb_rows(bar) -> list[bool]:  # type: ignore[no-untyped-def]
+    """The rows of a vertical scrollbar, as painted on screen: True where its thumb is."""
+    from textual.geometry import Region
+
+    strips = bar.render_lines(Region(0, 0, *bar.size))
+    return [
+        any(seg.text.strip() or (seg.style is not None and seg.style.reverse) for seg in strip)
+        for strip in strips
+    ]
+
+
+async def test_the_reasoning_scrollbar_shows_where_the_view_is_as_the_text_grows() -> None:
+    """The scrollbar is repainted only when its thumb moves (not per frame); it must still
+    show the thumb where the text in view is: shrinking while following the end, at the
+    top once the user scrolls up."""
+    app = PaneApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(AskPane)
+        log = pane.reasoning_log
+        bar = log.vertical_scrollbar
+        state = PaneState("m", status="streaming")
+        seen = []
+        for i in range(40):  # a line of reasoning a frame
+            state.reasoning.append(f"Line {i} of the thinking.\n")
+            await pane.paint(state, None)
+            await pilot.pause()
+            if log.max_scroll_y > 0:
+                rows = thumb_rows(bar)
+                assert rows[-1], i  # following the end: the thumb at the bottom
+                seen.append(sum(rows))
+        assert seen and seen[0] > seen[-1] and not rows[0]  # the thumb shrank as the text grew
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        rows = thumb_rows(bar)
+        assert rows[0] and not rows[-1]  # scrolled up: the thumb is at the top
+
+
+async def test_streaming_reasoning_repaints_its_scrollbar_only_when_the_thumb_moves() -> None:
+    """Following the end of a long text, the thumb stays put: no scrollbar repaint a frame
+    (it cost as much as the text), and none for a layout pass elsewhere on the screen."""
+    app = PaneApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(AskPane)
+        log = pane.reasoning_log
+        state = PaneState("m", status="streaming")
+        state.reasoning.append("".join(f"Line {i} of the thinking.\n" for i in range(300)))
+        state.answer.append(paragraphs(0, 1))  # the pane settles into its answer layout
+        await pane.paint(state, None)
+        await pilot.pause()
+        await pilot.pause()
+        bar = log.vertical_scrollbar
+        refreshes = 0
+        original = bar.refresh
+
+        def counting(*args, **kw):  # type: ignore[no-untyped-def]
+            nonlocal refreshes
+            refreshes += 1
+            return original(*args, **kw)
+
+        bar.refresh = counting  # type: ignore[method-assign]
+        for i in range(10):
+            state.reasoning.append(f"More thinking {i}.\n")
+            state.answer.append(paragraphs(i + 1, 1))  # the answer grows: layout passes
+            await pane.paint(state, None)
+            await pilot.pause()
+        assert log._lines[-2] == "More thinking 9." and log.scroll_y == log.max_scroll_y
+        assert refreshes == 0

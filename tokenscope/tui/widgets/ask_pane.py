@@ -18,6 +18,7 @@ the saved run, Run detail (o) and the clipboard (c).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -28,6 +29,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown
@@ -250,6 +252,19 @@ def status_text(state: PaneState) -> Text:
     )
 
 
+def _bar_shape(bar: ScrollBar) -> list[Segment]:
+    """What a vertical scrollbar draws (its thumb to the eighth of a cell), computed as
+    ``ScrollBar.render`` computes it, in any colour."""
+    window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
+    return bar.renderer.render_bar(
+        size=bar.size.height,
+        virtual_size=ceil(bar.window_virtual_size),
+        window_size=ceil(window),
+        position=bar.position,
+        thickness=bar.thickness,
+    ).segments
+
+
 class ReasoningLog(ScrollView, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
@@ -349,7 +364,12 @@ class ReasoningLog(ScrollView, can_focus=False):
         self.scroll_y = self.scroll_y + len(lines)  # the same text stays in view
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
+        # ScrollView's, with the scrollbar repainted only when its thumb moves on screen.
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            self._sync_bar(bar.window_virtual_size, bar.window_size, new)
+        if round(old) != round(new):
+            self.refresh(self.size.region)
         if new < 1 and self._head and self.shown:
             self.call_after_refresh(self._unfold_head)
 
@@ -372,6 +392,15 @@ class ReasoningLog(ScrollView, can_focus=False):
         # and again once they scroll back down.
         self.anchor()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # The compositor passes the region less the scrollbar as the virtual size, never
+        # this log's own (its lines), so ScrollView took every layout pass of the screen
+        # for a change and repainted the scrollbar. Only a new size is news here:
+        # ``_resized`` updates the scrollbar when the lines change.
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
+
     def _resized(self) -> None:
         size = Size(self._wrap_width, len(self._lines))
         rows = min(len(self._lines), self.max_rows)
@@ -389,18 +418,30 @@ class ReasoningLog(ScrollView, can_focus=False):
             # The box grows, or its scrollbar comes or goes: that needs a layout pass.
             self.styles.height = rows
             self.virtual_size = size
+            self._scroll_update(size)  # the scrollbar, in case the box keeps its size
             self.refresh()
             return
         # Longer text in a box of the same size: a new virtual size is only a repaint (the
         # reactive would lay out the whole screen, many times a second while it streams).
         following = self.scroll_y >= self.max_scroll_y
         self.set_reactive(ScrollView.virtual_size, size)
-        bar = self.vertical_scrollbar
-        bar.window_virtual_size = size.height
-        bar.window_size = height
+        self._sync_bar(size.height, height, self.max_scroll_y if following else self.scroll_y)
         if following:  # anchored to the end unless the user scrolled up
             self.scroll_y = self.max_scroll_y
         self.refresh()
+
+    def _sync_bar(self, virtual_height: int, window: int, position: float) -> None:
+        """Give the scrollbar the text's height, the window and the position; repaint it
+        only when that moves its thumb on screen. The text grows every frame but the
+        thumb moves by an eighth of a cell now and then, and a scrollbar costs as much
+        to paint as the text beside it."""
+        bar = self.vertical_scrollbar
+        before = _bar_shape(bar)
+        bar.set_reactive(ScrollBar.window_virtual_size, virtual_height)
+        bar.set_reactive(ScrollBar.window_size, window)
+        bar.set_reactive(ScrollBar.position, bar.validate_position(position))
+        if _bar_shape(bar) != before:
+            bar.refresh()
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
