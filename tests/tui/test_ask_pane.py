@@ -111,12 +111,10 @@ async def test_a_compact_pane_shows_the_answers_start_once_it_ends() -> None:
 
 
 async def test_collapsed_reasoning_is_kept_not_wrapped_and_shows_its_end_at_once() -> None:
-    from textual.widgets import Collapsible
-
     app = PaneApp()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(AskPane)
-        pane.query_one(Collapsible).collapsed = True
+        pane.toggle_reasoning()
         await pilot.pause()
         log = pane.reasoning_log
         words = [f"thought{i}" for i in range(6000)]  # ~60,000 characters, one paragraph
@@ -205,3 +203,31 @@ async def test_streaming_reasoning_repaints_its_scrollbar_only_when_the_thumb_mo
             await pilot.pause()
         assert log._lines[-2] == "More thinking 9." and log.scroll_y == log.max_scroll_y
         assert refreshes == 0
+
+
+async def test_h_a_click_or_enter_on_the_title_fold_the_reasoning_and_give_its_rows_away() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(AskPane)
+        log = pane.reasoning_log
+        title = pane.query_one(".ask-reasoning")
+        scroll = pane.query_one(".ask-answer-scroll")
+        state = PaneState("m", status="streaming")
+        state.reasoning.append("".join(f"Line {i} of the thinking.\n" for i in range(40)))
+        state.answer.append(paragraphs(0, 2))
+        await pane.paint(state, None)
+        await pilot.pause()
+        assert str(title.render()) == "▼ reasoning" and log.region.height > 2
+        rows = scroll.region.height
+        pane.toggle_reasoning()  # h
+        await pilot.pause()
+        assert str(title.render()) == "▶ reasoning" and not log.display
+        assert scroll.region.height == rows + log.max_rows  # the answer has its rows
+        await pilot.click(".ask-reasoning")
+        await pilot.pause()
+        assert str(title.render()) == "▼ reasoning" and log.region.height == log.max_rows
+        assert log._lines[-2] == "Line 39 of the thinking." and log.scroll_y == log.max_scroll_y
+        title.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert title.collapsed and not log.display

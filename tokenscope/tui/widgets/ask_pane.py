@@ -17,22 +17,26 @@ the saved run, Run detail (o) and the clipboard (c).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown
+from textual.widgets import Markdown
 
 from tokenscope.text import literal, one_line
 from tokenscope.tui.widgets.plain_wrap import wrap_ascii
@@ -252,6 +256,39 @@ def status_text(state: PaneState) -> Text:
     )
 
 
+class QuietScrollBar(ScrollBar):
+    """A scrollbar whose new size is a repaint only. Textual lays the whole screen out
+    again whenever a widget's virtual size changes, and a scrollbar's is its size: the
+    answer growing or the reasoning folding cost a second layout pass for it, with
+    nothing in a scrollbar to lay out."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+def quiet_vertical_scrollbar(widget: Widget) -> ScrollBar:
+    """``Widget.vertical_scrollbar`` (created on first use), as a ``QuietScrollBar``."""
+    bar = widget._vertical_scrollbar
+    if bar is None:
+        bar = QuietScrollBar(
+            vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical
+        )
+        bar.display = False
+        widget._vertical_scrollbar = bar
+        widget.app._start_widget(widget, bar)
+    return bar
+
+
+class AnswerScroll(VerticalScroll):
+    """The answer's scroll area."""
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return quiet_vertical_scrollbar(self)
+
+
 def _bar_shape(bar: ScrollBar) -> list[Segment]:
     """What a vertical scrollbar draws (its thumb to the eighth of a cell), computed as
     ``ScrollBar.render`` computes it, in any colour."""
@@ -294,6 +331,10 @@ class ReasoningLog(ScrollView, can_focus=False):
     @property
     def text(self) -> str:
         return "\n".join(self._paragraphs)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return quiet_vertical_scrollbar(self)
 
     def _wrap(self, paragraph: str) -> list[str]:
         width = max(1, self._wrap_width)
@@ -488,6 +529,74 @@ class Meter(Widget):
         return self.value
 
 
+class ReasoningTitle(Widget, can_focus=True):
+    """The reasoning's title line, ▼ or ▶ and what it holds: a click or enter folds the
+    reasoning under it, as h does. (A ``Collapsible`` drew the same line, but folding it
+    restyled all it held and laid the screen out twice: about 50 ms a key.)"""
+
+    DEFAULT_CSS = """
+    ReasoningTitle {
+        width: auto;
+        height: 1;
+        padding: 0 1;
+        text-style: $block-cursor-blurred-text-style;
+        color: $block-cursor-blurred-foreground;
+        pointer: pointer;
+
+        &:hover {
+            background: $block-hover-background;
+            color: $foreground;
+        }
+        &:focus {
+            text-style: $block-cursor-text-style;
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "fold", "Fold the reasoning", show=False)
+    ]
+
+    def __init__(self, on_toggle: Callable[[], None], **kw: Any) -> None:
+        super().__init__(**kw)
+        self._on_toggle = on_toggle
+        self._collapsed = False
+        self._title = "reasoning"
+
+    @property
+    def collapsed(self) -> bool:
+        return self._collapsed
+
+    @collapsed.setter
+    def collapsed(self, collapsed: bool) -> None:
+        if collapsed != self._collapsed:
+            self._collapsed = collapsed
+            self.refresh()  # ▼ and ▶ are as wide: a repaint, no layout pass
+            self._on_toggle()
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self.refresh(layout=True)
+
+    def action_fold(self) -> None:
+        self.collapsed = not self.collapsed
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.action_fold()
+
+    def render(self) -> Content:
+        return Content(f"{'▶' if self._collapsed else '▼'} {self._title}")
+
+
 class PaneHeader(Widget):
     """A compact pane's title bar: the model on the left, its state on the right (the
     model's name gives way first)."""
@@ -544,12 +653,10 @@ class AskPane(Vertical, can_focus=True):
         self._header = PaneHeader(classes="ask-head")
         self._meter = Meter(classes="ask-meter")
         self._log = ReasoningLog(classes="ask-reasoning-log")
-        self._box = Collapsible(
-            self._log, title="reasoning", collapsed=False, classes="ask-reasoning"
-        )
+        self._box = ReasoningTitle(self._show_reasoning, classes="ask-reasoning")
         # One line whose count changes as text is skipped: repainted, never laid out.
         self._earlier = Meter(classes="ask-answer-earlier")
-        self._scroll = VerticalScroll(
+        self._scroll = AnswerScroll(
             self._earlier, Markdown(classes="ask-answer"), classes="ask-answer-scroll"
         )
 
@@ -557,6 +664,7 @@ class AskPane(Vertical, can_focus=True):
         yield self._header
         yield self._meter
         yield self._box
+        yield self._log
         yield self._scroll
 
     def on_mount(self) -> None:
@@ -588,13 +696,9 @@ class AskPane(Vertical, can_focus=True):
     def toggle_reasoning(self) -> None:
         if self.compact:
             self.reasoning_view = not self._reasoning_in_view()
+            self._show_reasoning()
         else:
-            box = self._box
-            box.collapsed = not box.collapsed
-        self._show_reasoning()
-
-    def on_collapsible_toggled(self) -> None:
-        self._show_reasoning()
+            self._box.action_fold()  # which shows it
 
     def _reasoning_in_view(self) -> bool:
         """Compact: the reasoning fills the pane (until the answer starts, or on h)."""
@@ -603,21 +707,24 @@ class AskPane(Vertical, can_focus=True):
         return not self._answer_started and self._log.total > 0
 
     def _show_reasoning(self) -> None:
-        """Which of reasoning and answer is on screen; hidden reasoning is not wrapped."""
+        """Which of reasoning and answer is on screen; hidden reasoning is not wrapped.
+        Only ``display`` changes here: a class on the pane would restyle all it holds."""
         box = self._box
         log = self.reasoning_log
         answer = self._scroll
         if self.compact:
-            swapped = self._reasoning_in_view()
-            box.display = swapped
-            box.collapsed = False
-            answer.display = not swapped
+            # The reasoning instead of the answer, with no title over it (it is dimmed
+            # and italic), or not at all.
+            shown = self._reasoning_in_view()
+            box.display = False
+            box._collapsed = False  # what h means on a compact pane is the swap
+            answer.display = not shown
         else:
-            swapped = False
             box.display = bool(log.total or box.title != "reasoning")
+            shown = box.display and not box.collapsed
             answer.display = True
-        self.set_class(swapped, "-reasoning-view")
-        log.show(bool(box.display) and not box.collapsed)
+        log.display = shown
+        log.show(shown)
         self._budget_reasoning()
 
     def _budget_reasoning(self) -> None:
@@ -648,10 +755,12 @@ class AskPane(Vertical, can_focus=True):
             self._log.replace_all(state.moved)
             state.moved = None
             await self._reset_answer()
+            self._show_reasoning()
         reasoning = state.take_reasoning()
         if reasoning:
+            first = not self._log.total
             self._log.append(reasoning)
-            if not self._box.display:
+            if first:  # the reasoning (and its title) come into view
                 self._show_reasoning()
         answer = state.take_answer()
         if answer:
