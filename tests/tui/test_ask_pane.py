@@ -231,3 +231,67 @@ async def test_h_a_click_or_enter_on_the_title_fold_the_reasoning_and_give_its_r
         await pilot.press("enter")
         await pilot.pause()
         assert title.collapsed and not log.display
+
+
+class TwoPanes(App[None]):
+    CSS_PATH = str(Path(tokenscope.tui.__file__).parent / "tokenscope.tcss")
+
+    def compose(self) -> ComposeResult:
+        yield AskPane("a", 0)
+        yield AskPane("b", 1)
+
+
+def screen_cells(app: App[None]) -> list[list[tuple[str, object]]]:
+    strips = app.screen._compositor.render_strips()
+    return [[(seg.text, seg.style) for seg in strip] for strip in strips]
+
+
+def uncached_cells(app: App[None]) -> list[list[tuple[str, object]]]:
+    """The screen with every pane part drawn afresh, not from the strips it kept."""
+    from tokenscope.tui.widgets.ask_pane import CachedLines
+
+    for widget in app.screen.walk_children(with_self=False):
+        if isinstance(widget, CachedLines):
+            widget._cached_lines = None
+        for bar in (widget._vertical_scrollbar, widget._horizontal_scrollbar):
+            if isinstance(bar, CachedLines):
+                bar._cached_lines = None
+    return screen_cells(app)
+
+
+async def test_pane_parts_drawn_from_their_kept_strips_match_a_fresh_drawing() -> None:
+    """Pane parts hand the compositor the strips they drew last until they change: after
+    each kind of change a user makes or sees, the screen must be what a fresh drawing of
+    every part gives."""
+    from tokenscope.tui.widgets.ask_pane import MeterFigures
+
+    app = TwoPanes()
+    async with app.run_test(size=(100, 30)) as pilot:
+        a, b = app.query(AskPane).results(AskPane)
+        state = PaneState("a", status="streaming", started=0.0)
+
+        async def check(what: str) -> None:
+            await pilot.pause()
+            await pilot.pause()
+            assert screen_cells(app) == uncached_cells(app), what
+
+        a.focus()
+        for i in range(30):
+            state.reasoning.append(f"Line {i} of the thinking.\n")
+            await a.paint(state, MeterFigures(now=float(i)))
+        await check("streamed reasoning, a meter")
+        b.focus()
+        await check("focus moved to the other pane")
+        a.reasoning_log.scroll_to(y=0, animate=False, immediate=True)
+        await check("the reasoning scrolled up by the user")
+        a.toggle_reasoning()
+        await check("the reasoning folded")
+        await pilot.hover(".ask-reasoning")
+        await check("the pointer over the title")
+        state.answer.append(paragraphs(0, 12))
+        state.status = "failed"
+        state.message = "server said no"
+        await a.paint(state, MeterFigures(now=40.0))
+        await check("an answer, then a failure")
+        app.theme = "textual-light"
+        await check("another theme")

@@ -256,7 +256,35 @@ def status_text(state: PaneState) -> Text:
     )
 
 
-class QuietScrollBar(ScrollBar):
+class CachedLines(Widget):
+    """A widget that hands the compositor the strips it gave last time while nothing
+    marked it dirty. Textual repaints every widget whose container overlaps a change,
+    whole, and four panes streaming put a change in every pane each frame: the lines
+    come from Textual's cache, but only after work per widget (its ancestors' colours,
+    borders, filters) that added up to a tenth of the painting. ``_set_dirty`` is what
+    every refresh (new content, style, size, scroll, focus) goes through. Put it after
+    a Textual base, not before: Textual inherits CSS along the first base only."""
+
+    _cached_lines: tuple[tuple[object, ...], list[Strip]] | None = None
+
+    def _set_dirty(self, *regions: Region) -> None:
+        self._cached_lines = None
+        super()._set_dirty(*regions)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = (crop, self.size, *self.app.get_line_filters())
+        cached = self._cached_lines
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strips = self._render_lines_uncached(crop)
+        self._cached_lines = (key, strips)
+        return strips
+
+    def _render_lines_uncached(self, crop: Region) -> list[Strip]:
+        return super().render_lines(crop)
+
+
+class QuietScrollBar(ScrollBar, CachedLines):
     """A scrollbar whose new size is a repaint only. Textual lays the whole screen out
     again whenever a widget's virtual size changes, and a scrollbar's is its size: the
     answer growing or the reasoning folding cost a second layout pass for it, with
@@ -281,7 +309,7 @@ def quiet_vertical_scrollbar(widget: Widget) -> ScrollBar:
     return bar
 
 
-class AnswerScroll(VerticalScroll):
+class AnswerScroll(VerticalScroll, CachedLines):
     """The answer's scroll area."""
 
     @property
@@ -302,7 +330,7 @@ def _bar_shape(bar: ScrollBar) -> list[Segment]:
     ).segments
 
 
-class ReasoningLog(ScrollView, can_focus=False):
+class ReasoningLog(ScrollView, CachedLines, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
     Follows the bottom unless the user scrolled up. While hidden (collapsed, or a
@@ -494,10 +522,10 @@ class ReasoningLog(ScrollView, can_focus=False):
             else:
                 self._stale = True
 
-    def render_lines(self, crop: Region) -> list[Strip]:
+    def _render_lines_uncached(self, crop: Region) -> list[Strip]:
         # The style walks every ancestor: once per repaint, not once per line.
         self._line_style = self.rich_style
-        return super().render_lines(crop)
+        return super()._render_lines_uncached(crop)
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -509,7 +537,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, style)
 
 
-class Meter(Widget):
+class Meter(CachedLines):
     """A fixed-height block of text: a new value repaints it without a layout pass
     (``Static.update`` re-lays out the screen, which at 15 Hz × four panes adds up)."""
 
@@ -529,7 +557,7 @@ class Meter(Widget):
         return self.value
 
 
-class ReasoningTitle(Widget, can_focus=True):
+class ReasoningTitle(CachedLines, can_focus=True):
     """The reasoning's title line, ▼ or ▶ and what it holds: a click or enter folds the
     reasoning under it, as h does. (A ``Collapsible`` drew the same line, but folding it
     restyled all it held and laid the screen out twice: about 50 ms a key.)"""
@@ -597,7 +625,7 @@ class ReasoningTitle(Widget, can_focus=True):
         return Content(f"{'▶' if self._collapsed else '▼'} {self._title}")
 
 
-class PaneHeader(Widget):
+class PaneHeader(CachedLines):
     """A compact pane's title bar: the model on the left, its state on the right (the
     model's name gives way first)."""
 
@@ -626,7 +654,7 @@ class PaneHeader(Widget):
         return line
 
 
-class AskPane(Vertical, can_focus=True):
+class AskPane(Vertical, CachedLines, can_focus=True):
     """One model's stream. Full: a bordered pane with the four-line meter, the reasoning
     above the answer. Compact (little height): a header bar, a one-line meter and the
     answer; h swaps the answer for the reasoning."""
