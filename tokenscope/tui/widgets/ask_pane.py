@@ -317,17 +317,18 @@ class AnswerScroll(VerticalScroll, CachedLines):
         return quiet_vertical_scrollbar(self)
 
 
-def _bar_shape(bar: ScrollBar) -> list[Segment]:
-    """What a vertical scrollbar draws (its thumb to the eighth of a cell), computed as
-    ``ScrollBar.render`` computes it, in any colour."""
-    window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
-    return bar.renderer.render_bar(
-        size=bar.size.height,
-        virtual_size=ceil(bar.window_virtual_size),
-        window_size=ceil(window),
-        position=bar.position,
-        thickness=bar.thickness,
-    ).segments
+def _bar_shape(bar: ScrollBar) -> tuple[int, ...]:
+    """What a vertical scrollbar draws: its height and where its thumb starts and ends,
+    in eighths of a cell, computed as ``ScrollBarRender.render_bar`` computes them."""
+    size = bar.size.height
+    virtual = ceil(bar.window_virtual_size)
+    window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
+    if not (window and size and virtual and size != virtual):
+        return (size,)
+    eighths = len(bar.renderer.VERTICAL_BARS)
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * eighths)
+    return (size, start, start + ceil(thumb * eighths))
 
 
 class ReasoningLog(ScrollView, CachedLines, can_focus=False):
