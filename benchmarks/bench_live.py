@@ -152,7 +152,7 @@ class Screen:
         """Press h on the first pane; the seconds until the screen shows it, or None."""
         await asyncio.sleep(key_every)
         pane = next(iter(view._panes.values()))
-        box = pane.query_one("Collapsible")
+        box = pane.query_one(".ask-reasoning")
         before = box.collapsed
         pane.focus()
         return await self.press(app, "h", lambda: box.collapsed != before)

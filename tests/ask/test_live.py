@@ -3,8 +3,10 @@ at a time until it is painted, nothing is lost, and a cancelled ask stores its r
 
 from __future__ import annotations
 
+import itertools
 import json
 import queue
+import threading
 
 from probe.transcript_server import Reply, chunked
 
@@ -127,3 +129,38 @@ def test_closing_mid_stream_stores_the_partial_run_before_it_returns(transcripts
     assert not live.alive and live.ended.is_set()
     record = live.session.stored["fast"].record
     assert record["status"] == "cancelled" and record["reasoning"]
+
+
+def test_meters_are_repainted_every_other_frame_however_slow_the_painter(transcripts) -> None:
+    """While text flows, a meter frame is every ``meter_every``-th frame sent, not every
+    other tick of the clock: a painter slower than a tick got a meter repaint in about
+    every frame (four panes' worth of it), or in none."""
+    body = sse(1500, 700)
+    url = transcripts.add("live-meters", Reply(body, chunks=chunked(body, [300]), delay=0.001))
+    inbox: queue.Queue[LiveFrame] = queue.Queue()
+    job = AskJob("q", (choice(url),), save=False)
+    live = LiveAsk(job, Settings(), inbox.put, fps=1000.0, meter_every=2)
+    # The painter holds each frame until more text has arrived (a tick or more later),
+    # so every tick after it has text to send.
+    arrived, wanted = threading.Event(), [0]
+    push = live.board.push
+
+    def counted(event) -> None:  # type: ignore[no-untyped-def]
+        push(event)
+        if live.board.events >= wanted[0]:
+            arrived.set()
+
+    live.board.push = counted  # type: ignore[method-assign]
+    live.start()
+    frames: list[LiveFrame] = []
+    while not frames or not frames[-1].done:
+        frames.append(inbox.get(timeout=30))
+        arrived.clear()
+        wanted[0] = frames[-1].events + 4
+        if not frames[-1].urgent:
+            arrived.wait(1.0)  # bounded: the stream's end brings no more text
+        live.painted()
+    plain = [f.meters for f in frames if not (f.urgent or f.done)]
+    assert len(plain) > 6 and any(plain)
+    # Never two meter frames in a row (urgent and last frames carry the meters anyway).
+    assert not any(a and b for a, b in itertools.pairwise(plain)), plain

@@ -86,6 +86,8 @@ class LiveAsk:
             job.models, local_running=local is not None and local.running, clock=clock
         )
         self.frames = 0
+        self._plain = 0  # frames sent since the last meter frame
+        self._quiet = 0  # ticks since the last frame, with nothing to send
         self._pending = _Pending()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -204,18 +206,24 @@ class LiveAsk:
         """A frame per tick while the painter keeps up; the last one says done."""
         assert self._wake is not None
         tick = 1 / self.fps
-        count = 0
         while not self._closed:
             try:
                 await asyncio.wait_for(self._wake.wait(), tick)
             except TimeoutError:
                 pass
             self._wake.clear()
-            count += 1
             if self._in_flight:
                 continue  # the painter is behind: text gathers for the next frame
-            if self._publish(meters=count % self.meter_every == 0) and self._ended:
-                return
+            # Counted in frames sent while text flows, not in ticks: a painter that takes
+            # two ticks a frame got a meter frame every time. With nothing flowing (a
+            # model thinking unseen) the meters still tick on their own.
+            meters = self._plain + 1 >= self.meter_every or self._quiet + 1 >= self.meter_every
+            if self._publish(meters):
+                self._quiet = 0
+                if self._ended:
+                    return
+            else:
+                self._quiet += 1
 
     def _publish(self, meters: bool) -> bool:
         """Hand over a frame if there is news (or the end); True if one went out."""
@@ -244,5 +252,6 @@ class LiveAsk:
         )
         self._in_flight = True
         self.frames += 1
+        self._plain = 0 if frame.meters else self._plain + 1
         self.deliver(frame)
         return True

@@ -17,20 +17,27 @@ the saved run, Run detail (o) and the clipboard (c).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from math import ceil
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown
+from textual.widgets import Markdown
 
 from tokenscope.text import literal, one_line
 from tokenscope.tui.widgets.plain_wrap import wrap_ascii
@@ -250,7 +257,82 @@ def status_text(state: PaneState) -> Text:
     )
 
 
-class ReasoningLog(ScrollView, can_focus=False):
+class CachedLines(Widget):
+    """A widget that hands the compositor the strips it gave last time while nothing
+    marked it dirty. Textual repaints every widget whose container overlaps a change,
+    whole, and four panes streaming put a change in every pane each frame: the lines
+    come from Textual's cache, but only after work per widget (its ancestors' colours,
+    borders, filters) that added up to a tenth of the painting. ``_set_dirty`` is what
+    every refresh (new content, style, size, scroll, focus) goes through. Put it after
+    a Textual base, not before: Textual inherits CSS along the first base only."""
+
+    _cached_lines: tuple[tuple[object, ...], list[Strip]] | None = None
+
+    def _set_dirty(self, *regions: Region) -> None:
+        self._cached_lines = None
+        super()._set_dirty(*regions)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = (crop, self.size, *self.app.get_line_filters())
+        cached = self._cached_lines
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strips = self._render_lines_uncached(crop)
+        self._cached_lines = (key, strips)
+        return strips
+
+    def _render_lines_uncached(self, crop: Region) -> list[Strip]:
+        return super().render_lines(crop)
+
+
+class QuietScrollBar(ScrollBar, CachedLines):
+    """A scrollbar whose new size is a repaint only. Textual lays the whole screen out
+    again whenever a widget's virtual size changes, and a scrollbar's is its size: the
+    answer growing or the reasoning folding cost a second layout pass for it, with
+    nothing in a scrollbar to lay out."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+def quiet_vertical_scrollbar(widget: Widget) -> ScrollBar:
+    """``Widget.vertical_scrollbar`` (created on first use), as a ``QuietScrollBar``."""
+    bar = widget._vertical_scrollbar
+    if bar is None:
+        bar = QuietScrollBar(
+            vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical
+        )
+        bar.display = False
+        widget._vertical_scrollbar = bar
+        widget.app._start_widget(widget, bar)
+    return bar
+
+
+class AnswerScroll(VerticalScroll, CachedLines):
+    """The answer's scroll area."""
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return quiet_vertical_scrollbar(self)
+
+
+def _bar_shape(bar: ScrollBar) -> tuple[int, ...]:
+    """What a vertical scrollbar draws: its height and where its thumb starts and ends,
+    in eighths of a cell, computed as ``ScrollBarRender.render_bar`` computes them."""
+    size = bar.size.height
+    virtual = ceil(bar.window_virtual_size)
+    window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
+    if not (window and size and virtual and size != virtual):
+        return (size,)
+    eighths = len(bar.renderer.VERTICAL_BARS)
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (bar.position / (virtual - window)) * eighths)
+    return (size, start, start + ceil(thumb * eighths))
+
+
+class ReasoningLog(ScrollView, CachedLines, can_focus=False):
     """The reasoning as wrapped lines, drawing only the visible ones (as ``Log`` does, but
     wrapped). Appending re-wraps only the last line; no layout pass is needed.
     Follows the bottom unless the user scrolled up. While hidden (collapsed, or a
@@ -279,6 +361,10 @@ class ReasoningLog(ScrollView, can_focus=False):
     @property
     def text(self) -> str:
         return "\n".join(self._paragraphs)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return quiet_vertical_scrollbar(self)
 
     def _wrap(self, paragraph: str) -> list[str]:
         width = max(1, self._wrap_width)
@@ -349,7 +435,12 @@ class ReasoningLog(ScrollView, can_focus=False):
         self.scroll_y = self.scroll_y + len(lines)  # the same text stays in view
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
+        # ScrollView's, with the scrollbar repainted only when its thumb moves on screen.
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            self._sync_bar(bar.window_virtual_size, bar.window_size, new)
+        if round(old) != round(new):
+            self.refresh(self.size.region)
         if new < 1 and self._head and self.shown:
             self.call_after_refresh(self._unfold_head)
 
@@ -372,6 +463,15 @@ class ReasoningLog(ScrollView, can_focus=False):
         # and again once they scroll back down.
         self.anchor()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # The compositor passes the region less the scrollbar as the virtual size, never
+        # this log's own (its lines), so ScrollView took every layout pass of the screen
+        # for a change and repainted the scrollbar. Only a new size is news here:
+        # ``_resized`` updates the scrollbar when the lines change.
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
+
     def _resized(self) -> None:
         size = Size(self._wrap_width, len(self._lines))
         rows = min(len(self._lines), self.max_rows)
@@ -389,18 +489,30 @@ class ReasoningLog(ScrollView, can_focus=False):
             # The box grows, or its scrollbar comes or goes: that needs a layout pass.
             self.styles.height = rows
             self.virtual_size = size
+            self._scroll_update(size)  # the scrollbar, in case the box keeps its size
             self.refresh()
             return
         # Longer text in a box of the same size: a new virtual size is only a repaint (the
         # reactive would lay out the whole screen, many times a second while it streams).
         following = self.scroll_y >= self.max_scroll_y
         self.set_reactive(ScrollView.virtual_size, size)
-        bar = self.vertical_scrollbar
-        bar.window_virtual_size = size.height
-        bar.window_size = height
+        self._sync_bar(size.height, height, self.max_scroll_y if following else self.scroll_y)
         if following:  # anchored to the end unless the user scrolled up
             self.scroll_y = self.max_scroll_y
         self.refresh()
+
+    def _sync_bar(self, virtual_height: int, window: int, position: float) -> None:
+        """Give the scrollbar the text's height, the window and the position; repaint it
+        only when that moves its thumb on screen. The text grows every frame but the
+        thumb moves by an eighth of a cell now and then, and a scrollbar costs as much
+        to paint as the text beside it."""
+        bar = self.vertical_scrollbar
+        before = _bar_shape(bar)
+        bar.set_reactive(ScrollBar.window_virtual_size, virtual_height)
+        bar.set_reactive(ScrollBar.window_size, window)
+        bar.set_reactive(ScrollBar.position, bar.validate_position(position))
+        if _bar_shape(bar) != before:
+            bar.refresh()
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -412,10 +524,28 @@ class ReasoningLog(ScrollView, can_focus=False):
             else:
                 self._stale = True
 
-    def render_lines(self, crop: Region) -> list[Strip]:
+    def _render_lines_uncached(self, crop: Region) -> list[Strip]:
         # The style walks every ancestor: once per repaint, not once per line.
         self._line_style = self.rich_style
-        return super().render_lines(crop)
+        styles = self.styles
+        if styles.gutter or styles.tint.a or self.opacity != 1 or styles.text_opacity != 1:
+            return super()._render_lines_uncached(crop)
+        # No border, padding or effects: each line is the text and the background under
+        # the scrollbar, which is what Textual's per-line styling gives, at half the cost
+        # (every line changes every frame while it streams).
+        base_background, background = self.background_colors
+        under = TextualStyle(background=base_background + background).rich_style
+        width = self.size.width
+        filters = self.get_line_filters()
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y).adjust_cell_length(width, under)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        if crop.column_span != (0, width):
+            strips = [strip.crop(*crop.column_span) for strip in strips]
+        return strips
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
@@ -427,7 +557,7 @@ class ReasoningLog(ScrollView, can_focus=False):
         return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, style)
 
 
-class Meter(Widget):
+class Meter(CachedLines):
     """A fixed-height block of text: a new value repaints it without a layout pass
     (``Static.update`` re-lays out the screen, which at 15 Hz × four panes adds up)."""
 
@@ -447,7 +577,75 @@ class Meter(Widget):
         return self.value
 
 
-class PaneHeader(Widget):
+class ReasoningTitle(CachedLines, can_focus=True):
+    """The reasoning's title line, ▼ or ▶ and what it holds: a click or enter folds the
+    reasoning under it, as h does. (A ``Collapsible`` drew the same line, but folding it
+    restyled all it held and laid the screen out twice: about 50 ms a key.)"""
+
+    DEFAULT_CSS = """
+    ReasoningTitle {
+        width: auto;
+        height: 1;
+        padding: 0 1;
+        text-style: $block-cursor-blurred-text-style;
+        color: $block-cursor-blurred-foreground;
+        pointer: pointer;
+
+        &:hover {
+            background: $block-hover-background;
+            color: $foreground;
+        }
+        &:focus {
+            text-style: $block-cursor-text-style;
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "fold", "Fold the reasoning", show=False)
+    ]
+
+    def __init__(self, on_toggle: Callable[[], None], **kw: Any) -> None:
+        super().__init__(**kw)
+        self._on_toggle = on_toggle
+        self._collapsed = False
+        self._title = "reasoning"
+
+    @property
+    def collapsed(self) -> bool:
+        return self._collapsed
+
+    @collapsed.setter
+    def collapsed(self, collapsed: bool) -> None:
+        if collapsed != self._collapsed:
+            self._collapsed = collapsed
+            self.refresh()  # ▼ and ▶ are as wide: a repaint, no layout pass
+            self._on_toggle()
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self.refresh(layout=True)
+
+    def action_fold(self) -> None:
+        self.collapsed = not self.collapsed
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.action_fold()
+
+    def render(self) -> Content:
+        return Content(f"{'▶' if self._collapsed else '▼'} {self._title}")
+
+
+class PaneHeader(CachedLines):
     """A compact pane's title bar: the model on the left, its state on the right (the
     model's name gives way first)."""
 
@@ -476,7 +674,7 @@ class PaneHeader(Widget):
         return line
 
 
-class AskPane(Vertical, can_focus=True):
+class AskPane(Vertical, CachedLines, can_focus=True):
     """One model's stream. Full: a bordered pane with the four-line meter, the reasoning
     above the answer. Compact (little height): a header bar, a one-line meter and the
     answer; h swaps the answer for the reasoning."""
@@ -503,12 +701,10 @@ class AskPane(Vertical, can_focus=True):
         self._header = PaneHeader(classes="ask-head")
         self._meter = Meter(classes="ask-meter")
         self._log = ReasoningLog(classes="ask-reasoning-log")
-        self._box = Collapsible(
-            self._log, title="reasoning", collapsed=False, classes="ask-reasoning"
-        )
+        self._box = ReasoningTitle(self._show_reasoning, classes="ask-reasoning")
         # One line whose count changes as text is skipped: repainted, never laid out.
         self._earlier = Meter(classes="ask-answer-earlier")
-        self._scroll = VerticalScroll(
+        self._scroll = AnswerScroll(
             self._earlier, Markdown(classes="ask-answer"), classes="ask-answer-scroll"
         )
 
@@ -516,6 +712,7 @@ class AskPane(Vertical, can_focus=True):
         yield self._header
         yield self._meter
         yield self._box
+        yield self._log
         yield self._scroll
 
     def on_mount(self) -> None:
@@ -547,13 +744,9 @@ class AskPane(Vertical, can_focus=True):
     def toggle_reasoning(self) -> None:
         if self.compact:
             self.reasoning_view = not self._reasoning_in_view()
+            self._show_reasoning()
         else:
-            box = self._box
-            box.collapsed = not box.collapsed
-        self._show_reasoning()
-
-    def on_collapsible_toggled(self) -> None:
-        self._show_reasoning()
+            self._box.action_fold()  # which shows it
 
     def _reasoning_in_view(self) -> bool:
         """Compact: the reasoning fills the pane (until the answer starts, or on h)."""
@@ -562,21 +755,24 @@ class AskPane(Vertical, can_focus=True):
         return not self._answer_started and self._log.total > 0
 
     def _show_reasoning(self) -> None:
-        """Which of reasoning and answer is on screen; hidden reasoning is not wrapped."""
+        """Which of reasoning and answer is on screen; hidden reasoning is not wrapped.
+        Only ``display`` changes here: a class on the pane would restyle all it holds."""
         box = self._box
         log = self.reasoning_log
         answer = self._scroll
         if self.compact:
-            swapped = self._reasoning_in_view()
-            box.display = swapped
-            box.collapsed = False
-            answer.display = not swapped
+            # The reasoning instead of the answer, with no title over it (it is dimmed
+            # and italic), or not at all.
+            shown = self._reasoning_in_view()
+            box.display = False
+            box._collapsed = False  # what h means on a compact pane is the swap
+            answer.display = not shown
         else:
-            swapped = False
             box.display = bool(log.total or box.title != "reasoning")
+            shown = box.display and not box.collapsed
             answer.display = True
-        self.set_class(swapped, "-reasoning-view")
-        log.show(bool(box.display) and not box.collapsed)
+        log.display = shown
+        log.show(shown)
         self._budget_reasoning()
 
     def _budget_reasoning(self) -> None:
@@ -607,10 +803,12 @@ class AskPane(Vertical, can_focus=True):
             self._log.replace_all(state.moved)
             state.moved = None
             await self._reset_answer()
+            self._show_reasoning()
         reasoning = state.take_reasoning()
         if reasoning:
+            first = not self._log.total
             self._log.append(reasoning)
-            if not self._box.display:
+            if first:  # the reasoning (and its title) come into view
                 self._show_reasoning()
         answer = state.take_answer()
         if answer:
