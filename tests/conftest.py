@@ -3,6 +3,8 @@
 - Every test runs with its own data dir and config file (``TOKENSCOPE_DATA_DIR``,
   ``TOKENSCOPE_CONFIG``) and with no provider API keys in its environment, so no
   test reads or writes a real home or could reach a real account.
+- Headless apps skip computing the frames Textual would throw away
+  (tests/headless_frames.py); ``@pytest.mark.frames`` or ``--every-frame`` keeps them.
 - ``transcripts``: a loopback server replaying recorded provider streams byte
   for byte (tests/probe/transcript_server.py).
 - ``gemma_server``: a real llama-cpp-python server with Gemma 3 270M on a free
@@ -21,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from headless_frames import addoption, skip_thrown_away_frames
 from probe.helpers import local_model_server
 from probe.transcript_server import TranscriptServer
 
@@ -36,6 +39,17 @@ KEY_VARIABLES = (
     "FIREWORKS_API_KEY",
     "XAI_API_KEY",
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    addoption(parser)
+
+
+@pytest.fixture(autouse=True)
+def thrown_away_frames_skipped(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    skip_thrown_away_frames(request, monkeypatch)
 
 
 @pytest.fixture(scope="session")

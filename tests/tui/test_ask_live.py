@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from textual.screen import Screen
 
 import tokenscope.ask.live as live_module
@@ -21,6 +22,7 @@ from tokenscope.tui.widgets.ask_pane import AskPane
 SIZE = (120, 36)
 
 
+@pytest.mark.frames
 async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
     transcripts, isolated_dirs: Path, monkeypatch
 ) -> None:
@@ -75,6 +77,7 @@ async def test_the_view_gets_at_most_one_update_per_pane_per_frame(
     assert len(per_refresh) * 10 < 2 * 3000
 
 
+@pytest.mark.frames
 async def test_panes_out_of_sight_are_not_painted_until_shown_again(monkeypatch) -> None:
     paints = [0]
     paint = AskPane.paint

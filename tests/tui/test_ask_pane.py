@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 
 import tokenscope.tui
 from tokenscope.ask.board import PaneState
 from tokenscope.tui.widgets.ask_pane import AskPane
+
+# What is repainted, and from which kept strips, is what these tests are about.
+pytestmark = pytest.mark.frames
 
 
 class PaneApp(App[None]):
