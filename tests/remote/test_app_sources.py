@@ -128,3 +128,35 @@ async def test_a_config_that_cannot_be_read_is_said_in_the_panel(data_dir):
         await until(pilot, lambda: isinstance(app.screen, SourcesScreen), "the sources panel")
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "The config file cannot be read" in text and "is not a valid URI" in text
+
+
+async def test_a_replaced_load_that_ends_last_is_never_shown(data_dir, tmp_path, monkeypatch):
+    """The first load starts before the settings are read, so without the team's source;
+    the settings bring the source and a second load. The first cannot be stopped in its
+    thread and, on a busy machine, may end last: its runs must not replace the second's."""
+    import threading
+
+    import tokenscope.data.loader as loader
+
+    folder = tmp_path / "team-folder"
+    folder.mkdir()
+    write_config(f'[[sources]]\nname = "team"\nuri = "{folder}"\n')
+    second_shown = threading.Event()
+    load_dataset = loader.load_dataset
+
+    def first_load_ends_last(*args, **kw):  # type: ignore[no-untyped-def]
+        ds = load_dataset(*args, **kw)
+        if not kw.get("sources"):
+            assert second_shown.wait(timeout=60), "the load with the source never ended"
+        return ds
+
+    monkeypatch.setattr(loader, "load_dataset", first_load_ends_last)
+    app = TokenscopeApp(poll_seconds=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.ds is not None and app.ds.sources, "a load with sources")
+        second_shown.set()
+        # The first load now ends too, and is dropped: the source's runs stay.
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), "the first load")
+        await pilot.pause()
+        assert app.ds is not None and [s.name for s in app.ds.sources] == ["team"]
+        assert app.loads == 2

@@ -54,9 +54,15 @@ class DatasetLoaded(Message):
     """A worker finished loading; the handler swaps it in (or reports the error)."""
 
     def __init__(
-        self, ds: Dataset | None, signature: tuple, error: str | None = None, summary: str = ""
+        self,
+        load: int,
+        ds: Dataset | None,
+        signature: tuple,
+        error: str | None = None,
+        summary: str = "",
     ) -> None:
         super().__init__()
+        self.load = load  # which call of ``TokenscopeApp._load`` this answers
         self.summary = summary
         self.ds = ds
         self.signature = signature
@@ -133,6 +139,7 @@ class TokenscopeApp(App[int]):
         # handed this object and never read the file themselves.
         self.settings: Settings | None = None
         self.loading_sources: tuple[Source, ...] = ()  # the sources the latest load reads
+        self.loads = 0  # loads started; only the latest one's result is shown
         self.config_signature: tuple[int, int] | None = None
         self.summary = "loading…"
         self.filters = Filters()
@@ -228,8 +235,17 @@ class TokenscopeApp(App[int]):
 
     # ---- data --------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
+        """Load everything again. A load it replaces keeps running in its thread (a thread
+        cannot be stopped) and may finish later: its result is dropped, never shown over
+        this one's."""
+        self.loads += 1
+        # Sources come from the settings the app owns; until those are read, none.
+        self.loading_sources = self.settings.sources if self.settings is not None else ()
+        self._load_in_thread(self.loads, self.loading_sources)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_in_thread(self, load: int, sources: tuple[Source, ...]) -> None:
         import polars as pl
         from polars.exceptions import PanicException
 
@@ -238,9 +254,6 @@ class TokenscopeApp(App[int]):
         if self.user_results is None:
             self.user_results = UserResults(self.results_dir)
         signature = self.user_results.signature()
-        # Sources come from the settings the app owns; until those are read, none.
-        sources = self.settings.sources if self.settings is not None else ()
-        self.loading_sources = sources
         try:
             ds = load_dataset(
                 "all", user_results=self.user_results, edition=self.edition, sources=sources
@@ -256,12 +269,14 @@ class TokenscopeApp(App[int]):
             stale = [status.name for status in ds.sources if status.stale]
             if stale:  # first, so a narrow header still shows it
                 summary = f"stale: {', '.join(stale)} · {summary}"
-            self.post_message(DatasetLoaded(ds, signature, summary=summary))
+            self.post_message(DatasetLoaded(load, ds, signature, summary=summary))
         except LoadError as exc:
-            self.post_message(DatasetLoaded(None, signature, str(exc)))
+            self.post_message(DatasetLoaded(load, None, signature, str(exc)))
         except (Exception, PanicException) as exc:  # a Rust panic is a BaseException
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            self.post_message(DatasetLoaded(None, signature, f"{type(exc).__name__}: {first}"))
+            self.post_message(
+                DatasetLoaded(load, None, signature, f"{type(exc).__name__}: {first}")
+            )
 
     @work(thread=True, exclusive=True, group="config", exit_on_error=False)
     def _load_settings(self) -> None:
@@ -327,6 +342,8 @@ class TokenscopeApp(App[int]):
         from tokenscope.data.loader import warning_lines
         from tokenscope.text import literal
 
+        if message.load != self.loads:
+            return  # replaced (new files, sources or edition): the newer load is shown
         # File names and reasons come from outside: plain text, never markup or control.
         if message.error or message.ds is None:
             self.notify(
@@ -337,8 +354,6 @@ class TokenscopeApp(App[int]):
                 markup=False,
             )
             return
-        if message.ds.edition != self.edition:
-            return  # loaded before the user switched editions; the new load is under way
         first = self.ds is None
         switched = self.ds is not None and self.ds.edition != message.ds.edition
         self._use_dataset(message.ds)
