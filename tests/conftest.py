@@ -20,6 +20,7 @@ long ones do not finish last on one worker. The model's tests share one
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ KEY_VARIABLES = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     addoption(parser)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The modules and tests collected so far live until the end: keep the collector from
+    # walking them again, and let it run less often (each app test makes many short-lived
+    # objects). That saves about 40% of the collector's CPU, 2-3% of the suite's.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import os
 import signal
 
 import polars as pl
+import pytest
 
 from remote.helpers import add_runs, cli, write_config
 from tokenscope.cli import main
@@ -83,6 +84,7 @@ def test_two_people_push_at_once_and_a_third_reads_both(bucket, data_dir, tmp_pa
     assert "alice-model,,,team,5," in out and "bob-model,,,team,5," in out
 
 
+@pytest.mark.slow  # a push in a process of its own, killed, then another
 def test_a_push_killed_mid_upload_leaves_no_partial_part_and_the_next_completes(
     bucket, s3_server, data_dir, capsys
 ):

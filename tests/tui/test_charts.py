@@ -178,6 +178,7 @@ def check_note_whole(view, width: int) -> None:  # type: ignore[no-untyped-def]
         assert all(name in note.replace("\n", " ") for name in front["label"])
 
 
+@pytest.mark.slow  # seconds of waiting for each chart to settle, three times over
 async def test_every_chart_reads_at_60_80_and_120_columns() -> None:
     # One app, resized as a user resizes the terminal: each size is drawn afresh.
     a = TokenscopeApp(poll_seconds=0)
@@ -236,6 +237,7 @@ async def test_cost_chart_survives_a_theme_switch() -> None:
         assert any("gpt-oss-20b" in line for line in before)
 
 
+@pytest.mark.slow  # every chart, each settled in turn
 @pytest.mark.parametrize("search", ["gpt-oss-20b", "deepseek-r1-0528-ds"])
 async def test_one_model_or_one_without_price_or_tokens(search: str) -> None:
     """One model put the Pareto axis at 50–150 %; none with a price crashed the Cost chart."""

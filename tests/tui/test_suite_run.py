@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from probe.transcript_server import Reply, load_transcript
 from textual.widgets import Input, Select
 
@@ -11,6 +12,8 @@ from tokenscope.tui.app import TokenscopeApp
 from tokenscope.tui.screens.suite_run import BASE_URL, SuiteRunScreen
 
 SIZE = (100, 40)
+# Each suite runs in the app's worker and its panel waits on it: seconds each.
+pytestmark = pytest.mark.slow
 
 
 async def _fill(pilot, screen: SuiteRunScreen, url: str, only: str, samples: str = "1") -> None:
