@@ -37,7 +37,7 @@ def skip_thrown_away_frames(
     full_update = Compositor.render_update
 
     def render_update(self: Compositor, full: bool = False, **options: Any) -> Any:
-        if full:  # a screenshot, or the first frame of a test's own compositor
+        if full:  # export_screenshot (and so the snapshots) asks for the whole screen
             return full_update(self, full=True, **options)
         self._dirty_regions.clear()  # as if sent: the next partial update starts clean
         return None  # what Screen._compositor_refresh gets when nothing changed
