@@ -290,3 +290,20 @@ def test_live_line_marks_estimates_and_shows_the_ratio(monkeypatch):
     assert "a: ~12 reasoning + ~3 answer (1.50x)" in line
     assert "b: 4 reasoning + 1 answer (0.50x)" in line
     assert "c: waiting" in line
+
+
+def test_a_model_name_with_terminal_codes_is_printed_as_data(transcripts):
+    """The name comes from the user's config or the command line: in the header on stdout
+    and in a failure line on stderr, escapes are shown, never sent to the terminal."""
+    evil = "gemma-\x1b]0;pwned\x07[bold]x"
+    ok = transcripts.add("cli-evil-name", Reply(GOOD))
+    proc = ask("--base-url", ok, "--model", evil, "--no-save", "q")
+    assert proc.returncode == 0
+    assert "== gemma-\\x1b]0;pwned\\x07[bold]x @ " in proc.stdout
+    dead = transcripts.add(
+        "cli-evil-name-401", Reply(b'{"error":"no \x1b[2J"}', 401, "application/json")
+    )
+    proc = ask("--base-url", dead, "--model", evil, "--no-save", "q")
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr + proc.stdout and "\x07" not in proc.stderr + proc.stdout
+    assert "gemma-\\x1b]0;pwned\\x07[bold]x" in proc.stderr

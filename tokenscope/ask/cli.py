@@ -276,7 +276,9 @@ class Printer:
     def _say(self, text: str) -> None:
         if self.line:
             self.line.clear()
-        print(text, file=self.err)
+        print(
+            literal(text, keep_newlines=False), file=self.err
+        )  # names and errors come from outside
 
     def close(self) -> None:
         if self.line:
@@ -360,7 +362,7 @@ def _write_text(base: Baseline, chosen: str, rows: list, out: TextIO) -> None:
         head = f"== {row['model']} @ {row['endpoint']}: {row['status']}"
         if result.hit_limit:
             head += f" · {LIMIT_NOTE}"
-        print(head, file=out)
+        print(literal(head, keep_newlines=False), file=out)
         if row["error"]:
             print(f"   {literal(row['error'], keep_newlines=False)}", file=out)
         if row["reasoning"]:
@@ -427,7 +429,7 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings()
         job = build_job(args, settings)
     except UserError as exc:
-        print(f"tokenscope: error: {exc}", file=err)
+        print(literal(f"tokenscope: error: {exc}", keep_newlines=False), file=err)
         return EXIT_USAGE
     printer = Printer(
         err, [c.label for c in job.models], live=err.isatty(), announce=args.format == "text"
@@ -447,7 +449,9 @@ def run(args: argparse.Namespace) -> int:
     results = outcome.results
     for result in results:
         if result.status == "failed":
-            print(f"tokenscope: {result.key}: {result.error}", file=err)
+            print(
+                literal(f"tokenscope: {result.key}: {result.error}", keep_newlines=False), file=err
+            )
     out.flush()
     if any(r.status == "failed" for r in results):
         return EXIT_FAILED
